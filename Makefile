@@ -1,0 +1,40 @@
+# Consort: the README's two commands are `make run` and `make test`; both install what is missing first.
+SWIFT       ?= swift
+CONFIG      ?= Config/consort.yaml
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the build, the tests and the benchmarks need.
+APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev pkg-config gcc python3 python3-cryptography valgrind
+
+.PHONY: deps build release run test bench bench-check fuzz-rtp fuzz-rtcp clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product consort
+
+run: release
+	.build/release/consort bench mixer --config $(CONFIG) --seconds 5
+
+test: deps
+	$(SWIFT) test
+
+# The full benchmark suite (package-benchmark, in its own package under Benchmarks/).
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+# The allocation gate run by CI: fails when a steady-state packet or tick path allocates.
+bench-check: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark thresholds check --path Thresholds
+
+clean:
+	rm -rf .build Benchmarks/.build

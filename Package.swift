@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swift target shares (see STYLE.md).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Consort",
+    products: [
+        .executable(name: "consort", targets: ["consort"]),
+        .library(name: "RTPWire", targets: ["RTPWire"]),
+        .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "OpusCodec", targets: ["OpusCodec"]),
+        .library(name: "AudioMixer", targets: ["AudioMixer"]),
+        .library(name: "MediaBench", targets: ["MediaBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian, through pkg-config.
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // C only where Swift cannot call: opus ctl variadics.
+        .target(name: "CConsortShims", dependencies: ["COpus"]),
+
+        .target(name: "RTPWire", swiftSettings: swiftSettings),
+        .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "OpusCodec", dependencies: ["COpus", "CConsortShims"], swiftSettings: swiftSettings),
+        .target(name: "AudioMixer", dependencies: ["OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
+        /// The synthetic-speech media pipeline that `consort bench` and the benchmark suite run.
+        .target(name: "MediaBench", dependencies: ["AudioMixer", "OpusCodec", "RTPWire", "SRTP"], swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "consort",
+            dependencies: [
+                "AudioMixer", "OpusCodec", "MediaBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
+        .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConsortTests", dependencies: ["consort", "MediaBench"], swiftSettings: swiftSettings),
+    ]
+)

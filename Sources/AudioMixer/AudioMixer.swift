@@ -1,0 +1,1 @@
+/// Jitter buffer, levels, speaker choice, mix-minus and encode sharing.

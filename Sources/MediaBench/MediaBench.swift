@@ -1,0 +1,1 @@
+/// The synthetic media pipeline run by `consort bench` and the benchmark suite.

@@ -1,0 +1,61 @@
+/// How an Opus encoder is set up (RFC 6716, RTP use per RFC 7587). Values are checked by ``OpusEncoder/init(_:)``.
+public struct OpusEncoderSettings: Hashable, Sendable, Codable {
+    /// The libopus application mode.
+    public enum Application: String, Hashable, Sendable, Codable {
+        /// Speech: best for conferencing.
+        case voip
+        /// Music and mixed content.
+        case audio
+        /// CELT only, lowest delay.
+        case restrictedLowDelay
+    }
+
+    /// Channels: 1 (mono) or 2 (stereo).
+    public var channels: Int = 1
+    /// Target bit rate in bit/s (6000...510000).
+    public var bitrate: Int = 32_000
+    /// Encoder complexity 0...10; each step trades CPU for quality.
+    public var complexity: Int = 5
+    /// Put in-band forward error correction (LBRR) into packets so a receiver can rebuild a lost frame from the next one.
+    public var inbandFEC: Bool = true
+    /// Discontinuous transmission: send almost nothing during silence.
+    public var dtx: Bool = false
+    /// Expected packet loss 0...100 %, which sizes the FEC.
+    public var expectedLossPercent: Int = 5
+    /// Application mode.
+    public var application: Application = .voip
+
+    public init(
+        channels: Int = 1, bitrate: Int = 32_000, complexity: Int = 5, inbandFEC: Bool = true,
+        dtx: Bool = false, expectedLossPercent: Int = 5, application: Application = .voip
+    ) {
+        self.channels = channels
+        self.bitrate = bitrate
+        self.complexity = complexity
+        self.inbandFEC = inbandFEC
+        self.dtx = dtx
+        self.expectedLossPercent = expectedLossPercent
+        self.application = application
+    }
+
+    /// Reports the first setting outside its range, or nil when all are valid.
+    public func validationProblem() -> String? {
+        if channels != 1 && channels != 2 { return "opus channels must be 1 or 2, not \(channels)" }
+        if !(6_000...510_000).contains(bitrate) { return "opus bitrate must be 6000...510000 bit/s, not \(bitrate)" }
+        if !(0...10).contains(complexity) { return "opus complexity must be 0...10, not \(complexity)" }
+        if !(0...100).contains(expectedLossPercent) { return "opus expected loss must be 0...100 %, not \(expectedLossPercent)" }
+        return nil
+    }
+}
+
+/// Opus at 48 kHz: the only rate Consort runs (RFC 7587 always signals 48000).
+public enum Opus {
+    /// Samples per second.
+    public static let sampleRate = 48_000
+    /// Samples per channel in one 20 ms frame.
+    public static let samplesPer20ms = 960
+    /// The largest frame libopus can return: 120 ms.
+    public static let maxFrameSamples = 5_760
+    /// A packet buffer that always fits one encoded 20 ms frame (RFC 6716 §3.4: at most 1275 bytes per frame).
+    public static let maxPacketBytes = 1_275
+}
