@@ -59,3 +59,23 @@ public enum Opus {
     /// A packet buffer that always fits one encoded 20 ms frame (RFC 6716 §3.4: at most 1275 bytes per frame).
     public static let maxPacketBytes = 1_275
 }
+
+extension OpusEncoderSettings {
+    enum CodingKeys: String, CodingKey {
+        case channels, bitrate, complexity, inbandFEC, dtx, expectedLossPercent, application
+    }
+
+    /// Decodes from configuration; every key is optional and falls back to the default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = OpusEncoderSettings()
+        self.init(
+            channels: try c.decodeIfPresent(Int.self, forKey: .channels) ?? d.channels,
+            bitrate: try c.decodeIfPresent(Int.self, forKey: .bitrate) ?? d.bitrate,
+            complexity: try c.decodeIfPresent(Int.self, forKey: .complexity) ?? d.complexity,
+            inbandFEC: try c.decodeIfPresent(Bool.self, forKey: .inbandFEC) ?? d.inbandFEC,
+            dtx: try c.decodeIfPresent(Bool.self, forKey: .dtx) ?? d.dtx,
+            expectedLossPercent: try c.decodeIfPresent(Int.self, forKey: .expectedLossPercent) ?? d.expectedLossPercent,
+            application: try c.decodeIfPresent(Application.self, forKey: .application) ?? d.application)
+    }
+}

@@ -1,1 +1,0 @@
-/// Jitter buffer, levels, speaker choice, mix-minus and encode sharing.

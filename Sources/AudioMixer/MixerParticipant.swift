@@ -1,0 +1,128 @@
+import OpusCodec
+
+/// One participant's audio inside a ``ConferenceMixer``: its jitter buffer, its decoder, its level and
+/// what it is sent. Belongs to the conference's event loop; never shared across threads.
+public final class MixerParticipant {
+    /// Unique within the conference.
+    public let id: Int
+    /// The negotiated codec.
+    public let format: AudioFormat
+    /// A muted participant is heard by nobody (an ingress filter); it still hears the others.
+    public var isMuted = false
+    /// Linear gain applied to this participant's voice (1.0 = unchanged; clamped to 0...8).
+    public var gain: Double {
+        get { Double(gainQ12) / 4096 }
+        set { gainQ12 = Int32((max(0, min(8, newValue)) * 4096).rounded()) }
+    }
+    /// The jitter buffer, for its counters.
+    public let jitterBuffer: JitterBuffer
+    /// Whether the participant is one of the N mixed speakers now.
+    public internal(set) var isSpeaker = false
+    /// This tick's level, -dBov (RFC 6464 scale; 127 is silence).
+    public internal(set) var level: UInt8 = AudioLevelMeter.silence
+    /// What to send this participant after the last tick.
+    public internal(set) var output = MixerOutput.none
+    /// Frames that failed to decode (corrupt packets).
+    public internal(set) var decodeErrors: UInt64 = 0
+
+    var gainQ12: Int32 = MixKernel.unityGainQ12
+    let decoder: OpusDecoder?
+    /// The decoded frame of this tick (48 kHz mono); sized for the longest Opus frame so odd packets cannot overflow it.
+    let pcm: UnsafeMutableBufferPointer<Int16>
+    /// A speaker's own mix (everyone but itself).
+    let mixMinus: UnsafeMutableBufferPointer<Int16>
+    var frame: JitterBuffer.Frame = .silence
+    var decodedThisTick = false
+    var hasAudio = false
+    var smoothedDBov: Float = -127
+    var lastActiveTick: UInt64 = 0
+    var ownStream: EncodedStream?
+    unowned let group: FormatGroup
+    var sentLastTick = true
+
+    init(id: Int, format: AudioFormat, group: FormatGroup, configuration: MixerConfiguration) throws {
+        self.id = id
+        self.format = format
+        self.group = group
+        jitterBuffer = JitterBuffer(configuration: configuration.jitterBuffer, clockRate: format.clockRate)
+        switch format {
+        case .opus: decoder = try OpusDecoder(channels: 1)
+        case .pcmu, .pcma: decoder = nil
+        }
+        pcm = .allocate(capacity: Opus.maxFrameSamples)
+        pcm.initialize(repeating: 0)
+        mixMinus = .allocate(capacity: Opus.samplesPer20ms)
+        mixMinus.initialize(repeating: 0)
+    }
+
+    deinit {
+        pcm.deallocate()
+        mixMinus.deallocate()
+    }
+
+    /// Hands the mixer one received RTP payload. `audioLevel` is the RFC 6464 level (-dBov) when the packet
+    /// carried one; `arrival` is a monotonic time in nanoseconds. Never allocates.
+    @discardableResult
+    public func receive(
+        payload: UnsafeRawBufferPointer, sequenceNumber: UInt16, timestamp: UInt32, audioLevel: UInt8? = nil,
+        arrival: UInt64
+    ) -> Bool {
+        jitterBuffer.insert(
+            payload: payload, sequenceNumber: sequenceNumber, timestamp: timestamp, audioLevel: audioLevel,
+            arrival: arrival)
+    }
+
+    /// The 20 ms of this tick as 48 kHz PCM.
+    var frame20ms: UnsafeBufferPointer<Int16> {
+        UnsafeBufferPointer(rebasing: pcm[0..<Opus.samplesPer20ms])
+    }
+
+    /// Decodes (or conceals) the frame due this tick into `pcm`, once. Returns whether there is audio.
+    @inline(__always)
+    func decodeDueFrame(profile: inout MixerProfile, profiling: Bool) -> Bool {
+        if decodedThisTick { return hasAudio }
+        decodedThisTick = true
+        guard let decoder else { return false }
+        let start = profiling ? monotonicNanoseconds() : 0
+        let result: Result<Int, CodecError>
+        switch frame {
+        case .silence:
+            hasAudio = false
+            return false
+        case .packet(let packet):
+            if packet.payload.count <= 2 {
+                hasAudio = false
+                return false
+            }
+            result = decoder.decode(packet.payload, into: pcm)
+        case .lost(let next):
+            if let next, next.payload.count > 2 {
+                result = decoder.decodeFEC(from: next.payload, frameSamples: Opus.samplesPer20ms, into: pcm)
+                jitterBuffer.noteConcealment(fromFEC: true)
+            } else {
+                result = decoder.conceal(frameSamples: Opus.samplesPer20ms, into: pcm)
+                jitterBuffer.noteConcealment(fromFEC: false)
+            }
+        case .underrun:
+            result = decoder.conceal(frameSamples: Opus.samplesPer20ms, into: pcm)
+            jitterBuffer.noteConcealment(fromFEC: false)
+        }
+        if profiling {
+            profile.codecNanoseconds &+= monotonicNanoseconds() &- start
+        }
+        profile.decodes &+= 1
+        switch result {
+        case .success(let samples) where samples >= Opus.samplesPer20ms:
+            hasAudio = true
+        case .success(let samples):
+            // A shorter frame (2.5–10 ms packets): pad the rest of the tick with silence.
+            let filled = max(0, samples)
+            for i in filled..<Opus.samplesPer20ms { pcm[i] = 0 }
+            hasAudio = filled > 0
+        case .failure:
+            decodeErrors &+= 1
+            hasAudio = false
+        }
+        return hasAudio
+    }
+}

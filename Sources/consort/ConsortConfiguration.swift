@@ -1,0 +1,89 @@
+import AudioMixer
+import Foundation
+import OpusCodec
+import Yams
+
+/// The whole of `Config/consort.yaml`: each target owns its section's type and defaults; this composes them.
+struct ConsortConfiguration: Decodable, Equatable {
+    /// Media settings: codec and mixer.
+    var media = MediaConfiguration()
+
+    init() {}
+
+    enum CodingKeys: String, CodingKey { case media }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        media = try c.decodeIfPresent(MediaConfiguration.self, forKey: .media) ?? MediaConfiguration()
+    }
+
+    /// Reads and checks a configuration file; the error says which file and what is wrong.
+    static func load(path: String) throws -> ConsortConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
+        }
+        return try parse(text, source: path)
+    }
+
+    /// Parses YAML text; `source` names it in errors.
+    static func parse(_ text: String, source: String) throws -> ConsortConfiguration {
+        let configuration: ConsortConfiguration
+        do {
+            configuration = try YAMLDecoder().decode(ConsortConfiguration.self, from: text)
+        } catch let error as DecodingError {
+            throw ConfigurationError("\(source): \(describe(error))")
+        } catch {
+            throw ConfigurationError("\(source): \(error)")
+        }
+        if let problem = configuration.validationProblem() {
+            throw ConfigurationError("\(source): \(problem)")
+        }
+        return configuration
+    }
+
+    func validationProblem() -> String? {
+        if let p = media.opus.validationProblem() { return "media.opus: \(p)" }
+        return media.mixer.validationProblem()
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context)): missing key \(key.stringValue)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+/// The `media` section.
+struct MediaConfiguration: Decodable, Equatable {
+    /// How Consort encodes Opus for participants.
+    var opus = OpusEncoderSettings()
+    /// The mixer and jitter buffer.
+    var mixer = MixerConfiguration()
+
+    init() {}
+
+    enum CodingKeys: String, CodingKey { case opus, mixer }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        opus = try c.decodeIfPresent(OpusEncoderSettings.self, forKey: .opus) ?? OpusEncoderSettings()
+        mixer = try c.decodeIfPresent(MixerConfiguration.self, forKey: .mixer) ?? MixerConfiguration()
+    }
+}
+
+/// A configuration problem, said so the operator can fix the file.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
