@@ -124,7 +124,7 @@ public final class JitterBuffer {
             resynchronize(at: timestamp)
             return insertAfterResync(payload, sequenceNumber, timestamp, audioLevel)
         }
-        if buffered == 0 && index &- nextPlay >= Int64(targetFrames) {
+        if buffered == 0 && lastPlayedWasDTX && index &- nextPlay >= Int64(targetFrames) {
             // Back from a pause with an empty buffer: play this at the target delay instead of waiting for it.
             nextPlay = index &- Int64(targetFrames - 1)
         }
