@@ -5,6 +5,8 @@ import OpusCodec
 final class EncodedStream {
     let format: AudioFormat
     private let opus: OpusEncoder?
+    private var downsampler = Downsampler48to8()
+    private let narrowband: UnsafeMutableBufferPointer<Int16>
     private let packet: UnsafeMutableRawBufferPointer
     private(set) var length = 0
     /// The tick this stream last encoded, so a shared stream encodes at most once per tick.
@@ -17,9 +19,14 @@ final class EncodedStream {
         case .pcmu, .pcma: opus = nil
         }
         packet = UnsafeMutableRawBufferPointer.allocate(byteCount: 1_500, alignment: 16)
+        narrowband = .allocate(capacity: 160)
+        narrowband.initialize(repeating: 0)
     }
 
-    deinit { packet.deallocate() }
+    deinit {
+        packet.deallocate()
+        narrowband.deallocate()
+    }
 
     /// The packet of the last encode.
     var payload: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: packet[0..<length]) }
@@ -42,8 +49,10 @@ final class EncodedStream {
             length = n
             return true
         case .pcmu, .pcma:
-            length = 0
-            return false
+            let n = downsampler.process(pcm, into: narrowband)
+            let input = UnsafeBufferPointer(rebasing: narrowband[0..<n])
+            length = format == .pcma ? G711.encodeALaw(input, into: packet) : G711.encodeMuLaw(input, into: packet)
+            return length > 0
         }
     }
 

@@ -27,6 +27,9 @@ public final class MixerParticipant {
 
     var gainQ12: Int32 = MixKernel.unityGainQ12
     let decoder: OpusDecoder?
+    /// G.711 participants: 8 kHz samples of the packet, and the filter that brings them to 48 kHz.
+    private let narrowband: UnsafeMutableBufferPointer<Int16>
+    private var upsampler = Upsampler8to48()
     /// The decoded frame of this tick (48 kHz mono); sized for the longest Opus frame so odd packets cannot overflow it.
     let pcm: UnsafeMutableBufferPointer<Int16>
     /// A speaker's own mix (everyone but itself).
@@ -53,11 +56,14 @@ public final class MixerParticipant {
         pcm.initialize(repeating: 0)
         mixMinus = .allocate(capacity: Opus.samplesPer20ms)
         mixMinus.initialize(repeating: 0)
+        narrowband = .allocate(capacity: 1_280)
+        narrowband.initialize(repeating: 0)
     }
 
     deinit {
         pcm.deallocate()
         mixMinus.deallocate()
+        narrowband.deallocate()
     }
 
     /// Hands the mixer one received RTP payload. `audioLevel` is the RFC 6464 level (-dBov) when the packet
@@ -77,12 +83,40 @@ public final class MixerParticipant {
         UnsafeBufferPointer(rebasing: pcm[0..<Opus.samplesPer20ms])
     }
 
+    /// G.711: expand the 8 kHz frame and bring it to 48 kHz; a gap repeats the last frame at half level
+    /// (simple concealment in the spirit of G.711 Appendix I) until it fades out.
+    private func decodeG711(profile: inout MixerProfile) -> Bool {
+        switch frame {
+        case .silence:
+            hasAudio = false
+        case .packet(let packet):
+            let count = min(packet.payload.count, 160)
+            let input = UnsafeRawBufferPointer(rebasing: packet.payload[0..<count])
+            let decoded =
+                format == .pcma
+                ? G711.decodeALaw(input, into: narrowband) : G711.decodeMuLaw(input, into: narrowband)
+            for i in decoded..<160 { narrowband[i] = 0 }
+            _ = upsampler.process(UnsafeBufferPointer(rebasing: narrowband[0..<160]), into: pcm)
+            profile.decodes &+= 1
+            hasAudio = decoded > 0
+        case .lost, .underrun:
+            var any = false
+            for i in 0..<Opus.samplesPer20ms {
+                pcm[i] >>= 1
+                any = any || pcm[i] != 0
+            }
+            jitterBuffer.noteConcealment(fromFEC: false)
+            hasAudio = any
+        }
+        return hasAudio
+    }
+
     /// Decodes (or conceals) the frame due this tick into `pcm`, once. Returns whether there is audio.
     @inline(__always)
     func decodeDueFrame(profile: inout MixerProfile, profiling: Bool) -> Bool {
         if decodedThisTick { return hasAudio }
         decodedThisTick = true
-        guard let decoder else { return false }
+        guard let decoder else { return decodeG711(profile: &profile) }
         let start = profiling ? monotonicNanoseconds() : 0
         let result: Result<Int, CodecError>
         switch frame {
