@@ -4,8 +4,10 @@ internal import CSRTP
 ///
 /// An outbound session protects every SSRC it is handed (`ssrc_any_outbound`); an inbound session accepts
 /// every SSRC whose packets authenticate (`ssrc_any_inbound`). libsrtp keeps one stream context per SSRC,
-/// created (one allocation) on the first authenticated packet of that SSRC; every later packet is
-/// processed in place without allocating.
+/// created on the first authenticated packet of that SSRC. This wrapper allocates nothing per packet, but
+/// Debian's libsrtp2 2.5.0 is built on NSS, whose cipher and HMAC contexts are created per packet: measured
+/// 28 mallocs per protect + unprotect pair with AES-CM/HMAC-SHA1 and 10 with AES-GCM. A libsrtp built on OpenSSL
+/// (or its built-in crypto) would make the steady state allocation-free.
 ///
 /// Not thread-safe: a session belongs to the one event loop of its conference.
 public final class SRTPSession: @unchecked Sendable {
