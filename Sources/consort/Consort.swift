@@ -6,6 +6,6 @@ struct Consort: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consort",
         abstract: "Multi-tenant audio/video conferencing server.",
-        subcommands: []
+        subcommands: [BenchCommand.self]
     )
 }

@@ -1,1 +1,0 @@
-/// The synthetic media pipeline run by `consort bench` and the benchmark suite.
