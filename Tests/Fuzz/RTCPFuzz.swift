@@ -76,9 +76,12 @@ private func visit(_ parsed: RTCPPacket, in packet: UnsafeRawBufferPointer) {
         }
     case .applicationDefined(let application):
         let bytes = Array(UnsafeRawBufferPointer(rebasing: packet[application.dataRange]))
-        _ = RTCPApplicationDefinedWriter(
-            subtype: application.subtype, ssrc: application.ssrc, name: application.name, data: bytes
-        ).encodedSize
+        let writer = RTCPApplicationDefinedWriter(
+            subtype: application.subtype, ssrc: application.ssrc, name: application.name, data: bytes)
+        roundTrip(writer.write(into:)) { header, buffer in
+            guard case .applicationDefined(let again) = RTCPPacket(header, in: buffer) else { return false }
+            return again.name == application.name && Array(UnsafeRawBufferPointer(rebasing: buffer[again.dataRange])) == bytes
+        }
     case .genericNACK(let nack):
         let lost = Array(nack.lostSequenceNumbers(in: packet))
         check(lost.count >= nack.pairs.count)
