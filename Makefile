@@ -43,5 +43,22 @@ bench-check: deps
 bench-thresholds: deps
 	cd Benchmarks && CONSORT_BENCH_GATE=1 $(SWIFT) package --allow-writing-to-package-directory benchmark thresholds update --path Thresholds --no-progress
 
+# libFuzzer runs of the RTPWire parsers (Tests/Fuzz, not a SwiftPM target): build with swiftc, then
+# fuzz for FUZZ_SECONDS from the committed seeds; new corpus entries go under .build/, crashes to fuzz-artifacts/.
+SWIFTC       ?= swiftc
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -sanitize=fuzzer,address -parse-as-library -O -use-ld=lld \
+                -enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault -module-name RTPWire
+
+fuzz-rtp:
+	mkdir -p .build/fuzz-corpus-rtp fuzz-artifacts
+	$(SWIFTC) $(FUZZ_FLAGS) Sources/RTPWire/*.swift Tests/Fuzz/RTPFuzz.swift -o .build/fuzz-rtp
+	.build/fuzz-rtp -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-rtp Tests/Fuzz/Seeds/rtp
+
+fuzz-rtcp:
+	mkdir -p .build/fuzz-corpus-rtcp fuzz-artifacts
+	$(SWIFTC) $(FUZZ_FLAGS) Sources/RTPWire/*.swift Tests/Fuzz/RTCPFuzz.swift -o .build/fuzz-rtcp
+	.build/fuzz-rtcp -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-rtcp Tests/Fuzz/Seeds/rtcp
+
 clean:
 	rm -rf .build Benchmarks/.build

@@ -128,5 +128,4 @@ public struct RTCPCompoundIterator: IteratorProtocol, Sequence {
         }
         return !iterator.isMalformed && !first
     }
-
 }

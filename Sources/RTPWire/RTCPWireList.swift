@@ -52,12 +52,15 @@ public struct RTCPWireList<Element: RTCPWireElement>: Sendable, Equatable {
 
     /// The bytes the entries occupy.
     public var byteRange: Range<Int> {
-        startOffset..<(startOffset &+ max(count, 0) &* Element.wireSize)
+        let (length, lengthOverflow) = max(count, 0).multipliedReportingOverflow(by: max(Element.wireSize, 0))
+        let (end, endOverflow) = startOffset.addingReportingOverflow(length)
+        return lengthOverflow || endOverflow ? startOffset..<startOffset : startOffset..<end
     }
 
     /// The entry at `index`, or nil when the index is out of range or the entry lies beyond `buffer`.
     public func element(_ index: Int, in buffer: UnsafeRawBufferPointer) -> Element? {
-        guard index >= 0, index < count, index <= buffer.count / Element.wireSize else { return nil }
+        guard index >= 0, index < count, Element.wireSize > 0, index <= buffer.count / Element.wireSize
+        else { return nil }
         return Element(parsing: buffer, at: startOffset &+ index * Element.wireSize)
     }
 
