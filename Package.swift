@@ -52,6 +52,8 @@ let package = Package(
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConsortTests", dependencies: ["consort", "MediaBench"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConsortTests", dependencies: ["consort", "MediaBench", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -4,7 +4,7 @@ import OpusCodec
 import Yams
 
 /// The whole of `Config/consort.yaml`: each target owns its section's type and defaults; this composes them.
-struct ConsortConfiguration: Decodable, Equatable {
+struct ConsortConfiguration: Codable, Equatable {
     /// Media settings: codec and mixer.
     var media = MediaConfiguration()
 
@@ -38,10 +38,40 @@ struct ConsortConfiguration: Decodable, Equatable {
         } catch {
             throw ConfigurationError("\(source): \(error)")
         }
+        if let unknown = try unknownKeys(in: text, known: configuration).first {
+            throw ConfigurationError("\(source): unknown key \(unknown) (a typo? every key is listed in Config/consort.yaml)")
+        }
         if let problem = configuration.validationProblem() {
             throw ConfigurationError("\(source): \(problem)")
         }
         return configuration
+    }
+
+    /// Keys in the YAML that the configuration types do not know: what is there but does not survive a decode and
+    /// re-encode. Catches typos that would otherwise be silently ignored.
+    static func unknownKeys(in text: String, known configuration: ConsortConfiguration) throws -> [String] {
+        try keys(of: text, missingFrom: try YAMLEncoder().encode(configuration))
+    }
+
+    /// Dotted paths of the mapping keys in YAML `text` that YAML `reference` does not have.
+    static func keys(of text: String, missingFrom reference: String) throws -> [String] {
+        guard let given = try Yams.compose(yaml: text) else { return [] }
+        let known = try Yams.compose(yaml: reference)
+        var missing: [String] = []
+        func walk(_ given: Node, _ known: Node?, _ path: String) {
+            guard let mapping = given.mapping else { return }
+            for (key, value) in mapping {
+                let name = key.string ?? "?"
+                let here = path.isEmpty ? name : "\(path).\(name)"
+                if let next = known?.mapping?[key] {
+                    walk(value, next, here)
+                } else {
+                    missing.append(here)
+                }
+            }
+        }
+        walk(given, known, "")
+        return missing
     }
 
     func validationProblem() -> String? {
@@ -65,7 +95,7 @@ struct ConsortConfiguration: Decodable, Equatable {
 }
 
 /// The `media` section.
-struct MediaConfiguration: Decodable, Equatable {
+struct MediaConfiguration: Codable, Equatable {
     /// How Consort encodes Opus for participants.
     var opus = OpusEncoderSettings()
     /// The mixer and jitter buffer.

@@ -1,0 +1,68 @@
+import AudioMixer
+import Foundation
+import OpusCodec
+import Testing
+import Yams
+
+@testable import consort
+
+/// The package root, found from this file's path, so tests read the shipped Config/ wherever the clone is.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("the shipped Config/consort.yaml decodes completely, every key known, to the documented defaults")
+    func shippedFileDecodes() throws {
+        let path = packageRoot.appendingPathComponent("Config/consort.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let configuration = try ConsortConfiguration.load(path: path)
+        #expect(try ConsortConfiguration.unknownKeys(in: text, known: configuration).isEmpty)
+        #expect(configuration == ConsortConfiguration())
+        // Every setting the types know appears in the file, so the file documents them all.
+        let undocumented = try ConsortConfiguration.keys(
+            of: try YAMLEncoder().encode(ConsortConfiguration()), missingFrom: text)
+        #expect(undocumented.isEmpty, "settings missing from Config/consort.yaml: \(undocumented)")
+        for key in ["bitrate", "complexity", "inbandFEC", "dtx", "speakers", "minDelayMilliseconds", "maxDelayMilliseconds"] {
+            #expect(text.contains("\(key):"), "Config/consort.yaml documents \(key)")
+        }
+    }
+
+    @Test("values in the file override the defaults")
+    func overrides() throws {
+        let c = try ConsortConfiguration.parse(
+            """
+            media:
+              opus: { bitrate: 24000, dtx: true }
+              mixer: { speakers: 4, jitterBuffer: { maxDelayMilliseconds: 300 } }
+            """, source: "test")
+        #expect(c.media.opus.bitrate == 24_000 && c.media.opus.dtx && c.media.opus.complexity == 5)
+        #expect(c.media.mixer.speakers == 4 && c.media.mixer.jitterBuffer.maxDelayMilliseconds == 300)
+    }
+
+    @Test("a typo is an error that names the key")
+    func unknownKey() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConsortConfiguration.parse("media:\n  mixer:\n    speakrs: 4\n", source: "typo.yaml")
+        }
+        #expect(error?.description.contains("media.mixer.speakrs") == true)
+    }
+
+    @Test("an impossible value is an error that says what is allowed")
+    func badValue() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConsortConfiguration.parse("media:\n  opus:\n    complexity: 12\n", source: "bad.yaml")
+        }
+        #expect(error?.description.contains("complexity must be 0...10") == true)
+        let typeError = #expect(throws: ConfigurationError.self) {
+            try ConsortConfiguration.parse("media:\n  mixer:\n    speakers: many\n", source: "bad.yaml")
+        }
+        #expect(typeError?.description.contains("media.mixer.speakers") == true)
+    }
+
+    @Test("a missing file is an error that names it")
+    func missingFile() {
+        let error = #expect(throws: ConfigurationError.self) { try ConsortConfiguration.load(path: "/nonexistent/consort.yaml") }
+        #expect(error?.description.contains("/nonexistent/consort.yaml") == true)
+    }
+}
