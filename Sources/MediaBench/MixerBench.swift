@@ -42,8 +42,11 @@ public final class MixerBench {
         if let problem = options.validationProblem() { throw BenchError(problem) }
         self.options = options
         let frames = max(50, options.clipSeconds * 50)
-        var input = OpusEncoderSettings(bitrate: options.opus.bitrate, complexity: 10, inbandFEC: true, dtx: options.dtx)
-        input.expectedLossPercent = 5
+        // The clients' encoders. With DTX they stay in SILK wideband: libopus 1.3 applies DTX to background noise only
+        // in SILK mode (in hybrid and CELT modes only to digital silence), which is how a DTX-sending phone behaves.
+        let input = OpusEncoderSettings(
+            bitrate: options.opus.bitrate, complexity: 10, inbandFEC: true, dtx: options.dtx, expectedLossPercent: 5,
+            maxBandwidth: options.dtx ? .wideband : nil)
         var voices: [EncodedClip] = []
         for t in 0..<max(1, options.talkers) {
             voices.append(try EncodedClip(source: SyntheticSpeech(seed: UInt64(t + 1)), frames: frames, settings: input))

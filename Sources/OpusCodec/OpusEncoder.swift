@@ -39,6 +39,17 @@ public final class OpusEncoder: @unchecked Sendable {
         if status == OPUS_OK {
             status = consort_opus_encoder_set_packet_loss_perc(encoder, Int32(settings.expectedLossPercent))
         }
+        if status == OPUS_OK, let band = settings.maxBandwidth {
+            let value: Int32 =
+                switch band {
+                case .narrowband: OPUS_BANDWIDTH_NARROWBAND
+                case .mediumband: OPUS_BANDWIDTH_MEDIUMBAND
+                case .wideband: OPUS_BANDWIDTH_WIDEBAND
+                case .superwideband: OPUS_BANDWIDTH_SUPERWIDEBAND
+                case .fullband: OPUS_BANDWIDTH_FULLBAND
+                }
+            status = consort_opus_encoder_set_max_bandwidth(encoder, value)
+        }
         if status == OPUS_OK && settings.application == .voip {
             status = consort_opus_encoder_set_signal(encoder, OPUS_SIGNAL_VOICE)
         }

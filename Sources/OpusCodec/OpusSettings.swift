@@ -24,10 +24,27 @@ public struct OpusEncoderSettings: Hashable, Sendable, Codable {
     public var expectedLossPercent: Int = 5
     /// Application mode.
     public var application: Application = .voip
+    /// The widest audio band the encoder may use; nil lets libopus choose from the bit rate.
+    /// `wideband` keeps libopus 1.3 in SILK mode, the only mode where its DTX treats background noise as silence.
+    public var maxBandwidth: Bandwidth? = nil
+
+    /// Audio bandwidths (RFC 6716 §2).
+    public enum Bandwidth: String, Hashable, Sendable, Codable {
+        /// 4 kHz.
+        case narrowband
+        /// 6 kHz.
+        case mediumband
+        /// 8 kHz.
+        case wideband
+        /// 12 kHz.
+        case superwideband
+        /// 20 kHz.
+        case fullband
+    }
 
     public init(
         channels: Int = 1, bitrate: Int = 32_000, complexity: Int = 5, inbandFEC: Bool = true,
-        dtx: Bool = false, expectedLossPercent: Int = 5, application: Application = .voip
+        dtx: Bool = false, expectedLossPercent: Int = 5, application: Application = .voip, maxBandwidth: Bandwidth? = nil
     ) {
         self.channels = channels
         self.bitrate = bitrate
@@ -36,6 +53,7 @@ public struct OpusEncoderSettings: Hashable, Sendable, Codable {
         self.dtx = dtx
         self.expectedLossPercent = expectedLossPercent
         self.application = application
+        self.maxBandwidth = maxBandwidth
     }
 
     /// Reports the first setting outside its range, or nil when all are valid.
@@ -62,7 +80,7 @@ public enum Opus {
 
 extension OpusEncoderSettings {
     enum CodingKeys: String, CodingKey {
-        case channels, bitrate, complexity, inbandFEC, dtx, expectedLossPercent, application
+        case channels, bitrate, complexity, inbandFEC, dtx, expectedLossPercent, application, maxBandwidth
     }
 
     /// Decodes from configuration; every key is optional and falls back to the default.
@@ -76,6 +94,7 @@ extension OpusEncoderSettings {
             inbandFEC: try c.decodeIfPresent(Bool.self, forKey: .inbandFEC) ?? d.inbandFEC,
             dtx: try c.decodeIfPresent(Bool.self, forKey: .dtx) ?? d.dtx,
             expectedLossPercent: try c.decodeIfPresent(Int.self, forKey: .expectedLossPercent) ?? d.expectedLossPercent,
-            application: try c.decodeIfPresent(Application.self, forKey: .application) ?? d.application)
+            application: try c.decodeIfPresent(Application.self, forKey: .application) ?? d.application,
+            maxBandwidth: try c.decodeIfPresent(Bandwidth.self, forKey: .maxBandwidth))
     }
 }

@@ -149,6 +149,18 @@ struct OpusTests {
         #expect(tiny >= 36, "sizes: \(packets.map(\.count))")
     }
 
+    @Test("in SILK wideband, DTX also treats steady background noise as silence")
+    func dtxOnNoise() throws {
+        let encoder = try OpusEncoder(OpusEncoderSettings(dtx: true, maxBandwidth: .wideband))
+        var state: UInt64 = 42
+        let noise = (0..<48_000 * 2).map { _ -> Int16 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int16(truncatingIfNeeded: Int(state >> 58) - 32)  // about -60 dBFS
+        }
+        let packets = encodeFrames(noise, with: encoder)
+        #expect(packets.suffix(50).filter { $0.count <= 2 }.count >= 40)
+    }
+
     @Test("the sample count of a packet is read from its TOC")
     func sampleCount() throws {
         let packets = encodeFrames(sine(440, count: 960), with: try OpusEncoder())
