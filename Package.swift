@@ -16,11 +16,16 @@ let package = Package(
         .library(name: "OpusCodec", targets: ["OpusCodec"]),
         .library(name: "AudioMixer", targets: ["AudioMixer"]),
         .library(name: "MediaBench", targets: ["MediaBench"]),
+        .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "SIPWire", targets: ["SIPWire"]),
+        .library(name: "SIP", targets: ["SIP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -31,11 +36,27 @@ let package = Package(
         .target(name: "CConsortShims", dependencies: ["COpus"]),
 
         .target(name: "RTPWire", swiftSettings: swiftSettings),
+        /// SIP messages, URIs and headers (RFC 3261 and friends): pure value parsing and serialising, no I/O.
+        .target(name: "SIPWire", swiftSettings: swiftSettings),
+        /// Session descriptions (RFC 8866) and offer/answer (RFC 3264): no I/O.
+        .target(name: "SDP", swiftSettings: swiftSettings),
         .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CConsortShims"], swiftSettings: swiftSettings),
         .target(name: "AudioMixer", dependencies: ["OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
         /// The synthetic-speech media pipeline that `consort bench` and the benchmark suite run.
         .target(name: "MediaBench", dependencies: ["AudioMixer", "OpusCodec", "RTPWire", "SRTP"], swiftSettings: swiftSettings),
+
+        /// SIP transports (UDP, TCP on SwiftNIO), transactions, dialogs, digest authentication, the user agent.
+        .target(
+            name: "SIP",
+            dependencies: [
+                "SIPWire", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .executableTarget(
             name: "consort",
@@ -49,6 +70,12 @@ let package = Package(
         ),
 
         .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "SIPWireTests", dependencies: ["SIPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SIPTests",
+            dependencies: ["SIP", "SIPWire", "SDP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),

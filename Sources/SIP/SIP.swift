@@ -1,0 +1,1 @@
+/// SIP transports, transactions, dialogs, authentication and the user agent.
