@@ -61,8 +61,9 @@ let package = Package(
         .executableTarget(
             name: "consort",
             dependencies: [
-                "AudioMixer", "OpusCodec", "MediaBench",
+                "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

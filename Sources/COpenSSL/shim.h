@@ -1,2 +1,3 @@
 #include <openssl/rand.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>

@@ -1,19 +1,23 @@
 import AudioMixer
 import Foundation
 import OpusCodec
+import SIP
 import Yams
 
 /// The whole of `Config/consort.yaml`: each target owns its section's type and defaults; this composes them.
 struct ConsortConfiguration: Codable, Equatable {
+    /// The SIP stack: where it listens and its timers.
+    var sip = SIPConfiguration()
     /// Media settings: codec and mixer.
     var media = MediaConfiguration()
 
     init() {}
 
-    enum CodingKeys: String, CodingKey { case media }
+    enum CodingKeys: String, CodingKey { case sip, media }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        sip = try c.decodeIfPresent(SIPConfiguration.self, forKey: .sip) ?? SIPConfiguration()
         media = try c.decodeIfPresent(MediaConfiguration.self, forKey: .media) ?? MediaConfiguration()
     }
 
@@ -75,6 +79,7 @@ struct ConsortConfiguration: Codable, Equatable {
     }
 
     func validationProblem() -> String? {
+        if let p = sip.validationProblem() { return p }
         if let p = media.opus.validationProblem() { return "media.opus: \(p)" }
         return media.mixer.validationProblem()
     }

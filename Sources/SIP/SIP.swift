@@ -1,1 +1,0 @@
-/// SIP transports, transactions, dialogs, authentication and the user agent.

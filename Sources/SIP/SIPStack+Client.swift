@@ -1,0 +1,192 @@
+import NIOCore
+import SIPWire
+
+extension SIPStack {
+    /// Sends `request` in a new client transaction: adds our Via (fresh branch, rport), retransmits over UDP
+    /// (timers A/E), times out after 64·T1 (B/F). The future gets the final response; 1xx go to `onProvisional`.
+    @discardableResult
+    func startClientTransaction(
+        _ original: SIPRequest, to peer: SIPPeer, onProvisional: (@Sendable (SIPResponse) -> Void)?, branch: String? = nil
+    ) -> EventLoopFuture<SIPResponse> {
+        eventLoop.preconditionInEventLoop()
+        var request = original
+        let branch = branch ?? SIPIdentifiers.branch()
+        var via = SIPVia(transport: peer.transport.rawValue, host: advertisedHost, port: advertisedPort, branch: branch)
+        via.rport = .some(nil)
+        request.headers.insertFirst("Via", via.description)
+        if !request.headers.contains("Max-Forwards") { request.headers.add("Max-Forwards", "70") }
+        var buffer = ByteBufferAllocator().buffer(capacity: 1_024)
+        buffer.writeBytes(request.serialized())
+        let promise = eventLoop.makePromise(of: SIPResponse.self)
+        let method = request.method
+        let t = ClientTransaction(
+            key: TransactionKey.client(branch: branch, method: method), request: request, serialized: buffer, peer: peer,
+            timers: timers, promise: promise, onProvisional: onProvisional)
+        if method == .ack {
+            // ACK for a 2xx is not a transaction (RFC 3261 §17.1.1.3): send and forget.
+            send(buffer, to: peer).whenFailure { [logger] _ in logger.debug("ACK could not be sent") }
+            promise.succeed(SIPResponse(statusCode: 200))
+            return promise.futureResult
+        }
+        clientTransactions[t.key] = t
+        send(buffer, to: peer).whenFailure { [weak self] error in
+            self?.failClient(t, SIPError(.transportFailure, "could not send \(method.rawValue) to \(peer): \(error)"))
+        }
+        if !peer.transport.isReliable { scheduleRetransmission(t) }
+        t.timers.append(schedule(in: t.isInvite ? timers.b : timers.f) { [weak self] in
+            guard let self, t.state == .calling || t.state == .trying || t.state == .proceeding else { return }
+            self.counters.timeouts &+= 1
+            let which = t.isInvite ? "B" : "F"
+            self.failClient(t, SIPError(.timeout, "no final response to \(method.rawValue) from \(peer) within 64*T1 (timer \(which))"))
+        })
+        return promise.futureResult
+    }
+
+    private func scheduleRetransmission(_ t: ClientTransaction) {
+        t.timers.append(schedule(in: t.retransmitInterval) { [weak self] in
+            guard let self else { return }
+            let retransmit = t.isInvite ? t.state == .calling : (t.state == .trying || t.state == .proceeding)
+            guard retransmit else { return }
+            _ = self.send(t.serialized, to: t.peer)
+            // INVITE doubles without a cap; non-INVITE caps at T2, and in Proceeding stays at T2 (§17.1.2.2).
+            t.retransmitInterval = t.isInvite
+                ? t.retransmitInterval * 2
+                : (t.state == .proceeding ? self.timers.t2 : SIPTimers.doubled(t.retransmitInterval, cap: self.timers.t2))
+            self.scheduleRetransmission(t)
+        })
+    }
+
+    func failClient(_ t: ClientTransaction, _ error: SIPError) {
+        guard t.state != .terminated else { return }
+        t.state = .terminated
+        t.cancelTimers()
+        clientTransactions[t.key] = nil
+        t.promise.fail(error)
+    }
+
+    /// RFC 3261 §17.1.3 matching by branch and CSeq method, then the client state machines.
+    func receiveResponse(_ response: SIPResponse, from peer: SIPPeer) {
+        guard let via = response.topVia, let branch = via.branch, let cseq = response.cseq else {
+            counters.strayResponses &+= 1
+            return
+        }
+        guard let t = clientTransactions[TransactionKey.client(branch: branch, method: cseq.method)] else {
+            // A 2xx retransmitted after the transaction ended: ACK it again from the dialog (§13.2.2.4).
+            if cseq.method == .invite, (200..<300).contains(response.statusCode), let dialog = clientDialog(for: response),
+                let ack = dialog.lastACK, dialog.lastACKCSeq == cseq.sequence
+            {
+                _ = send(ack, to: dialog.peer)
+            } else {
+                counters.strayResponses &+= 1
+            }
+            return
+        }
+        let status = response.statusCode
+        if status < 200 {
+            if t.state == .calling || t.state == .trying { t.state = .proceeding }
+            t.onProvisional?(response)
+            return
+        }
+        if t.isInvite {
+            if status < 300 {
+                guard !t.finalDelivered else { return }
+                t.finalDelivered = true
+                t.state = .accepted
+                t.cancelTimers()
+                t.timers.append(schedule(in: timers.m) { [weak self] in
+                    t.state = .terminated
+                    self?.clientTransactions[t.key] = nil
+                })
+                t.promise.succeed(response)
+                return
+            }
+            // §17.1.1.3: ACK a non-2xx final response within the transaction, and absorb its retransmissions.
+            sendACK(forFailure: response, of: t)
+            guard t.state != .completed else { return }
+            t.state = .completed
+            t.cancelTimers()
+            t.timers.append(schedule(in: t.peer.transport.isReliable ? .zero : timers.d) { [weak self] in
+                t.state = .terminated
+                self?.clientTransactions[t.key] = nil
+            })
+            t.promise.succeed(response)
+            return
+        }
+        guard t.state != .completed else { return }
+        t.state = .completed
+        t.cancelTimers()
+        t.timers.append(schedule(in: t.peer.transport.isReliable ? .zero : timers.k) { [weak self] in
+            t.state = .terminated
+            self?.clientTransactions[t.key] = nil
+        })
+        t.promise.succeed(response)
+    }
+
+    /// The ACK for a non-2xx final response: same branch and Request-URI, To from the response (RFC 3261 §17.1.1.3).
+    private func sendACK(forFailure response: SIPResponse, of t: ClientTransaction) {
+        var headers = SIPHeaders()
+        if let via = t.request.headers.values("Via").first { headers.add("Via", via) }
+        headers.add("Max-Forwards", "70")
+        for name in ["From", "Call-ID"] { if let v = t.request.headers[name] { headers.add(name, v) } }
+        if let to = response.headers["To"] { headers.add("To", to) }
+        headers.add("CSeq", SIPCSeq(t.request.cseq?.sequence ?? 1, .ack).description)
+        for route in t.request.headers.values("Route") { headers.add("Route", route) }
+        let ack = SIPRequest(method: .ack, uri: t.request.uri, headers: headers)
+        _ = send(.request(ack), to: t.peer)
+    }
+
+    /// The ACK for a 2xx: a new request in the dialog with the INVITE's CSeq number (RFC 3261 §13.2.2.4).
+    func sendACK(for response: SIPResponse, dialog: SIPDialogState) {
+        guard let cseq = response.cseq?.sequence else { return }
+        dialog.inviteCSeq = cseq
+        var ack = makeInDialogRequest(dialog, method: .ack)
+        var via = SIPVia(transport: dialog.peer.transport.rawValue, host: advertisedHost, port: advertisedPort, branch: SIPIdentifiers.branch())
+        via.rport = .some(nil)
+        ack.headers.insertFirst("Via", via.description)
+        var buffer = ByteBufferAllocator().buffer(capacity: 512)
+        buffer.writeBytes(ack.serialized())
+        dialog.lastACK = buffer
+        dialog.lastACKCSeq = cseq
+        _ = send(buffer, to: dialog.peer)
+    }
+
+    /// Creates the dialog a 2xx (or a 1xx with a To tag) to our INVITE/SUBSCRIBE/REFER establishes (RFC 3261 §12.1.2).
+    func establishClientDialog(request: SIPRequest, response: SIPResponse, peer: SIPPeer) -> SIPDialogState? {
+        guard let callID = request.callID, let from = request.from, let localTag = from.tag, let to = response.to,
+            let remoteTag = to.tag
+        else { return nil }
+        let id = SIPDialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)
+        let confirmed = response.statusCode >= 200
+        if let existing = dialogs[id] {
+            if confirmed {
+                existing.phase = .confirmed
+                if let contact = response.contacts.first { existing.remoteTarget = contact.uri }
+            }
+            return existing
+        }
+        let target = response.contacts.first?.uri ?? request.uri
+        let routes = Array(response.recordRoutes.reversed())
+        let dialog = SIPDialogState(
+            id: id, isServer: false, localURI: from, remoteURI: to, remoteTarget: target, routeSet: routes,
+            localCSeq: request.cseq?.sequence ?? 1, remoteCSeq: nil, peer: peer,
+            localContact: request.contacts.first ?? localContact(for: peer), confirmed: confirmed)
+        dialog.inviteCSeq = request.cseq?.sequence ?? 1
+        dialog.peerAllowsUpdate = response.allow.contains(.update)
+        dialog.lastLocalBody = request.body
+        dialog.lastLocalContentType = request.contentType
+        if let resolved = nextHop(for: dialog) { dialog.peer = resolved }
+        dialogs[id] = dialog
+        return dialog
+    }
+
+    func clientDialog(for response: SIPResponse) -> SIPDialogState? {
+        guard let callID = response.callID, let localTag = response.from?.tag, let remoteTag = response.to?.tag else { return nil }
+        return dialogs[SIPDialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)]
+    }
+
+    /// Where in-dialog requests go: the first loose route, else the remote target; same transport as before.
+    func nextHop(for dialog: SIPDialogState) -> SIPPeer? {
+        let uri = dialog.routeSet.first?.uri ?? dialog.remoteTarget
+        return SIPUserAgent.resolve(uri, defaultTransport: dialog.peer.transport)
+    }
+}

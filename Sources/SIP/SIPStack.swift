@@ -1,0 +1,177 @@
+import Logging
+import NIOCore
+import SIPWire
+
+/// What the stack has counted, for statistics and tests.
+public struct SIPCounters: Sendable, Equatable {
+    /// Messages parsed and handled.
+    public var messagesReceived: UInt64 = 0
+    /// Datagrams or stream bytes that were not a valid SIP message.
+    public var parseErrors: UInt64 = 0
+    /// Requests answered statelessly with an error (malformed, unsupported).
+    public var rejectedRequests: UInt64 = 0
+    /// Retransmitted requests absorbed by a server transaction.
+    public var retransmissionsAbsorbed: UInt64 = 0
+    /// Responses that matched no client transaction and were dropped.
+    public var strayResponses: UInt64 = 0
+    /// Client transactions that timed out.
+    public var timeouts: UInt64 = 0
+    public init() {}
+}
+
+/// The transaction and dialog layers of RFC 3261 (§17, §12, §13) on one event loop. Everything here runs on
+/// `eventLoop`; the public ``SIPUserAgent`` hops onto it.
+final class SIPStack: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    let configuration: SIPConfiguration
+    let timers: SIPTimers
+    let logger: Logger
+    var transmitter: (any SIPTransmitter)?
+    /// Host and port we put in Via and Contact of our own requests.
+    var advertisedHost: String
+    var advertisedPort: Int
+    var counters = SIPCounters()
+
+    var serverTransactions: [String: ServerTransaction] = [:]
+    var clientTransactions: [String: ClientTransaction] = [:]
+    var dialogs: [SIPDialogID: SIPDialogState] = [:]
+    var handlers: [SIPMethod: @Sendable (SIPIncomingRequest) async -> Void] = [:]
+    var dialogTerminated: (@Sendable (SIPDialogID, String) -> Void)?
+    var authenticator: DigestAuthenticator?
+    var limits: SIPLimits
+
+    /// Extensions we implement, for Supported and for checking Require (RFC 3261 §8.2.2.3).
+    static let supportedExtensions = ["timer", "replaces"]
+
+    init(eventLoop: any EventLoop, configuration: SIPConfiguration, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+        self.timers = configuration.timers
+        self.logger = logger
+        self.advertisedHost = configuration.address == "0.0.0.0" ? "127.0.0.1" : configuration.address
+        self.advertisedPort = configuration.port
+        var limits = SIPLimits()
+        limits.maxMessageBytes = configuration.maxMessageBytes
+        self.limits = limits
+    }
+
+    /// The methods a request may use here: the ones with a handler, plus what the stack answers itself.
+    var allowedMethods: [SIPMethod] {
+        var methods: [SIPMethod] = [.invite, .ack, .cancel, .bye, .options]
+        for m in handlers.keys where !methods.contains(m) { methods.append(m) }
+        return methods
+    }
+
+    var allowHeader: String { allowedMethods.map(\.rawValue).joined(separator: ", ") }
+
+    // MARK: - Inbound
+
+    /// A datagram (UDP) or a framed message's bytes arrived from `peer`.
+    func receive(datagram bytes: [UInt8], from peer: SIPPeer) {
+        eventLoop.preconditionInEventLoop()
+        if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x20 }) { return }  // keep-alive (RFC 5626 §4.4.1)
+        switch SIPMessageParser.parseDatagram(bytes, limits: limits) {
+        case .success(let message):
+            receive(message, from: peer)
+        case .failure(let error):
+            rejectMalformed(error, from: peer)
+        }
+    }
+
+    /// A parsed message arrived from `peer`.
+    func receive(_ message: SIPMessage, from peer: SIPPeer) {
+        eventLoop.preconditionInEventLoop()
+        counters.messagesReceived &+= 1
+        switch message {
+        case .request(let request): receiveRequest(request, from: peer)
+        case .response(let response): receiveResponse(response, from: peer)
+        }
+    }
+
+    /// A message that could not be parsed: answered statelessly when it looked like a request (RFC 3261 §16.3 /
+    /// RFC 4475 expectations), dropped when it was a response.
+    func rejectMalformed(_ error: SIPParseError, from peer: SIPPeer) {
+        counters.parseErrors &+= 1
+        logger.debug("malformed SIP message", metadata: ["peer": "\(peer)", "reason": "\(error.reason)"])
+        guard error.isRequest != false else { return }
+        let salvaged = error.salvagedHeaders
+        guard salvaged["Via"] != nil, salvaged["Call-ID"] != nil || salvaged["CSeq"] != nil else { return }
+        var headers = SIPHeaders()
+        for via in salvaged.values("Via") { headers.add("Via", via) }
+        for name in ["From", "To", "Call-ID", "CSeq"] {
+            if let value = salvaged[name] { headers.add(name, value) }
+        }
+        var response = SIPResponse(statusCode: error.status, reason: Self.reasonPhrase(error.status, error.reason), headers: headers)
+        addToTagIfMissing(&response, tag: SIPIdentifiers.tag())
+        response.headers.add("Warning", "399 \(advertisedHost) \"\(Self.quoted(error.reason))\"")
+        counters.rejectedRequests &+= 1
+        sendStateless(response, requestVias: salvaged.values("Via").compactMap(SIPVia.init), to: peer)
+    }
+
+    // MARK: - Sending
+
+    func send(_ message: SIPMessage, to peer: SIPPeer) -> EventLoopFuture<Void> {
+        var buffer = ByteBufferAllocator().buffer(capacity: 1_024)
+        buffer.writeBytes(message.serialized())
+        return send(buffer, to: peer)
+    }
+
+    func send(_ bytes: ByteBuffer, to peer: SIPPeer) -> EventLoopFuture<Void> {
+        guard let transmitter else {
+            return eventLoop.makeFailedFuture(SIPError(.notRunning, "the SIP stack is not running"))
+        }
+        return transmitter.send(bytes, to: peer)
+    }
+
+    /// Sends a response not tied to a transaction (errors for malformed or rejected requests).
+    func sendStateless(_ response: SIPResponse, requestVias: [SIPVia], to peer: SIPPeer) {
+        let target = responsePeer(topVia: requestVias.first, receivedFrom: peer)
+        send(.response(response), to: target).whenFailure { [logger] error in
+            logger.debug("could not send a stateless response", metadata: ["peer": "\(target)", "error": "\(error)"])
+        }
+    }
+
+    /// Where a response goes (RFC 3261 §18.2.2, RFC 3581 §4): back over the same connection for TCP; for UDP to the
+    /// source address, at the source port when `rport` was asked for, else at the sent-by port. The host is always the
+    /// source address (which §18.2.1 records in `received`), never a host named inside the message, so a forged Via
+    /// cannot make the server send anywhere but back.
+    func responsePeer(topVia: SIPVia?, receivedFrom peer: SIPPeer) -> SIPPeer {
+        guard peer.transport == .udp, let via = topVia else { return peer }
+        if case .some = via.rport { return peer }
+        let port = via.port ?? 5060
+        if let address = try? SocketAddress(ipAddress: peer.host, port: port) {
+            return SIPPeer(transport: .udp, address: address)
+        }
+        return peer
+    }
+
+    // MARK: - Helpers
+
+    static func reasonPhrase(_ status: Int, _ detail: String) -> String {
+        let cleaned = String(detail.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }.prefix(120).map(Character.init))
+        return cleaned.isEmpty ? SIPResponse.reasonPhrase(for: status) : cleaned
+    }
+
+    static func quoted(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" && $0 != "\"" && $0 != "\\" }.prefix(200).map(Character.init))
+    }
+
+    func addToTagIfMissing(_ response: inout SIPResponse, tag: String) {
+        guard response.statusCode > 100, let toValue = response.headers["To"], var to = SIPNameAddress(toValue), to.tag == nil
+        else { return }
+        to.tag = tag
+        response.headers.set("To", to.description)
+    }
+
+    func schedule(in delay: TimeAmount, _ body: @escaping () -> Void) -> Scheduled<Void> {
+        eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: delay) { body() }
+    }
+}
+
+extension String {
+    /// An IPv6 literal without its brackets.
+    var trimmingBrackets: String {
+        if hasPrefix("["), hasSuffix("]") { return String(dropFirst().dropLast()) }
+        return self
+    }
+}

@@ -1,0 +1,164 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SIPWire
+
+/// The sockets of the stack on SwiftNIO: one UDP socket, one TCP listener, and the TCP connections (accepted or
+/// opened) keyed by remote address so responses and in-dialog requests reuse them. Lives on the stack's event loop.
+final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
+    private let stack: SIPStack
+    private var udpChannel: (any Channel)?
+    private var tcpListener: (any Channel)?
+    private var connections: [SocketAddress: any Channel] = [:]
+
+    init(stack: SIPStack) {
+        self.stack = stack
+    }
+
+    /// Binds the configured sockets; returns what is listening.
+    func start(host: String, port: Int, udp: Bool, tcp: Bool) async throws -> [SIPPeer] {
+        var bound: [SIPPeer] = []
+        let loop = stack.eventLoop
+        let stack = self.stack
+        if udp {
+            let channel = try await DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(stack: stack))
+                    }
+                }
+                .bind(host: host, port: port).get()
+            udpChannel = channel
+            if let address = channel.localAddress { bound.append(SIPPeer(transport: .udp, address: address)) }
+        }
+        if tcp {
+            // Use the UDP port when port 0 asked the system for one, so both transports share a port.
+            let tcpPort = port == 0 ? (bound.first?.port ?? 0) : port
+            let listener = try await ServerBootstrap(group: loop)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { [weak self] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(stack: stack, transport: self))
+                    }
+                }
+                .bind(host: host, port: tcpPort).get()
+            tcpListener = listener
+            if let address = listener.localAddress { bound.append(SIPPeer(transport: .tcp, address: address)) }
+        }
+        return bound
+    }
+
+    func stop() async {
+        let channels: [any Channel] = [udpChannel, tcpListener].compactMap { $0 } + Array(connections.values)
+        for channel in channels { try? await channel.close().get() }
+        udpChannel = nil
+        tcpListener = nil
+    }
+
+    func send(_ bytes: ByteBuffer, to peer: SIPPeer) -> EventLoopFuture<Void> {
+        let loop = stack.eventLoop
+        return loop.flatSubmit {
+            switch peer.transport {
+            case .udp:
+                guard let channel = self.udpChannel else {
+                    return loop.makeFailedFuture(SIPError(.notRunning, "no UDP socket is open"))
+                }
+                return channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer.address, data: bytes))
+            case .tcp:
+                if let connection = self.connections[peer.address] {
+                    return connection.writeAndFlush(bytes)
+                }
+                return self.connect(to: peer.address).flatMap { $0.writeAndFlush(bytes) }
+            case .tls:
+                return loop.makeFailedFuture(SIPError(.transportFailure, "TLS is not supported yet"))
+            }
+        }
+    }
+
+    private func connect(to address: SocketAddress) -> EventLoopFuture<any Channel> {
+        let stack = self.stack
+        return ClientBootstrap(group: stack.eventLoop)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(stack: stack, transport: self))
+                }
+            }
+            .connect(to: address)
+            .map { channel in
+                self.connections[address] = channel
+                return channel
+            }
+    }
+
+    func register(_ channel: any Channel, for address: SocketAddress) { connections[address] = channel }
+    func unregister(_ address: SocketAddress) { connections[address] = nil }
+}
+
+/// UDP: each datagram is one message (RFC 3261 §18.3).
+final class SIPDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let stack: SIPStack
+
+    init(stack: SIPStack) { self.stack = stack }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        stack.receive(datagram: Array(envelope.data.readableBytesView), from: SIPPeer(transport: .udp, address: envelope.remoteAddress))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP port unreachable and the like: a peer went away; nothing to do but note it.
+        stack.logger.debug("UDP socket error", metadata: ["error": "\(error)"])
+    }
+}
+
+/// TCP: messages framed by Content-Length (RFC 3261 §18.3); a framing error closes the connection.
+final class SIPStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let stack: SIPStack
+    private weak var transport: SIPNetworkTransport?
+    private var framer: SIPStreamFramer
+    private var peer: SIPPeer?
+
+    init(stack: SIPStack, transport: SIPNetworkTransport?) {
+        self.stack = stack
+        self.transport = transport
+        self.framer = SIPStreamFramer(limits: stack.limits)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let remote = context.channel.remoteAddress {
+            peer = SIPPeer(transport: .tcp, address: remote)
+            transport?.register(context.channel, for: remote)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let peer { transport?.unregister(peer.address) }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let peer else { return }
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { framer.append($0) }
+        while let result = framer.next() {
+            switch result {
+            case .success(let message): stack.receive(message, from: peer)
+            case .failure(let error): stack.rejectMalformed(error, from: peer)
+            }
+            if framer.mustClose {
+                stack.logger.debug("closing a TCP connection after a framing error", metadata: ["peer": "\(peer)"])
+                context.close(promise: nil)
+                return
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,35 @@
+public import NIOCore
+
+/// The transport protocols SIP runs over (RFC 3261 §18). TLS is named so the design keeps room for it.
+public enum SIPTransportKind: String, Sendable, Hashable, CaseIterable {
+    case udp = "UDP"
+    case tcp = "TCP"
+    case tls = "TLS"
+
+    /// Whether the transport itself retransmits (no SIP-level retransmission needed).
+    public var isReliable: Bool { self != .udp }
+}
+
+/// The other end of a message: its transport and socket address.
+public struct SIPPeer: Sendable, Hashable, CustomStringConvertible {
+    public var transport: SIPTransportKind
+    public var address: SocketAddress
+
+    public init(transport: SIPTransportKind, address: SocketAddress) {
+        self.transport = transport
+        self.address = address
+    }
+
+    /// The peer's IP address as text.
+    public var host: String { address.ipAddress ?? "" }
+    /// The peer's port.
+    public var port: Int { address.port ?? 0 }
+
+    public var description: String { "\(transport.rawValue.lowercased()):\(host):\(port)" }
+}
+
+/// Sends serialised messages; implemented by the UDP/TCP transports and by test doubles.
+protocol SIPTransmitter: Sendable {
+    /// Sends `bytes` to `peer`; the future fails when the message could not be handed to the network.
+    func send(_ bytes: ByteBuffer, to peer: SIPPeer) -> EventLoopFuture<Void>
+}

@@ -1,0 +1,138 @@
+import NIOCore
+public import SIPWire
+
+/// A request that arrived, handed to the application's handler. The handler answers it with ``respond(_:reason:headers:body:contentType:)``
+/// (any number of provisional responses, then one final); a handler that returns without a final answer gets a 500 sent for it.
+public struct SIPIncomingRequest: Sendable {
+    /// The request, with `received`/`rport` already added to its top Via.
+    public let request: SIPRequest
+    /// Where it came from.
+    public let peer: SIPPeer
+    /// The dialog, for requests inside one.
+    public let dialog: SIPDialogHandle?
+    let key: String?
+    let stack: SIPStack
+
+    init(request: SIPRequest, peer: SIPPeer, dialog: SIPDialogHandle?, key: String?, stack: SIPStack) {
+        self.request = request
+        self.peer = peer
+        self.dialog = dialog
+        self.key = key
+        self.stack = stack
+    }
+
+    /// Sends a response. For a 2xx to INVITE, SUBSCRIBE or REFER, returns the dialog it established.
+    /// Responding after the final response (or after a CANCEL answered the INVITE with 487) does nothing and returns nil.
+    @discardableResult
+    public func respond(
+        _ statusCode: Int, reason: String? = nil, headers: [(String, String)] = [], body: [UInt8] = [],
+        contentType: String? = nil
+    ) async -> SIPDialogHandle? {
+        guard let key else { return nil }
+        let stack = self.stack
+        let id = try? await stack.eventLoop.submit { () -> SIPDialogID? in
+            guard let t = stack.serverTransactions[key] else { return nil }
+            return stack.respond(t, statusCode: statusCode, reason: reason, headers: headers, body: body, contentType: contentType)
+        }.get()
+        guard let id, let id else { return nil }
+        return SIPDialogHandle(id: id, stack: stack)
+    }
+
+    /// Whether a CANCEL ended this INVITE before a final response.
+    public var isCancelled: Bool {
+        get async {
+            guard let key else { return false }
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.serverTransactions[key]?.cancelled ?? true }.get()) ?? true
+        }
+    }
+
+    /// Checks digest credentials (RFC 3261 §22) with `authenticator` in `realm`: returns the user when they are valid,
+    /// else answers 401 with fresh challenges (stale=true for an expired nonce) or 403 for wrong credentials, and returns nil.
+    public func authenticate(with authenticator: DigestAuthenticator, realm: String) async -> String? {
+        switch authenticator.verify(request, realm: realm) {
+        case .authenticated(let user):
+            return user
+        case .challenge(let stale):
+            await respond(401, headers: authenticator.challenges(realm: realm, stale: stale).map { ("WWW-Authenticate", $0) })
+            return nil
+        case .rejected(let reason):
+            await respond(403, reason: reason)
+            return nil
+        }
+    }
+
+    func respondIfNobodyDid() async {
+        guard let key else { return }
+        let stack = self.stack
+        _ = try? await stack.eventLoop.submit {
+            guard let t = stack.serverTransactions[key], !t.hasFinalResponse, t.state != .terminated else { return }
+            stack.logger.warning("handler returned without a final response: sending 500", metadata: ["method": "\(t.request.method.rawValue)"])
+            stack.respond(t, statusCode: 500, reason: "Server Internal Error (no response from the application)")
+        }.get()
+    }
+}
+
+/// A dialog the application can act in: send requests inside it, or end it.
+public struct SIPDialogHandle: Sendable, Hashable {
+    /// Its identity.
+    public let id: SIPDialogID
+    let stack: SIPStack
+
+    init(id: SIPDialogID, stack: SIPStack) {
+        self.id = id
+        self.stack = stack
+    }
+
+    /// Sends a request inside the dialog (BYE, re-INVITE, UPDATE, INFO, NOTIFY, REFER, MESSAGE) and returns the final
+    /// response. A 2xx to a re-INVITE is ACKed. Throws ``SIPError`` with `.noDialog` when the dialog has ended,
+    /// `.timeout` when nothing answers.
+    public func request(
+        _ method: SIPMethod, headers: [(String, String)] = [], body: [UInt8] = [], contentType: String? = nil
+    ) async throws -> SIPResponse {
+        let stack = self.stack
+        let id = self.id
+        let future = try await stack.eventLoop.submit { () -> EventLoopFuture<SIPResponse> in
+            guard let dialog = stack.dialogs[id] else {
+                throw SIPError(.noDialog, "dialog \(id) no longer exists")
+            }
+            var request = stack.makeInDialogRequest(dialog, method: method, body: body, contentType: contentType)
+            for (name, value) in headers { request.headers.add(name, value) }
+            if method == .invite || method == .update {
+                dialog.lastLocalBody = body.isEmpty ? dialog.lastLocalBody : body
+                if contentType != nil { dialog.lastLocalContentType = contentType }
+            }
+            let future = stack.startClientTransaction(request, to: dialog.peer, onProvisional: nil)
+            if method == .bye {
+                stack.terminateDialog(id, reason: "BYE sent")
+            }
+            if method == .invite {
+                return future.map { response in
+                    if (200..<300).contains(response.statusCode) {
+                        stack.sendACK(for: response, dialog: dialog)
+                        stack.armSessionTimer(dialog, response: response, weAreServer: dialog.isServer)
+                    }
+                    return response
+                }
+            }
+            return future
+        }.get()
+        return try await future.get()
+    }
+
+    /// Ends the dialog with BYE and waits for the answer.
+    @discardableResult
+    public func bye() async throws -> SIPResponse { try await request(.bye) }
+
+    /// Whether the dialog still exists.
+    public var isActive: Bool {
+        get async {
+            let stack = self.stack
+            let id = self.id
+            return (try? await stack.eventLoop.submit { stack.dialogs[id] != nil }.get()) ?? false
+        }
+    }
+
+    public static func == (a: SIPDialogHandle, b: SIPDialogHandle) -> Bool { a.id == b.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}

@@ -1,0 +1,235 @@
+public import Logging
+public import NIOCore
+import NIOPosix
+public import SIPWire
+
+/// A SIP user agent on the Consort stack: it listens on UDP and TCP, answers requests through per-method handlers,
+/// and sends requests (INVITE with an offer, BYE, NOTIFY, REFER, OPTIONS, …) returning their final responses.
+/// The focus and the load generator are built on it.
+public final class SIPUserAgent: Sendable {
+    /// The settings.
+    public let configuration: SIPConfiguration
+    let stack: SIPStack
+    private let transport: SIPNetworkTransport
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+
+    /// Creates a user agent. Without an event loop it runs its own one-thread loop.
+    public init(configuration: SIPConfiguration = SIPConfiguration(), logger: Logger, eventLoop: (any EventLoop)? = nil) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "subsystem"] = "sip"
+        let group = eventLoop == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        self.ownedGroup = group
+        let loop = eventLoop ?? group!.next()
+        stack = SIPStack(eventLoop: loop, configuration: configuration, logger: logger)
+        transport = SIPNetworkTransport(stack: stack)
+        stack.transmitter = transport
+    }
+
+    /// Binds the sockets; returns what listens (port 0 in the configuration picks a free one). Throws when a port is
+    /// taken or the address does not exist.
+    @discardableResult
+    public func start() async throws -> [SIPPeer] {
+        if let problem = configuration.validationProblem() { throw SIPError(.invalid, problem) }
+        let bound: [SIPPeer]
+        do {
+            bound = try await transport.start(
+                host: configuration.address, port: configuration.port, udp: configuration.udp, tcp: configuration.tcp)
+        } catch {
+            throw SIPError(.transportFailure, "cannot listen on \(configuration.address):\(configuration.port): \(error)")
+        }
+        if let port = bound.first?.port {
+            let stack = self.stack
+            try await stack.eventLoop.submit { stack.advertisedPort = port }.get()
+        }
+        return bound
+    }
+
+    /// Closes the sockets and stops the loop this agent owns.
+    public func stop() async {
+        await transport.stop()
+        try? await ownedGroup?.shutdownGracefully()
+    }
+
+    /// Sets the host written into Via and Contact (default: the listening address, or 127.0.0.1 for 0.0.0.0).
+    public func setAdvertisedHost(_ host: String) async {
+        let stack = self.stack
+        _ = try? await stack.eventLoop.submit { stack.advertisedHost = host }.get()
+    }
+
+    /// Installs the handler for requests of `method`. OPTIONS, BYE and CANCEL are answered by the stack unless a handler
+    /// is set; methods without a handler are refused (405/501 with Allow).
+    public func setHandler(_ method: SIPMethod, _ handler: @escaping @Sendable (SIPIncomingRequest) async -> Void) async {
+        let stack = self.stack
+        _ = try? await stack.eventLoop.submit { stack.handlers[method] = handler }.get()
+    }
+
+    /// Called when a dialog ends (BYE either way, no ACK, session expiry).
+    public func onDialogTerminated(_ body: @escaping @Sendable (SIPDialogID, String) -> Void) async {
+        let stack = self.stack
+        _ = try? await stack.eventLoop.submit { stack.dialogTerminated = body }.get()
+    }
+
+    /// What the stack has counted so far.
+    public var counters: SIPCounters {
+        get async {
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.counters }.get()) ?? SIPCounters()
+        }
+    }
+
+    /// Dialogs in progress.
+    public var dialogCount: Int {
+        get async {
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.dialogs.count }.get()) ?? 0
+        }
+    }
+
+    // MARK: - Outgoing requests
+
+    /// Sends an out-of-dialog request (OPTIONS, MESSAGE, NOTIFY, REFER, REGISTER, …) and returns its final response.
+    /// A 401/407 is answered once with `credentials` when given. Throws ``SIPError`` on timeout or transport failure.
+    public func request(
+        _ method: SIPMethod, to uri: SIPURI, from: SIPNameAddress? = nil, headers: [(String, String)] = [],
+        body: [UInt8] = [], contentType: String? = nil, via peer: SIPPeer? = nil, credentials: SIPCredentials? = nil
+    ) async throws -> SIPResponse {
+        let request = try await makeRequest(method, to: uri, from: from, headers: headers, body: body, contentType: contentType)
+        return try await send(request, via: peer, credentials: credentials, onProvisional: nil).response
+    }
+
+    /// Calls `uri` with an INVITE carrying `body` (an SDP offer) and returns the established call once a 2xx arrived
+    /// (it is ACKed). A final error response throws ``SIPError`` `.rejected` with the response; cancelling the task
+    /// sends CANCEL.
+    public func invite(
+        _ uri: SIPURI, from: SIPNameAddress? = nil, body: [UInt8], contentType: String = "application/sdp",
+        headers: [(String, String)] = [], via peer: SIPPeer? = nil, credentials: SIPCredentials? = nil,
+        onProvisional: (@Sendable (SIPResponse) -> Void)? = nil
+    ) async throws -> SIPOutgoingCall {
+        let request = try await makeRequest(.invite, to: uri, from: from, headers: headers, body: body, contentType: contentType)
+        let (response, sent, target) = try await send(request, via: peer, credentials: credentials, onProvisional: onProvisional)
+        guard (200..<300).contains(response.statusCode) else {
+            throw SIPError(.rejected, "INVITE to \(uri) was answered \(response.statusCode) \(response.reason)", response: response)
+        }
+        let stack = self.stack
+        let id = try await stack.eventLoop.submit { () -> SIPDialogID in
+            guard let dialog = stack.establishClientDialog(request: sent, response: response, peer: target) else {
+                throw SIPError(.invalid, "the 2xx to INVITE lacks the tags that make a dialog")
+            }
+            stack.sendACK(for: response, dialog: dialog)
+            stack.armSessionTimer(dialog, response: response, weAreServer: false)
+            return dialog.id
+        }.get()
+        return SIPOutgoingCall(response: response, dialog: SIPDialogHandle(id: id, stack: stack))
+    }
+
+    private func makeRequest(
+        _ method: SIPMethod, to uri: SIPURI, from: SIPNameAddress?, headers: [(String, String)], body: [UInt8],
+        contentType: String?
+    ) async throws -> SIPRequest {
+        let stack = self.stack
+        return try await stack.eventLoop.submit {
+            var fromAddress = from ?? SIPNameAddress(uri: SIPURI(user: "consort", host: stack.advertisedHost))
+            if fromAddress.tag == nil { fromAddress.tag = SIPIdentifiers.tag() }
+            var h = SIPHeaders()
+            h.add("Max-Forwards", "70")
+            h.add("From", fromAddress.description)
+            h.add("To", SIPNameAddress(uri: uri).description)
+            h.add("Call-ID", SIPIdentifiers.callID(host: stack.advertisedHost))
+            h.add("CSeq", SIPCSeq(1, method).description)
+            if [.invite, .subscribe, .refer].contains(method) {
+                var contactURI = SIPURI(user: fromAddress.uri.user, host: stack.advertisedHost, port: stack.advertisedPort)
+                if let t = uri.transportParameter, t.lowercased() != "udp" {
+                    contactURI.parameters.append(SIPParameter(name: "transport", value: t.lowercased()))
+                }
+                h.add("Contact", SIPNameAddress(uri: contactURI).description)
+                h.add("Allow", stack.allowHeader)
+                h.add("Supported", SIPStack.supportedExtensions.joined(separator: ", "))
+            }
+            h.add("User-Agent", stack.configuration.userAgent)
+            if let contentType, !body.isEmpty { h.add("Content-Type", contentType) }
+            for (name, value) in headers { h.add(name, value) }
+            return SIPRequest(method: method, uri: uri, headers: h, body: body)
+        }.get()
+    }
+
+    /// Sends in a client transaction; answers one 401/407 with credentials; CANCELs an INVITE when the task is cancelled.
+    private func send(
+        _ request: SIPRequest, via explicitPeer: SIPPeer?, credentials: SIPCredentials?,
+        onProvisional: (@Sendable (SIPResponse) -> Void)?
+    ) async throws -> (response: SIPResponse, request: SIPRequest, peer: SIPPeer) {
+        guard let peer = explicitPeer ?? Self.resolve(request.uri, defaultTransport: .udp) else {
+            throw SIPError(.transportFailure, "cannot resolve \(request.uri.host) for \(request.method.rawValue)")
+        }
+        var current = request
+        var attempt = 0
+        while true {
+            attempt += 1
+            let stack = self.stack
+            let branch = SIPIdentifiers.branch()
+            let toSend = current
+            let future = try await stack.eventLoop.submit {
+                stack.startClientTransaction(toSend, to: peer, onProvisional: onProvisional, branch: branch)
+            }.get()
+            let response: SIPResponse = try await withTaskCancellationHandler {
+                try await future.get()
+            } onCancel: {
+                if toSend.method == .invite {
+                    stack.eventLoop.execute { stack.sendCANCEL(for: toSend, branch: branch, to: peer) }
+                }
+            }
+            if (response.statusCode == 401 || response.statusCode == 407), attempt == 1, let credentials {
+                let challengeHeader = response.statusCode == 401 ? "WWW-Authenticate" : "Proxy-Authenticate"
+                let answerHeader = response.statusCode == 401 ? "Authorization" : "Proxy-Authorization"
+                let challenges = response.headers.values(challengeHeader).compactMap(SIPDigestChallenge.init)
+                if let value = challenges.lazy.compactMap({
+                    credentials.authorization(for: $0, method: toSend.method, uri: toSend.uri.description)
+                }).first {
+                    current.headers.add(answerHeader, value)
+                    if let cseq = current.cseq {
+                        current.headers.set("CSeq", SIPCSeq(cseq.sequence &+ 1, cseq.method).description)
+                    }
+                    continue
+                }
+            }
+            return (response, toSend, peer)
+        }
+    }
+
+    /// The socket address for a URI: its host (an IP address, or a name resolved once) and port (5060, or 5061 for sips).
+    static func resolve(_ uri: SIPURI, defaultTransport: SIPTransportKind) -> SIPPeer? {
+        var transport = defaultTransport
+        if let t = uri.transportParameter?.uppercased(), let kind = SIPTransportKind(rawValue: t) { transport = kind }
+        if uri.scheme == .sips { transport = .tls }
+        let port = uri.port ?? (transport == .tls ? 5061 : 5060)
+        let host = uri.host.trimmingBrackets
+        if let address = try? SocketAddress(ipAddress: host, port: port) { return SIPPeer(transport: transport, address: address) }
+        if let address = try? SocketAddress.makeAddressResolvingHost(host, port: port) {
+            return SIPPeer(transport: transport, address: address)
+        }
+        return nil
+    }
+}
+
+/// A call this agent placed and that was answered.
+public struct SIPOutgoingCall: Sendable {
+    /// The 2xx (with the SDP answer).
+    public let response: SIPResponse
+    /// The dialog, for BYE and re-INVITE.
+    public let dialog: SIPDialogHandle
+}
+
+extension SIPStack {
+    /// CANCEL for a pending INVITE (RFC 3261 §9.1): same Request-URI, Call-ID, From, To, CSeq number and branch.
+    func sendCANCEL(for invite: SIPRequest, branch: String, to peer: SIPPeer) {
+        guard let t = clientTransactions[TransactionKey.client(branch: branch, method: .invite)], !t.finalDelivered,
+            t.state != .completed
+        else { return }
+        var headers = SIPHeaders()
+        for name in ["From", "To", "Call-ID"] { if let v = invite.headers[name] { headers.add(name, v) } }
+        headers.add("CSeq", SIPCSeq(invite.cseq?.sequence ?? 1, .cancel).description)
+        for route in invite.headers.values("Route") { headers.add("Route", route) }
+        let cancel = SIPRequest(method: .cancel, uri: invite.uri, headers: headers)
+        startClientTransaction(cancel, to: peer, onProvisional: nil, branch: branch).whenComplete { _ in }
+    }
+}

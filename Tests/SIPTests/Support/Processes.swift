@@ -1,0 +1,105 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The package root (three levels above this file's folder), so tests find Config/, scenarios and the built binary.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+/// A free port on 127.0.0.1 for `type` (SOCK_DGRAM or SOCK_STREAM), found by binding port 0.
+func freePort(udpAndTCP: Bool = true) -> Int {
+    for _ in 0..<50 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        close(fd)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        guard bound, port > 0 else { continue }
+        if !udpAndTCP { return port }
+        // Check TCP too.
+        let tfd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var t = sockaddr_in()
+        t.sin_family = sa_family_t(AF_INET)
+        t.sin_addr.s_addr = inet_addr("127.0.0.1")
+        t.sin_port = in_port_t(UInt16(port).bigEndian)
+        let ok = withUnsafePointer(to: &t) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(tfd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
+        close(tfd)
+        if ok { return port }
+    }
+    return 0
+}
+
+/// Runs a program with a time limit; returns its exit status (or -9 when it had to be killed) and its output.
+func run(_ executable: String, _ arguments: [String], timeout: TimeInterval, directory: URL? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("consort-test-\(UUID().uuidString).log")
+    FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: outputFile)
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    var killed = false
+    if process.isRunning {
+        process.terminate()
+        usleep(200_000)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        killed = true
+    }
+    process.waitUntilExit()
+    try? handle.close()
+    let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+    try? FileManager.default.removeItem(at: outputFile)
+    return (killed ? -9 : process.terminationStatus, output)
+}
+
+/// Starts a long-running program; the caller stops it with `stop(_:)`.
+func launch(_ executable: String, _ arguments: [String]) throws -> (Process, URL) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("consort-test-\(UUID().uuidString).log")
+    FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: outputFile)
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return (process, outputFile)
+}
+
+/// Stops a launched program (SIGTERM, then SIGKILL after `grace` seconds); returns its status and output.
+func stop(_ launched: (Process, URL), grace: TimeInterval = 5) -> (status: Int32, output: String, seconds: TimeInterval) {
+    let (process, log) = launched
+    let start = Date()
+    if process.isRunning { process.terminate() }
+    let deadline = Date().addingTimeInterval(grace)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    try? FileManager.default.removeItem(at: log)
+    return (process.terminationStatus, output, Date().timeIntervalSince(start))
+}
+
+/// Where a Debian tool lives, or nil.
+func tool(_ name: String) -> String? {
+    for dir in ["/usr/bin", "/usr/sbin", "/bin", "/usr/local/bin"] {
+        let path = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
