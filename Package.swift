@@ -76,6 +76,7 @@ let package = Package(
         .testTarget(
             name: "SIPTests",
             dependencies: ["SIP", "SIPWire", "SDP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            exclude: ["Scenarios", "Scripts"],
             swiftSettings: swiftSettings),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),

@@ -117,7 +117,7 @@ public struct SIPCredentials: Sendable {
         guard let algorithm = DigestAlgorithm(headerValue: challenge.algorithm) else { return nil }
         let ha1 = algorithm.ha1(username: username, realm: challenge.realm, password: password)
         let useQop = challenge.qop.contains { $0.lowercased() == "auth" }
-        let nc = String(format8Hex: nonceCount)
+        let nc = eightHexDigits(nonceCount)
         let cnonce = SIPIdentifiers.hex(8)
         let response = algorithm.response(
             ha1: ha1, nonce: challenge.nonce, method: method.rawValue, uri: uri, qop: useQop ? "auth" : nil,
@@ -130,9 +130,8 @@ public struct SIPCredentials: Sendable {
     }
 }
 
-extension String {
-    init(format8Hex value: UInt32) {
-        let hex = String(value, radix: 16)
-        self = String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-    }
+/// A nonce count as eight hex digits (RFC 7616 §3.4).
+func eightHexDigits(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
 }

@@ -30,11 +30,11 @@ public struct SIPIncomingRequest: Sendable {
     ) async -> SIPDialogHandle? {
         guard let key else { return nil }
         let stack = self.stack
-        let id = try? await stack.eventLoop.submit { () -> SIPDialogID? in
+        let result = try? await stack.eventLoop.submit { () -> SIPDialogID? in
             guard let t = stack.serverTransactions[key] else { return nil }
             return stack.respond(t, statusCode: statusCode, reason: reason, headers: headers, body: body, contentType: contentType)
         }.get()
-        guard let id, let id else { return nil }
+        guard let id = result else { return nil }
         return SIPDialogHandle(id: id, stack: stack)
     }
 

@@ -38,13 +38,13 @@ func freePort(udpAndTCP: Bool = true) -> Int {
 }
 
 /// Runs a program with a time limit; returns its exit status (or -9 when it had to be killed) and its output.
-func run(_ executable: String, _ arguments: [String], timeout: TimeInterval, directory: URL? = nil) throws -> (status: Int32, output: String) {
+func runProgram(_ executable: String, _ arguments: [String], timeout: TimeInterval, directory: URL? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("consort-test-\(UUID().uuidString).log")
-    FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
     let handle = try FileHandle(forWritingTo: outputFile)
     process.standardOutput = handle
     process.standardError = handle
@@ -72,7 +72,7 @@ func launch(_ executable: String, _ arguments: [String]) throws -> (Process, URL
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("consort-test-\(UUID().uuidString).log")
-    FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
     let handle = try FileHandle(forWritingTo: outputFile)
     process.standardOutput = handle
     process.standardError = handle

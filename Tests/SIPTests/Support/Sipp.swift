@@ -31,6 +31,6 @@ enum Sipp {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        return try Foundation.run(sipp, arguments, timeout: TimeInterval(timeout + 10), directory: directory)
+        return try runProgram(sipp, arguments, timeout: TimeInterval(timeout + 10), directory: directory)
     }
 }
