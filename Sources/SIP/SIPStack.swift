@@ -16,6 +16,8 @@ public struct SIPCounters: Sendable, Equatable {
     public var strayResponses: UInt64 = 0
     /// Client transactions that timed out.
     public var timeouts: UInt64 = 0
+    /// Error answers to malformed requests left unsent because they came faster than the answer budget (a flood).
+    public var errorAnswersSuppressed: UInt64 = 0
     public init() {}
 }
 
@@ -39,6 +41,10 @@ final class SIPStack: @unchecked Sendable {
     var dialogTerminated: (@Sendable (SIPDialogID, String) -> Void)?
     var authenticator: DigestAuthenticator?
     var limits: SIPLimits
+    /// Token bucket for answers to malformed requests: a flood of junk gets a few answers, not one each.
+    private var errorAnswerTokens: Double = 200
+    private var errorAnswerRefill = NIODeadline.now()
+    static let errorAnswersPerSecond: Double = 200
 
     /// Extensions we implement, for Supported and for checking Require (RFC 3261 §8.2.2.3).
     static let supportedExtensions = ["timer", "replaces"]
@@ -66,8 +72,8 @@ final class SIPStack: @unchecked Sendable {
 
     // MARK: - Inbound
 
-    /// A datagram (UDP) or a framed message's bytes arrived from `peer`.
-    func receive(datagram bytes: [UInt8], from peer: SIPPeer) {
+    /// A datagram (UDP) arrived from `peer`.
+    func receive(datagram bytes: UnsafeRawBufferPointer, from peer: SIPPeer) {
         eventLoop.preconditionInEventLoop()
         if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x20 }) { return }  // keep-alive (RFC 5626 §4.4.1)
         switch SIPMessageParser.parseDatagram(bytes, limits: limits) {
@@ -96,6 +102,10 @@ final class SIPStack: @unchecked Sendable {
         guard error.isRequest != false else { return }
         let salvaged = error.salvagedHeaders
         guard salvaged["Via"] != nil, salvaged["Call-ID"] != nil || salvaged["CSeq"] != nil else { return }
+        guard takeErrorAnswerToken() else {
+            counters.errorAnswersSuppressed &+= 1
+            return
+        }
         var headers = SIPHeaders()
         for via in salvaged.values("Via") { headers.add("Via", via) }
         for name in ["From", "To", "Call-ID", "CSeq"] {
@@ -106,6 +116,16 @@ final class SIPStack: @unchecked Sendable {
         response.headers.add("Warning", "399 \(advertisedHost) \"\(Self.quoted(error.reason))\"")
         counters.rejectedRequests &+= 1
         sendStateless(response, requestVias: salvaged.values("Via").compactMap(SIPVia.init), to: peer)
+    }
+
+    private func takeErrorAnswerToken() -> Bool {
+        let now = NIODeadline.now()
+        let elapsed = Double((now - errorAnswerRefill).nanoseconds) / 1e9
+        errorAnswerRefill = now
+        errorAnswerTokens = min(Self.errorAnswersPerSecond, errorAnswerTokens + elapsed * Self.errorAnswersPerSecond)
+        guard errorAnswerTokens >= 1 else { return false }
+        errorAnswerTokens -= 1
+        return true
     }
 
     // MARK: - Sending

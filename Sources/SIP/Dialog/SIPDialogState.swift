@@ -2,7 +2,7 @@ import NIOCore
 import SIPWire
 
 /// The state of one dialog (RFC 3261 §12), owned by the stack's event loop.
-final class SIPDialogState {
+final class SIPDialogState: @unchecked Sendable {  // confined to the stack's event loop
     enum Phase { case early, confirmed, terminated }
 
     let id: SIPDialogID

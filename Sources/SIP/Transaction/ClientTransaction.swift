@@ -4,7 +4,7 @@ import SIPWire
 /// A client transaction (RFC 3261 §17.1, with RFC 6026's Accepted state): retransmits the request over UDP
 /// (timers A/E), gives up after 64·T1 (B/F), sends the ACK for a non-2xx INVITE response, and hands
 /// provisional and final responses to whoever started it.
-final class ClientTransaction {
+final class ClientTransaction: @unchecked Sendable {  // confined to the stack's event loop
     enum State { case calling, trying, proceeding, completed, accepted, terminated }
 
     let key: String

@@ -3,7 +3,7 @@ import SIPWire
 
 /// A server transaction (RFC 3261 §17.2, with the RFC 6026 Accepted state for INVITE): absorbs request
 /// retransmissions, retransmits the final response over UDP, and waits for the ACK of a non-2xx INVITE response.
-final class ServerTransaction {
+final class ServerTransaction: @unchecked Sendable {  // confined to the stack's event loop
     enum State { case trying, proceeding, completed, confirmed, accepted, terminated }
 
     let key: String

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Floods a SIP server with junk datagrams while probing it with OPTIONS; reports how many probes were answered.
 
-Loopback only. usage: flood.py HOST PORT SECONDS
+Loopback only. usage: flood.py HOST PORT SECONDS [RATE]
+RATE is junk datagrams per second (default 20000, about 80 times the signalling of a 500-call load test at its peak).
 prints `junk <n> probes <sent> answered <answered>`.
 """
 import os
@@ -13,6 +14,7 @@ import threading
 import time
 
 host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+rate = float(sys.argv[4]) if len(sys.argv) > 4 else 20000.0
 random.seed(4475)
 junk_sent = 0
 stop = False
@@ -28,7 +30,14 @@ def junk():
         b"REGISTER sip:a SIP/2.0\r\nContent-Length: 99999\r\n\r\nx",
         b"OPTIONS sip:a@b SIP/2.0\r\n" + b"X: " + b"a" * 9000 + b"\r\n\r\n",
     ]
+    started = time.time()
+    mine = 0
     while not stop:
+        # Pace each of the two senders to half the rate.
+        ahead = mine - (time.time() - started) * rate / 2
+        if ahead > 0:
+            time.sleep(ahead / (rate / 2))
+        mine += 1
         kind = random.random()
         if kind < 0.5:
             payload = os.urandom(random.randint(1, 1400))

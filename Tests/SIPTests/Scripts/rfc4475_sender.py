@@ -24,8 +24,17 @@ for p in (5060, 5050, 5070):
 sender = listeners[0]
 
 
-def drain(timeout):
-    """Collects responses for `timeout` seconds; returns the status lines seen."""
+def call_id(message):
+    """The Call-ID (or compact i:) of a message, to tell its answers from late retransmissions of earlier ones."""
+    for raw in message.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+        name, _, value = raw.partition(b":")
+        if name.strip().lower() in (b"call-id", b"i"):
+            return value.strip()
+    return None
+
+
+def drain(timeout, wanted=None):
+    """Collects responses for `timeout` seconds; returns the status lines of those with Call-ID `wanted`."""
     seen = []
     deadline = time.time() + timeout
     while True:
@@ -36,7 +45,7 @@ def drain(timeout):
         for s in ready:
             data, _ = s.recvfrom(65535)
             line = data.split(b"\r\n", 1)[0].decode("utf-8", "replace")
-            if line.startswith("SIP/2.0 "):
+            if line.startswith("SIP/2.0 ") and (wanted is None or call_id(data) == wanted):
                 seen.append(line)
 
 
@@ -47,7 +56,7 @@ for name in sorted(os.listdir(directory)):
         data = f.read()
     drain(0.01)
     sender.sendto(data, (host, port))
-    lines = [l for l in drain(0.4) if not l.startswith("SIP/2.0 100 ")]
+    lines = [l for l in drain(0.4, call_id(data)) if not l.startswith("SIP/2.0 100 ")]
     if lines:
         parts = lines[0].split(" ", 2)
         print(f"{name} {parts[1]} {parts[2] if len(parts) > 2 else ''}", flush=True)
@@ -65,5 +74,5 @@ options = (
     "Content-Length: 0\r\n\r\n" % (host, port, host)
 ).encode()
 sender.sendto(options, (host, port))
-lines = drain(2.0)
+lines = drain(2.0, b"alive-check@127.0.0.1")
 print("ALIVE " + (lines[0].split(" ")[1] if lines else "-"), flush=True)
