@@ -12,7 +12,15 @@ extension SIPStack {
             replaceTopVia(&request, with: via)
         }
         if let problem = request.validationError() {
-            rejectMalformed(problem, from: peer)
+            counters.parseErrors &+= 1
+            guard request.method != .ack else { return }
+            var response = SIPResponse(
+                statusCode: problem.status, reason: Self.reasonPhrase(problem.status, problem.reason),
+                headers: Self.responseHeaders(for: request))
+            addToTagIfMissing(&response, tag: SIPIdentifiers.tag())
+            response.headers.add("Warning", "399 \(advertisedHost) \"\(Self.quoted(problem.reason))\"")
+            counters.rejectedRequests &+= 1
+            sendStateless(response, requestVias: request.vias, to: peer)
             return
         }
         if request.method == .ack {
@@ -121,6 +129,7 @@ extension SIPStack {
                 dialogHandle = SIPDialogHandle(id: id, stack: self)
             }
         }
+        if let core = synchronousCore, core(transaction) { return }
         let incoming = SIPIncomingRequest(request: request, peer: transaction.peer, dialog: dialogHandle, key: transaction.key, stack: self)
         if let handler = handlers[request.method] {
             Task {

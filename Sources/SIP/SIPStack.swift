@@ -39,6 +39,9 @@ final class SIPStack: @unchecked Sendable {
     var dialogs: [SIPDialogID: SIPDialogState] = [:]
     var handlers: [SIPMethod: @Sendable (SIPIncomingRequest) async -> Void] = [:]
     var dialogTerminated: (@Sendable (SIPDialogID, String) -> Void)?
+    /// A synchronous transaction user that sees each new request before the async handlers and returns true when it
+    /// takes it (it must then answer through `respond`). The user agent leaves it nil; tests drive the stack with it.
+    var synchronousCore: ((ServerTransaction) -> Bool)?
     var authenticator: DigestAuthenticator?
     var limits: SIPLimits
     /// Token bucket for answers to malformed requests: a flood of junk gets a few answers, not one each.

@@ -24,7 +24,7 @@ final class SIPDialogState: @unchecked Sendable {  // confined to the stack's ev
     var pending2xxCSeq: UInt32 = 0
     var pending2xxInterval: TimeAmount = .zero
     var pending2xxTimer: Scheduled<Void>?
-    var pending2xxDeadline: NIODeadline = .now()
+    var pending2xxElapsed: TimeAmount = .zero
 
     // UAC: the ACK for the last 2xx, re-sent when the 2xx is retransmitted.
     var lastACK: ByteBuffer?

@@ -33,7 +33,7 @@ extension SIPStack {
         dialog.pending2xx = buffer
         dialog.pending2xxCSeq = cseq
         dialog.pending2xxInterval = timers.t1
-        dialog.pending2xxDeadline = .now() + timers.h
+        dialog.pending2xxElapsed = .zero
         schedule2xx(dialog, reliable: reliable)
     }
 
@@ -41,7 +41,8 @@ extension SIPStack {
         let delay = reliable ? timers.h : dialog.pending2xxInterval
         dialog.pending2xxTimer = schedule(in: delay) { [weak self] in
             guard let self, let buffer = dialog.pending2xx, dialog.phase != .terminated else { return }
-            if reliable || NIODeadline.now() >= dialog.pending2xxDeadline {
+            dialog.pending2xxElapsed = dialog.pending2xxElapsed + delay
+            if reliable || dialog.pending2xxElapsed >= self.timers.h {
                 self.logger.info("no ACK for 2xx within 64*T1: ending the session", metadata: ["dialog": "\(dialog.id)"])
                 dialog.pending2xx = nil
                 self.sendBYE(dialog, reason: "no ACK received")
