@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "OpusCodec", package: "Consort"),
                 .product(name: "AudioMixer", package: "Consort"),
                 .product(name: "MediaBench", package: "Consort"),
+                .product(name: "SIPWire", package: "Consort"),
             ],
             path: "MediaBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
