@@ -87,6 +87,10 @@ extension SIPStack {
             t.onProvisional?(response)
             return
         }
+        // The dialog exists from the moment its 2xx arrives, so a NOTIFY or BYE racing the application finds it.
+        if (200..<300).contains(status), [.invite, .subscribe, .refer].contains(t.request.method) {
+            _ = establishClientDialog(request: t.request, response: response, peer: t.peer)
+        }
         if t.isInvite {
             if status < 300 {
                 guard !t.finalDelivered else { return }

@@ -98,6 +98,20 @@ public final class SIPUserAgent: Sendable {
         return try await send(request, via: peer, credentials: credentials, onProvisional: nil).response
     }
 
+    /// Sends a request that creates a dialog when accepted (SUBSCRIBE, REFER; RFC 6665, RFC 3515) and returns the
+    /// final response with the dialog a 2xx established, for the NOTIFYs that follow and for unsubscribing.
+    public func requestDialog(
+        _ method: SIPMethod, to uri: SIPURI, from: SIPNameAddress? = nil, headers: [(String, String)] = [],
+        body: [UInt8] = [], contentType: String? = nil, via peer: SIPPeer? = nil, credentials: SIPCredentials? = nil
+    ) async throws -> (response: SIPResponse, dialog: SIPDialogHandle?) {
+        let request = try await makeRequest(method, to: uri, from: from, headers: headers, body: body, contentType: contentType)
+        let (response, sent, target) = try await send(request, via: peer, credentials: credentials, onProvisional: nil)
+        guard (200..<300).contains(response.statusCode) else { return (response, nil) }
+        let stack = self.stack
+        let id = try await stack.eventLoop.submit { stack.establishClientDialog(request: sent, response: response, peer: target)?.id }.get()
+        return (response, id.map { SIPDialogHandle(id: $0, stack: stack) })
+    }
+
     /// Calls `uri` with an INVITE carrying `body` (an SDP offer) and returns the established call once a 2xx arrived
     /// (it is ACKed). A final error response throws ``SIPError`` `.rejected` with the response; cancelling the task
     /// sends CANCEL.
