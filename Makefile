@@ -23,7 +23,7 @@ release: deps
 	$(SWIFT) build -c release --product consort
 
 run: release
-	.build/release/consort bench mixer --config $(CONFIG) --seconds 5
+	.build/release/consort serve --config $(CONFIG)
 
 test: deps
 	$(SWIFT) test
