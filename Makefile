@@ -25,8 +25,9 @@ release: deps
 run: release
 	.build/release/consort serve --config $(CONFIG)
 
+# One test at a time: the real-time tests (sipp, serve, floods) must never run beside each other; the rest take seconds.
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --no-parallel
 
 # The full benchmark suite (package-benchmark, in its own package under Benchmarks/).
 bench: deps

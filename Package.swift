@@ -70,19 +70,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// Helpers the test targets share (package root, free ports, running programs with a time limit).
+        .target(name: "TestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SIPWireTests", dependencies: ["SIPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SIPTests",
-            dependencies: ["SIP", "SIPWire", "SDP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: [
+                "SIP", "SIPWire", "SDP", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             exclude: ["Scenarios", "Scripts"],
             swiftSettings: swiftSettings),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ConsortTests", dependencies: ["consort", "MediaBench", .product(name: "Yams", package: "Yams")],
+            name: "ConsortTests", dependencies: ["consort", "MediaBench", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
     ]
 )

@@ -96,11 +96,7 @@ extension SIPStack {
                 guard !t.finalDelivered else { return }
                 t.finalDelivered = true
                 t.state = .accepted
-                t.cancelTimers()
-                t.timers.append(schedule(in: timers.m) { [weak self] in
-                    t.state = .terminated
-                    self?.clientTransactions[t.key] = nil
-                })
+                endLater(t, after: timers.m)
                 t.promise.succeed(response)
                 return
             }
@@ -108,22 +104,24 @@ extension SIPStack {
             sendACK(forFailure: response, of: t)
             guard t.state != .completed else { return }
             t.state = .completed
-            t.cancelTimers()
-            t.timers.append(schedule(in: t.peer.transport.isReliable ? .zero : timers.d) { [weak self] in
-                t.state = .terminated
-                self?.clientTransactions[t.key] = nil
-            })
+            endLater(t, after: t.peer.transport.isReliable ? .zero : timers.d)
             t.promise.succeed(response)
             return
         }
         guard t.state != .completed else { return }
         t.state = .completed
+        endLater(t, after: t.peer.transport.isReliable ? .zero : timers.k)
+        t.promise.succeed(response)
+    }
+
+    /// Stops a client transaction's timers and removes it after `delay` (timers D, K, M), absorbing retransmitted
+    /// responses until then.
+    private func endLater(_ t: ClientTransaction, after delay: TimeAmount) {
         t.cancelTimers()
-        t.timers.append(schedule(in: t.peer.transport.isReliable ? .zero : timers.k) { [weak self] in
+        t.timers.append(schedule(in: delay) { [weak self] in
             t.state = .terminated
             self?.clientTransactions[t.key] = nil
         })
-        t.promise.succeed(response)
     }
 
     /// The ACK for a non-2xx final response: same branch and Request-URI, To from the response (RFC 3261 §17.1.1.3).

@@ -2,13 +2,10 @@ import AudioMixer
 import Foundation
 import OpusCodec
 import Testing
+import TestSupport
 import Yams
 
 @testable import consort
-
-/// The package root, found from this file's path, so tests read the shipped Config/ wherever the clone is.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 @Suite("Configuration")
 struct ConfigurationTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,7 @@ struct ServeTests {
 
     @Test("serve logs where it listens, answers OPTIONS, refuses INVITE with 480, and stops on SIGTERM within 5 s")
     func serveLifecycle() async throws {
-        let port = freeLoopbackPort()
+        let port = freePort()
         let server = try await startServer(port: port)
         let probe = try runProgram(
             "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/flood.py").path, "127.0.0.1", "\(port)", "0"],
@@ -49,7 +50,7 @@ struct ServeTests {
 
     @Test("a flood of junk datagrams does not stop OPTIONS from being answered")
     func junkFlood() async throws {
-        let port = freeLoopbackPort()
+        let port = freePort()
         let server = try await startServer(port: port)
         let flood = try runProgram(
             "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/flood.py").path, "127.0.0.1", "\(port)", "6", "15000"],
@@ -111,26 +112,4 @@ struct ServeTests {
         }
         print(result.output)
     }
-}
-
-/// A free port on 127.0.0.1 for both UDP and TCP.
-func freeLoopbackPort() -> Int {
-    for _ in 0..<50 {
-        let port = Int.random(in: 20_000...39_000)
-        let u = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        let t = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        a.sin_port = in_port_t(UInt16(port).bigEndian)
-        let ok = withUnsafePointer(to: &a) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(u, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 && bind(t, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        close(u)
-        close(t)
-        if ok { return port }
-    }
-    return 0
 }

@@ -3,6 +3,7 @@ import SIP
 import SIPWire
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite("Digest authentication (RFC 3261 §22, RFC 8760)", .serialized, .timeLimit(.minutes(1)))
 struct AuthenticationTests {

@@ -3,6 +3,7 @@ import SIP
 import SIPWire
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite("Dialogs (RFC 3261 §12) between two user agents on loopback", .serialized, .timeLimit(.minutes(1)))
 struct DialogTests {

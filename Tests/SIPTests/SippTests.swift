@@ -3,6 +3,7 @@ import SIP
 import SIPWire
 import Synchronization
 import Testing
+import TestSupport
 
 /// The stack against a real SIP peer: sipp (Debian sip-tester) on loopback, one test at a time.
 @Suite("SIP against sipp", .serialized, .timeLimit(.minutes(2)))
@@ -46,6 +47,7 @@ struct SippTests {
         }
         let result = try Sipp.run(scenario: "cancel", target: ua.target)
         #expect(result.status == 0, "sipp: \(result.output.suffix(1_500))")
+        for _ in 0..<50 where !sawCancel.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(sawCancel.withLock { $0 }, "the application learnt of the CANCEL")
         await ua.stop()
     }
@@ -98,7 +100,7 @@ struct SippTests {
             Issue.record("sipp is not installed")
             return
         }
-        let uas = try launch(sipp, ["-sn", "uas", "-i", "127.0.0.1", "-p", "\(sippPort)", "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error"])
+        let uas = try launchProgram(sipp, ["-sn", "uas", "-i", "127.0.0.1", "-p", "\(sippPort)", "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error"])
         try await Task.sleep(for: .milliseconds(500))
         let target = try #require(SIPURI("sip:service@127.0.0.1:\(sippPort)"))
         let call = try await ua.agent.invite(target, body: Array(TestUserAgent.offer.utf8))
@@ -107,7 +109,7 @@ struct SippTests {
         let bye = try await call.dialog.bye()
         #expect(bye.statusCode == 200)
         for _ in 0..<100 where uas.0.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        let finished = stop(uas)
+        let finished = stopProgram(uas)
         #expect(finished.status == 0, "sipp uas: \(finished.output.suffix(1_500))")
         await ua.stop()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// sipp (Debian `sip-tester`), driven with the scenarios in Tests/SIPTests/Scenarios, always on loopback and always
 /// with an explicit local port (-p) so it never takes 5060.

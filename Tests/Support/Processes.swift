@@ -1,15 +1,16 @@
-import Foundation
+/// Helpers the test targets share: the package root, free loopback ports, and running programs with a time limit.
+public import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The package root (three levels above this file's folder), so tests find Config/, scenarios and the built binary.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+/// The package root (two levels above this file's folder), so tests find Config/, scenarios and the built binary.
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
-/// A free port on 127.0.0.1 for `type` (SOCK_DGRAM or SOCK_STREAM), found by binding port 0.
-func freePort(udpAndTCP: Bool = true) -> Int {
+/// A free port on 127.0.0.1 (for UDP, and for TCP too unless `udpAndTCP` is false), found by binding port 0.
+public func freePort(udpAndTCP: Bool = true) -> Int {
     for _ in 0..<50 {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         var address = sockaddr_in()
@@ -38,7 +39,7 @@ func freePort(udpAndTCP: Bool = true) -> Int {
 }
 
 /// Runs a program with a time limit; returns its exit status (or -9 when it had to be killed) and its output.
-func runProgram(_ executable: String, _ arguments: [String], timeout: TimeInterval, directory: URL? = nil) throws -> (status: Int32, output: String) {
+public func runProgram(_ executable: String, _ arguments: [String], timeout: TimeInterval, directory: URL? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -67,7 +68,7 @@ func runProgram(_ executable: String, _ arguments: [String], timeout: TimeInterv
 }
 
 /// Starts a long-running program; the caller stops it with `stop(_:)`.
-func launch(_ executable: String, _ arguments: [String]) throws -> (Process, URL) {
+public func launchProgram(_ executable: String, _ arguments: [String]) throws -> (Process, URL) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -82,7 +83,7 @@ func launch(_ executable: String, _ arguments: [String]) throws -> (Process, URL
 }
 
 /// Stops a launched program (SIGTERM, then SIGKILL after `grace` seconds); returns its status and output.
-func stop(_ launched: (Process, URL), grace: TimeInterval = 5) -> (status: Int32, output: String, seconds: TimeInterval) {
+public func stopProgram(_ launched: (Process, URL), grace: TimeInterval = 5) -> (status: Int32, output: String, seconds: TimeInterval) {
     let (process, log) = launched
     let start = Date()
     if process.isRunning { process.terminate() }
@@ -96,7 +97,7 @@ func stop(_ launched: (Process, URL), grace: TimeInterval = 5) -> (status: Int32
 }
 
 /// Where a Debian tool lives, or nil.
-func tool(_ name: String) -> String? {
+public func tool(_ name: String) -> String? {
     for dir in ["/usr/bin", "/usr/sbin", "/bin", "/usr/local/bin"] {
         let path = "\(dir)/\(name)"
         if FileManager.default.isExecutableFile(atPath: path) { return path }
