@@ -5,7 +5,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and the benchmarks need.
 APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux
 
-.PHONY: deps build release run test bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp clean
+.PHONY: deps build release run test bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -48,8 +48,9 @@ bench-thresholds: deps
 # fuzz for FUZZ_SECONDS from the committed seeds; new corpus entries go under .build/, crashes to fuzz-artifacts/.
 SWIFTC       ?= swiftc
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS   := -sanitize=fuzzer,address -parse-as-library -O -use-ld=lld \
-                -enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault -module-name RTPWire
+FUZZ_COMMON  := -sanitize=fuzzer,address -parse-as-library -O -use-ld=lld \
+                -enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault
+FUZZ_FLAGS   := $(FUZZ_COMMON) -module-name RTPWire
 
 fuzz-rtp:
 	mkdir -p .build/fuzz-corpus-rtp fuzz-artifacts
@@ -60,6 +61,12 @@ fuzz-rtcp:
 	mkdir -p .build/fuzz-corpus-rtcp fuzz-artifacts
 	$(SWIFTC) $(FUZZ_FLAGS) Sources/RTPWire/*.swift Tests/Fuzz/RTCPFuzz.swift -o .build/fuzz-rtcp
 	.build/fuzz-rtcp -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-rtcp Tests/Fuzz/Seeds/rtcp
+
+# The SIPWire message parser, accessors, serialiser and stream framer (seeds: RFC 4475 messages and ordinary calls).
+fuzz-sip:
+	mkdir -p .build/fuzz-corpus-sip fuzz-artifacts
+	$(SWIFTC) $(FUZZ_COMMON) -module-name SIPWire Sources/SIPWire/*.swift Tests/Fuzz/SIPFuzz.swift -o .build/fuzz-sip
+	SWIFT_BACKTRACE=enable=no .build/fuzz-sip -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-sip Tests/Fuzz/Seeds/sip
 
 clean:
 	rm -rf .build Benchmarks/.build

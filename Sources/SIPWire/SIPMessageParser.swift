@@ -134,7 +134,12 @@ public enum SIPMessageParser {
         var reason = ""
         if codeEnd < line.upperBound {
             guard bytes[codeEnd] == 0x20 else { return .failure(LineError(400, "Malformed Status-Line")) }
-            reason = String(decoding: bytes[(codeEnd + 1)..<line.upperBound], as: UTF8.self)
+            let phrase = bytes[(codeEnd + 1)..<line.upperBound]
+            // Reason-Phrase allows SP and HTAB but no other control character (RFC 3261 §25.1).
+            guard !phrase.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else {
+                return .failure(LineError(400, "Control character in Reason-Phrase"))
+            }
+            reason = String(decoding: phrase, as: UTF8.self)
         }
         return .success(.response(code, reason))
     }

@@ -108,8 +108,13 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Whether the branch carries the RFC 3261 magic cookie (and so identifies the transaction on its own).
-    public var isRFC3261Branch: Bool { branch?.hasPrefix(SIPVia.magicCookie) ?? false }
+    /// Whether the branch starts with the RFC 3261 magic cookie and has something after it, so it identifies
+    /// the transaction on its own. A branch that is only the cookie (RFC 4475 badbranch) is not unique: false,
+    /// and the transaction layer falls back to RFC 2543 matching.
+    public var isRFC3261Branch: Bool {
+        guard let branch else { return false }
+        return branch.hasPrefix(SIPVia.magicCookie) && branch.utf8.count > SIPVia.magicCookie.utf8.count
+    }
 
     private func valued(_ name: String) -> String? {
         guard case .some(.some(let value)) = parameters.lookup(name) else { return nil }
