@@ -36,8 +36,8 @@ public enum SDPOfferAnswer {
             }
         }
         guard agreed.contains(where: \.accepted) else {
-            let first = agreed.first { $0.type == "audio" } ?? agreed[0]
-            throw SDPError(.notAcceptable, first.rejectionReason ?? "no media stream could be accepted")
+            let first = agreed.first { $0.type == "audio" } ?? agreed.first
+            throw SDPError(.notAcceptable, first?.rejectionReason ?? "no media stream could be accepted")
         }
         let description = SessionDescription(
             origin: policy.origin, sessionName: "Consort",
