@@ -60,5 +60,12 @@ fuzz-rtcp:
 	$(SWIFTC) $(FUZZ_FLAGS) Sources/RTPWire/*.swift Tests/Fuzz/RTCPFuzz.swift -o .build/fuzz-rtcp
 	.build/fuzz-rtcp -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-rtcp Tests/Fuzz/Seeds/rtcp
 
+# libFuzzer run of the SDP parser, serialiser and offer/answer (Tests/Fuzz/SDPFuzz.swift), like fuzz-rtp.
+.PHONY: fuzz-sdp
+fuzz-sdp:
+	mkdir -p .build/fuzz-corpus-sdp fuzz-artifacts
+	$(SWIFTC) $(FUZZ_FLAGS:RTPWire=SDP) Sources/SDP/*.swift Tests/Fuzz/SDPFuzz.swift -o .build/fuzz-sdp
+	.build/fuzz-sdp -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-sdp Tests/Fuzz/Seeds/sdp
+
 clean:
 	rm -rf .build Benchmarks/.build

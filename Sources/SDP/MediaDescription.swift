@@ -85,7 +85,8 @@ public struct MediaDescription: Sendable, Equatable {
             type: String(fields[0]), port: port, portCount: count, proto: String(fields[2]),
             formats: fields[3...].map(String.init))
         if isRTP {
-            for format in fields[3...] where SDPText.integer(format, in: 0...127) == nil {
+            // Canonical numbers only ("8", not "08"), so that an answer's formats match the offer's text.
+            for format in fields[3...] where SDPText.integer(format, in: 0...127).map(String.init) != String(format) {
                 throw .malformed("m= line \(index): payload type \(SDPText.quote(format)) is not a number 0-127", line: line)
             }
         }

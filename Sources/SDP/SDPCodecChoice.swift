@@ -34,7 +34,7 @@ struct SDPCodecChoice {
         let events = offered.filter { $0.encodingName.lowercased() == "telephone-event" }
         if let event = events.first(where: { $0.clockRate == codec.clockRate }) ?? events.first {
             choice.telephoneEvent = event
-            choice.telephoneEventFormatParameters = media.formatParameters(event.payloadType)
+            choice.telephoneEventFormatParameters = media.formatParameters(event.payloadType).flatMap { $0.isEmpty ? nil : $0 }
         }
         return .success(choice)
     }
