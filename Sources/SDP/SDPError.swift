@@ -36,6 +36,7 @@ public struct SDPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong.
     public var code: Code
     /// Why, in words a person can act on; begins with "line N:" when one line of the body is at fault.
+    /// Contains no double quote, backslash or control character, so it fits a SIP Warning header's quoted text as is.
     public var reason: String
     /// The 1-based line of the body at fault, when there is one.
     public var line: Int?
@@ -47,7 +48,15 @@ public struct SDPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Makes an error; `file` and `sourceLine` default to the caller's.
     public init(_ code: Code, _ reason: String, line: Int? = nil, file: String = #fileID, sourceLine: Int = #line) {
         self.code = code
-        self.reason = reason
+        // Reasons quote untrusted text; keep them safe inside a SIP quoted-string (RFC 3261 §25.1).
+        self.reason = String(String.UnicodeScalarView(reason.unicodeScalars.map { scalar -> Unicode.Scalar in
+            switch scalar {
+            case "\"": "'"
+            case "\\": "/"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: "?"
+            default: scalar
+            }
+        }))
         self.line = line
         self.file = file
         self.sourceLine = sourceLine

@@ -50,12 +50,19 @@ extension SDPOfferAnswer {
     /// Payload types Consort offers: opus 111, PCMU 0, PCMA 8, telephone-event/48000 110, telephone-event/8000 101,
     /// VP8 96, H.264 (packetization-mode=1, constrained baseline 3.1) 97.
     public enum OfferedPayloadType {
+        /// Opus, opus/48000/2.
         public static let opus = 111
+        /// PCMU/8000 (static).
         public static let pcmu = 0
+        /// PCMA/8000 (static).
         public static let pcma = 8
+        /// telephone-event/48000, for Opus.
         public static let telephoneEvent48000 = 110
+        /// telephone-event/8000, for G.711.
         public static let telephoneEvent8000 = 101
+        /// VP8/90000.
         public static let vp8 = 96
+        /// H264/90000, packetization-mode=1, profile-level-id=42e01f.
         public static let h264 = 97
     }
 

@@ -111,3 +111,15 @@ struct MalformedSDPTests {
         }
     }
 }
+
+@Suite("SDPError reasons fit a SIP Warning header")
+struct SDPErrorReasonTests {
+    @Test("RFC 3261 §20.43: double quotes, backslashes and control characters never reach the reason")
+    func quotedStringSafe() {
+        let error = #expect(throws: SDPError.self) {
+            try SessionDescription(parsing: "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nm=audio \"4\\0 RTP/AVP 0\r\n")
+        }
+        #expect(error?.reason == "line 4: m= line 1: port ''4/0' is not a number")
+        #expect(SDPError(.malformed, "a\u{1}b\"c\\").reason == "a?b'c/")
+    }
+}
