@@ -5,7 +5,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and the benchmarks need.
 APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux
 
-.PHONY: deps build release run test bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip clean
+.PHONY: deps build release run test bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -44,7 +44,7 @@ bench-check: deps
 bench-thresholds: deps
 	cd Benchmarks && CONSORT_BENCH_GATE=1 $(SWIFT) package --allow-writing-to-package-directory benchmark thresholds update --path Thresholds --no-progress
 
-# libFuzzer runs of the RTPWire parsers (Tests/Fuzz, not a SwiftPM target): build with swiftc, then
+# libFuzzer runs of the parsers (Tests/Fuzz, not a SwiftPM target): build with swiftc, then
 # fuzz for FUZZ_SECONDS from the committed seeds; new corpus entries go under .build/, crashes to fuzz-artifacts/.
 SWIFTC       ?= swiftc
 FUZZ_SECONDS ?= 60
@@ -67,6 +67,12 @@ fuzz-sip:
 	mkdir -p .build/fuzz-corpus-sip fuzz-artifacts
 	$(SWIFTC) $(FUZZ_COMMON) -module-name SIPWire Sources/SIPWire/*.swift Tests/Fuzz/SIPFuzz.swift -o .build/fuzz-sip
 	SWIFT_BACKTRACE=enable=no .build/fuzz-sip -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-sip Tests/Fuzz/Seeds/sip
+
+# The SDP parser, serialiser and offer/answer (Tests/Fuzz/SDPFuzz.swift).
+fuzz-sdp:
+	mkdir -p .build/fuzz-corpus-sdp fuzz-artifacts
+	$(SWIFTC) $(FUZZ_COMMON) -module-name SDP Sources/SDP/*.swift Tests/Fuzz/SDPFuzz.swift -o .build/fuzz-sdp
+	SWIFT_BACKTRACE=enable=no .build/fuzz-sdp -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-sdp Tests/Fuzz/Seeds/sdp
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -1,1 +1,0 @@
-/// SDP (RFC 8866) sessions and RFC 3264 offer/answer. No I/O.
