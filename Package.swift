@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "consort",
             dependencies: [
-                "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire",
+                "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

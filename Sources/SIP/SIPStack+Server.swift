@@ -37,7 +37,16 @@ extension SIPStack {
             return
         }
         let transaction = ServerTransaction(key: key, request: request, peer: peer)
+        if let mergeKey = Self.mergeKey(for: request), let earlier = mergeIndex[mergeKey], earlier != key,
+            serverTransactions[earlier] != nil
+        {
+            // §8.2.2.2: the same request by another path (a fork that looped back): a merged request.
+            serverTransactions[key] = transaction
+            respond(transaction, statusCode: 482, reason: "Loop Detected")
+            return
+        }
         serverTransactions[key] = transaction
+        if let mergeKey = Self.mergeKey(for: request) { mergeIndex[mergeKey] = key }
         if request.method == .invite {
             respond(transaction, statusCode: 100)  // RFC 3261 §17.2.1: stop the client's retransmissions at once
         }
@@ -57,16 +66,6 @@ extension SIPStack {
         // §8.2.2.1: we serve only sip: and sips: URIs.
         if request.uri.scheme == .tel {
             return (416, "Unsupported URI Scheme", [])
-        }
-        // §8.2.2.2: a request without To tag that matches an ongoing transaction by From tag, Call-ID and CSeq
-        // but arrived by another path is a merged request.
-        if request.to?.tag == nil, let fromTag = request.from?.tag, let callID = request.callID, let cseq = request.cseq {
-            let key = TransactionKey.server(for: request)
-            for t in serverTransactions.values where t.key != key && t.request.method == request.method {
-                if t.request.from?.tag == fromTag && t.request.callID == callID && t.request.cseq?.sequence == cseq.sequence {
-                    return (482, "Loop Detected", [])
-                }
-            }
         }
         // §8.2.2.3: extensions the client requires that we do not support.
         if request.method != .cancel {
@@ -277,6 +276,15 @@ extension SIPStack {
         t.state = .terminated
         t.cancelTimers()
         serverTransactions[t.key] = nil
+        if let mergeKey = Self.mergeKey(for: t.request), mergeIndex[mergeKey] == t.key { mergeIndex[mergeKey] = nil }
+    }
+
+    /// From tag, Call-ID, CSeq and method of a request outside a dialog (no To tag); nil otherwise.
+    static func mergeKey(for request: SIPRequest) -> String? {
+        guard request.method != .ack, request.method != .cancel, request.to?.tag == nil, let fromTag = request.from?.tag,
+            let callID = request.callID, let cseq = request.cseq
+        else { return nil }
+        return "\(fromTag)|\(callID)|\(cseq.sequence)|\(request.method.rawValue)"
     }
 
     /// Via, From, To, Call-ID and CSeq copied from the request (RFC 3261 §8.2.6.2), plus Record-Route for dialogs.

@@ -35,6 +35,9 @@ final class SIPStack: @unchecked Sendable {
     var counters = SIPCounters()
 
     var serverTransactions: [String: ServerTransaction] = [:]
+    /// Server transactions of requests without a To tag, by From tag, Call-ID, CSeq and method, to find merged
+    /// requests (RFC 3261 §8.2.2.2) without scanning every transaction.
+    var mergeIndex: [String: String] = [:]
     var clientTransactions: [String: ClientTransaction] = [:]
     var dialogs: [SIPDialogID: SIPDialogState] = [:]
     var handlers: [SIPMethod: @Sendable (SIPIncomingRequest) async -> Void] = [:]

@@ -54,6 +54,12 @@ struct SIPService: Service {
         }
         let logger = self.logger
         await agent.setHandler(.invite) { request in
+            if let problem = OfferCheck.problem(with: request.request) {
+                logger.info("INVITE refused: unusable SDP offer", metadata: ["from": "\(request.peer)", "reason": "\(problem)"])
+                let warning = problem.replacingOccurrences(of: "\"", with: "'")
+                await request.respond(488, headers: [("Warning", "399 consort \"\(warning)\"")])
+                return
+            }
             // Meetings are not wired to media yet (the MCU issue): refuse politely so phones show a clear state.
             logger.info(
                 "INVITE refused: no media yet", metadata: ["uri": "\(request.request.uri)", "from": "\(request.peer)"])

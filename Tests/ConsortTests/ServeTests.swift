@@ -29,7 +29,7 @@ struct ServeTests {
         return server
     }
 
-    @Test("serve logs where it listens, answers OPTIONS, refuses INVITE with 480, and stops on SIGTERM within 5 s")
+    @Test("serve logs where it listens, answers OPTIONS, refuses INVITE with 480 (488 with a Warning for an unusable offer), and stops on SIGTERM within 5 s")
     func serveLifecycle() async throws {
         let port = freePort()
         let server = try await startServer(port: port)
@@ -41,6 +41,15 @@ struct ServeTests {
             "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/invite_probe.py").path, "127.0.0.1", "\(port)"],
             timeout: 10)
         #expect(invite.output.contains("480"), "INVITE answer: \(invite.output)")
+        let g722 = try runProgram(
+            "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/invite_probe.py").path, "127.0.0.1", "\(port)", "9 G722/8000"],
+            timeout: 10)
+        #expect(g722.output.contains("SIP/2.0 488"), "an offer without a usable codec: \(g722.output)")
+        #expect(g722.output.contains("Warning: 399") && g722.output.contains("G722"), "the Warning says why: \(g722.output)")
+        let garbage = try runProgram(
+            "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/invite_probe.py").path, "127.0.0.1", "\(port)", "garbage"],
+            timeout: 10)
+        #expect(garbage.output.contains("SIP/2.0 488"), "a broken SDP body: \(garbage.output)")
         let stopped = stopProgram(server)
         #expect(stopped.status == 0, "exit status after SIGTERM; log: \(stopped.output.suffix(800))")
         #expect(stopped.seconds < 5)
