@@ -136,13 +136,13 @@ struct SDPParser {
         }
     }
 
-    /// Media attributes whose misreading would send the wrong format or to the wrong place must parse.
+    /// Media attributes whose misreading would send to the wrong place must parse. A malformed rtpmap or extmap is
+    /// kept but ignored by the typed views (its format or extension is then simply unknown), so one sloppy line in a
+    /// video section cannot cost a caller the whole call (RFC 4475's longreq and esc01 carry `a=rtpmap:31 LPC`).
     private static func validate(_ attribute: SDPAttribute, mediaIndex: Int, line: Int) throws(SDPError) {
         guard let value = attribute.value else { return }
         do throws(SDPError) {
             switch attribute.name {
-            case "rtpmap": _ = try SDPRTPMap(parsing: value)
-            case "extmap": _ = try SDPExtensionMap(parsing: value)
             case "rtcp": _ = try MediaDescription.parseRTCP(value)
             default: return
             }

@@ -1,5 +1,6 @@
 import AudioMixer
 import Foundation
+import MediaCore
 import OpusCodec
 import SIP
 import Yams
@@ -81,6 +82,7 @@ struct ConsortConfiguration: Codable, Equatable {
     func validationProblem() -> String? {
         if let p = sip.validationProblem() { return p }
         if let p = media.opus.validationProblem() { return "media.opus: \(p)" }
+        if let p = media.mcu.validationProblem() { return p }
         return media.mixer.validationProblem()
     }
 
@@ -105,6 +107,8 @@ struct MediaConfiguration: Codable, Equatable {
     var opus = OpusEncoderSettings()
     /// The mixer and jitter buffer.
     var mixer = MixerConfiguration()
+    /// The embedded MCU: RTP ports, addresses, event loops (keys directly in `media`).
+    var mcu = MCUConfiguration()
 
     init() {}
 
@@ -114,6 +118,14 @@ struct MediaConfiguration: Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         opus = try c.decodeIfPresent(OpusEncoderSettings.self, forKey: .opus) ?? OpusEncoderSettings()
         mixer = try c.decodeIfPresent(MixerConfiguration.self, forKey: .mixer) ?? MixerConfiguration()
+        mcu = try MCUConfiguration(from: decoder)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(opus, forKey: .opus)
+        try c.encode(mixer, forKey: .mixer)
+        try mcu.encode(to: encoder)
     }
 }
 

@@ -2,11 +2,12 @@ public import ArgumentParser
 import Foundation
 public import Logging
 import ServiceLifecycle
+import Focus
+import MediaCore
 import SIP
 import SIPWire
 
-/// `consort serve`: the conferencing server. For now the SIP side: it answers OPTIONS and refuses calls with 480
-/// until meetings are wired to media.
+/// `consort serve`: the conferencing server — SIP focus for ad hoc meetings and an embedded MCU.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -16,6 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Configuration file.") var config = "Config/consort.yaml"
     @Option(help: "SIP address to listen on (overrides sip.address).") var sipAddress: String?
     @Option(help: "SIP port for UDP and TCP (overrides sip.port; 0 picks a free one).") var sipPort: Int?
+    @Option(help: "RTP port range first-last (overrides media.rtpPorts).") var rtpPorts: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
@@ -28,12 +30,13 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = try ConsortConfiguration.load(path: config)
         if let sipAddress { configuration.sip.address = sipAddress }
         if let sipPort { configuration.sip.port = sipPort }
+        if let rtpPorts { configuration.media.mcu.rtpPorts = rtpPorts }
         if let problem = configuration.validationProblem() { throw ValidationError(problem) }
 
-        let sip = SIPService(configuration: configuration.sip, logger: logger)
+        let server = ConferenceServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: sip)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("consort stopped")
     }
@@ -41,32 +44,48 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// The SIP front of the server as a lifecycle service: binds, serves until shutdown, closes.
-struct SIPService: Service {
-    let configuration: SIPConfiguration
+/// SIP focus + embedded MCU as one lifecycle service: binds, serves until shutdown, then ends every call (BYE),
+/// stops the media loops and closes the sockets.
+struct ConferenceServer: Service {
+    let configuration: ConsortConfiguration
     let logger: Logger
 
     func run() async throws {
-        let agent = SIPUserAgent(configuration: configuration, logger: logger)
-        let bound = try await agent.start()
+        let mcu = try EmbeddedMCU(
+            configuration: configuration.media.mcu, mixer: configuration.media.mixer, opus: configuration.media.opus,
+            logger: logger)
+        logger.info(
+            "MCU ready",
+            metadata: [
+                "rtpPorts": "\(configuration.media.mcu.rtpPorts)", "bind": "\(configuration.media.mcu.bindAddress)",
+                "loops": "\(mcu.loopCount)",
+            ])
+        let agent = SIPUserAgent(configuration: configuration.sip, logger: logger)
+        let bound: [SIPPeer]
+        do {
+            bound = try await agent.start()
+        } catch {
+            await mcu.shutdown()
+            throw error
+        }
         for peer in bound {
             logger.info("SIP listening", metadata: ["transport": "\(peer.transport.rawValue)", "address": "\(peer.host):\(peer.port)"])
         }
-        let logger = self.logger
-        await agent.setHandler(.invite) { request in
-            if let problem = OfferCheck.problem(with: request.request) {
-                logger.info("INVITE refused: unusable SDP offer", metadata: ["from": "\(request.peer)", "reason": "\(problem)"])
-                let warning = problem.replacingOccurrences(of: "\"", with: "'")
-                await request.respond(488, headers: [("Warning", "399 consort \"\(warning)\"")])
-                return
-            }
-            // Meetings are not wired to media yet (the MCU issue): refuse politely so phones show a clear state.
-            logger.info(
-                "INVITE refused: no media yet", metadata: ["uri": "\(request.request.uri)", "from": "\(request.peer)"])
-            await request.respond(480, reason: "Temporarily Unavailable (conferencing media not enabled yet)")
-        }
+        var focusConfiguration = AdHocMeetings.Configuration()
+        focusConfiguration.advertisedAddress = configuration.media.mcu.advertisedAddress
+        focusConfiguration.emptyGraceSeconds = configuration.media.mcu.emptyConferenceGraceSeconds
+        let sipHost = configuration.sip.address == "0.0.0.0" ? (configuration.media.mcu.advertisedAddress ?? "127.0.0.1") : configuration.sip.address
+        focusConfiguration.contactHost = sipHost
+        focusConfiguration.fallbackAddress = sipHost
+        focusConfiguration.contactPort = bound.first?.port ?? configuration.sip.port
+        await agent.setAdvertisedHost(sipHost)
+        let meetings = AdHocMeetings(agent: agent, mcu: mcu, configuration: focusConfiguration, logger: logger)
+        await meetings.install()
+
         try? await gracefulShutdown()
-        logger.info("SIP stopping")
+        logger.info("shutting down: ending every call")
+        await meetings.endAll(within: 2)
+        await mcu.shutdown()
         await agent.stop()
     }
 }

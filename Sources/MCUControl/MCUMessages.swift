@@ -1,0 +1,210 @@
+/// The focus ↔ MCU control protocol (the role C3P played between the focus and the A/V MCU of the reference
+/// architecture): typed, Codable messages, so the same calls can run in process today and over a network later.
+
+/// A conference on an MCU. Scoped by tenant: the same meeting ID in two tenants is two conferences.
+public struct ConferenceID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var tenant: String
+    public var meeting: String
+
+    public init(tenant: String, meeting: String) {
+        self.tenant = tenant
+        self.meeting = meeting
+    }
+
+    public var description: String { "\(tenant)/\(meeting)" }
+}
+
+/// One participant's media in a conference (one SIP dialog).
+public struct EndpointID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { value }
+}
+
+/// What the focus allows an endpoint's media to do.
+public struct EndpointPolicy: Sendable, Codable, Equatable {
+    /// Accept video m-lines.
+    public var allowVideo: Bool = true
+    /// Accept plain RTP; when false an offer without SDES keys is refused.
+    public var allowPlainRTP: Bool = true
+    /// Join muted (ingress filtered) — e.g. a meeting's "mute on entry".
+    public var muted: Bool = false
+
+    public init(allowVideo: Bool = true, allowPlainRTP: Bool = true, muted: Bool = false) {
+        self.allowVideo = allowVideo
+        self.allowPlainRTP = allowPlainRTP
+        self.muted = muted
+    }
+}
+
+/// `addEndpoint`: the caller's SDP offer in, the MCU's answer out.
+public struct AddEndpointRequest: Sendable, Codable, Equatable {
+    public var conference: ConferenceID
+    public var endpoint: EndpointID
+    /// The remote SDP offer, as received.
+    public var offer: String
+    /// The address to write into the answer's c= line (the local address the INVITE arrived on, or configured).
+    public var advertisedAddress: String
+    public var policy: EndpointPolicy
+    /// A label for logs and statistics (e.g. the caller's URI).
+    public var label: String
+
+    public init(conference: ConferenceID, endpoint: EndpointID, offer: String, advertisedAddress: String, policy: EndpointPolicy = EndpointPolicy(), label: String = "") {
+        self.conference = conference
+        self.endpoint = endpoint
+        self.offer = offer
+        self.advertisedAddress = advertisedAddress
+        self.policy = policy
+        self.label = label
+    }
+}
+
+/// One negotiated media stream, as the MCU set it up.
+public struct EndpointMedia: Sendable, Codable, Equatable {
+    public var type: String
+    public var accepted: Bool
+    public var localPort: Int
+    public var codec: String?
+    public var payloadType: Int?
+    public var clockRate: Int?
+    public var cryptoSuite: String?
+    public var localSSRC: UInt32?
+    public var rejectionReason: String?
+
+    public init(type: String, accepted: Bool, localPort: Int, codec: String? = nil, payloadType: Int? = nil, clockRate: Int? = nil, cryptoSuite: String? = nil, localSSRC: UInt32? = nil, rejectionReason: String? = nil) {
+        self.type = type
+        self.accepted = accepted
+        self.localPort = localPort
+        self.codec = codec
+        self.payloadType = payloadType
+        self.clockRate = clockRate
+        self.cryptoSuite = cryptoSuite
+        self.localSSRC = localSSRC
+        self.rejectionReason = rejectionReason
+    }
+}
+
+/// The answer to `addEndpoint` (and to `modifyEndpoint` with a new offer).
+public struct AddEndpointResponse: Sendable, Codable, Equatable {
+    /// The SDP answer to send back in the 200 OK.
+    public var answer: String
+    public var media: [EndpointMedia]
+
+    public init(answer: String, media: [EndpointMedia]) {
+        self.answer = answer
+        self.media = media
+    }
+}
+
+/// `modifyEndpoint`: mute (ingress filter), or a re-INVITE's new offer (hold, media changes).
+public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
+    public var conference: ConferenceID
+    public var endpoint: EndpointID
+    /// Mute or unmute what the endpoint sends into the mix; nil leaves it.
+    public var muted: Bool?
+    /// A new SDP offer (re-INVITE/UPDATE); nil leaves the media as it is.
+    public var offer: String?
+    public var advertisedAddress: String?
+
+    public init(conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil) {
+        self.conference = conference
+        self.endpoint = endpoint
+        self.muted = muted
+        self.offer = offer
+        self.advertisedAddress = advertisedAddress
+    }
+}
+
+/// Per-endpoint counters.
+public struct EndpointStatistics: Sendable, Codable, Equatable {
+    public var endpoint: EndpointID
+    public var label: String
+    public var codec: String
+    public var muted: Bool
+    public var speaking: Bool
+    public var packetsReceived: UInt64
+    public var bytesReceived: UInt64
+    public var packetsSent: UInt64
+    public var bytesSent: UInt64
+    public var packetsLost: UInt64
+    public var packetsDropped: UInt64
+    public var jitterMilliseconds: Double
+    public var jitterBufferDelayMilliseconds: Int
+    public var concealedFrames: UInt64
+    public var srtpFailures: UInt64
+
+    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64) {
+        self.endpoint = endpoint
+        self.label = label
+        self.codec = codec
+        self.muted = muted
+        self.speaking = speaking
+        self.packetsReceived = packetsReceived
+        self.bytesReceived = bytesReceived
+        self.packetsSent = packetsSent
+        self.bytesSent = bytesSent
+        self.packetsLost = packetsLost
+        self.packetsDropped = packetsDropped
+        self.jitterMilliseconds = jitterMilliseconds
+        self.jitterBufferDelayMilliseconds = jitterBufferDelayMilliseconds
+        self.concealedFrames = concealedFrames
+        self.srtpFailures = srtpFailures
+    }
+}
+
+/// A conference's state and counters.
+public struct ConferenceStatistics: Sendable, Codable, Equatable {
+    public var conference: ConferenceID
+    public var ticks: UInt64
+    public var lateTicks: UInt64
+    public var speakers: [EndpointID]
+    public var endpoints: [EndpointStatistics]
+
+    public init(conference: ConferenceID, ticks: UInt64, lateTicks: UInt64, speakers: [EndpointID], endpoints: [EndpointStatistics]) {
+        self.conference = conference
+        self.ticks = ticks
+        self.lateTicks = lateTicks
+        self.speakers = speakers
+        self.endpoints = endpoints
+    }
+}
+
+/// What an MCU reports so the MCU factory can place conferences.
+public struct MCULoadReport: Sendable, Codable, Equatable {
+    public var conferences: Int
+    public var endpoints: Int
+    public var freePorts: Int
+    public var lateTicks: UInt64
+
+    public init(conferences: Int, endpoints: Int, freePorts: Int, lateTicks: UInt64) {
+        self.conferences = conferences
+        self.endpoints = endpoints
+        self.freePorts = freePorts
+        self.lateTicks = lateTicks
+    }
+}
+
+/// Why a control call failed; the code tells the focus which SIP answer fits (488, 503, 404…).
+public struct MCUControlError: Error, Sendable, Codable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Codable {
+        /// The offer cannot be answered (→ 488 with the reason).
+        case notAcceptable
+        /// No ports or capacity left (→ 503 with Retry-After).
+        case capacity
+        /// No such conference or endpoint.
+        case notFound
+        /// Anything else.
+        case failed
+    }
+
+    public var code: Code
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+    public static func == (a: MCUControlError, b: MCUControlError) -> Bool { a.code == b.code }
+}

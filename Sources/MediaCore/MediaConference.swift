@@ -1,0 +1,92 @@
+import AudioMixer
+import Logging
+import MCUControl
+import NIOCore
+
+/// One conference on one event loop: every 20 ms, against a monotonic reference time, it reads what every endpoint
+/// received, runs the mixer, and sends each endpoint its mix. Nothing here is touched from another thread; control
+/// calls hop onto `eventLoop` first.
+final class MediaConference: @unchecked Sendable {
+    let id: ConferenceID
+    let eventLoop: any EventLoop
+    let mixer: ConferenceMixer
+    let logger: Logger
+    var endpoints: [MediaEndpoint] = []
+    private(set) var ticks: UInt64 = 0
+    private(set) var lateTicks: UInt64 = 0
+    private var reference: NIODeadline = .now()
+    private var scheduled: Scheduled<Void>?
+    private var running = false
+    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    private let sendBuffer: UnsafeMutableRawBufferPointer
+    static let interval = TimeAmount.milliseconds(20)
+    /// A tick that starts this much after its due time counts as late.
+    static let lateness = TimeAmount.milliseconds(5)
+
+    init(id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger) {
+        self.id = id
+        self.eventLoop = eventLoop
+        self.mixer = mixer
+        self.logger = logger
+        receiveBuffer = .allocate(byteCount: 2_048, alignment: 16)
+        sendBuffer = .allocate(byteCount: 2_048, alignment: 16)
+    }
+
+    deinit {
+        receiveBuffer.deallocate()
+        sendBuffer.deallocate()
+    }
+
+    /// Starts ticking (on the loop).
+    func start() {
+        eventLoop.preconditionInEventLoop()
+        guard !running else { return }
+        running = true
+        reference = .now()
+        scheduleNext()
+    }
+
+    /// Stops ticking (on the loop).
+    func stop() {
+        eventLoop.preconditionInEventLoop()
+        running = false
+        scheduled?.cancel()
+        scheduled = nil
+    }
+
+    private func scheduleNext() {
+        // The n-th tick is due at reference + n·20 ms: no drift however long a tick takes.
+        let due = reference + Self.interval * Int64(ticks + 1)
+        scheduled = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: due) { [weak self] in
+            self?.tick(due: due)
+        }
+    }
+
+    private func tick(due: NIODeadline) {
+        guard running else { return }
+        let now = NIODeadline.now()
+        if now > due + Self.lateness { lateTicks &+= 1 }
+        // Far behind (the machine stalled): start a new reference instead of running a burst of catch-up ticks.
+        if now > due + .milliseconds(200) {
+            reference = now - Self.interval * Int64(ticks + 1)
+        }
+        ticks &+= 1
+        let nanos = UInt64(max(0, now.uptimeNanoseconds))
+        for endpoint in endpoints {
+            endpoint.receiveAll(buffer: receiveBuffer, now: nanos, tick: ticks)
+        }
+        mixer.tick(now: nanos)
+        for endpoint in endpoints {
+            endpoint.sendMix(buffer: sendBuffer)
+        }
+        scheduleNext()
+    }
+
+    func statistics() -> ConferenceStatistics {
+        let speakerIDs = Set(mixer.currentSpeakers)
+        return ConferenceStatistics(
+            conference: id, ticks: ticks, lateTicks: lateTicks,
+            speakers: endpoints.filter { speakerIDs.contains($0.participant.id) }.map(\.id),
+            endpoints: endpoints.map { $0.statistics() })
+    }
+}

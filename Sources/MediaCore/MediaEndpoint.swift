@@ -1,0 +1,238 @@
+import AudioMixer
+import MCUControl
+import OpusCodec
+import RTPWire
+import SRTP
+
+/// Counters of one endpoint; every bad packet lands in one of them, never in a log line.
+struct EndpointCounters {
+    var packetsReceived: UInt64 = 0
+    var bytesReceived: UInt64 = 0
+    var packetsSent: UInt64 = 0
+    var bytesSent: UInt64 = 0
+    var droppedMalformed: UInt64 = 0
+    var droppedAuthentication: UInt64 = 0
+    var droppedWrongSource: UInt64 = 0
+    var droppedWrongSSRC: UInt64 = 0
+    var droppedPayloadType: UInt64 = 0
+    var rtcpReceived: UInt64 = 0
+    var dtmfEvents: UInt64 = 0
+    var sendFailures: UInt64 = 0
+    var dropped: UInt64 {
+        droppedMalformed &+ droppedAuthentication &+ droppedWrongSource &+ droppedWrongSSRC &+ droppedPayloadType
+    }
+}
+
+/// One participant's audio media in a conference: its sockets, SRTP, the RTP stream it receives and the one it is
+/// sent, and its place in the mixer. Confined to the conference's event loop.
+final class MediaEndpoint {
+    let id: EndpointID
+    let label: String
+    let codecName: String
+    let participant: MixerParticipant
+    let rtp: UDPSocket
+    let rtcp: UDPSocket?
+    let payloadType: UInt8
+    let telephoneEventPayloadType: UInt8?
+    let audioLevelExtensionID: UInt8?
+    let inbound: SRTPSession?
+    let outbound: SRTPSession?
+    let localSSRC: UInt32
+    var counters = EndpointCounters()
+
+    /// Where media goes: from SDP until the first valid packet arrives, then wherever that packet came from.
+    var remote: MediaAddress?
+    var remoteRTCP: MediaAddress?
+    var latched = false
+    let allowPlainAddressChange: Bool
+    var remoteSSRC: UInt32?
+    var lastPacketTick: UInt64 = 0
+    var receiving = true
+    var sending = true
+
+    // RTP stream we send.
+    var sequence: UInt16
+    var timestamp: UInt32
+
+    // DTMF (RFC 4733): the last event's timestamp (an event is reported once), and the digits typed so far.
+    var lastDTMFTimestamp: UInt32?
+    var typed: [Character] = []
+    let selfMuteSequence: [Character]
+
+    init(
+        id: EndpointID, label: String, codecName: String, participant: MixerParticipant, rtp: UDPSocket, rtcp: UDPSocket?,
+        payloadType: UInt8, telephoneEventPayloadType: UInt8?, audioLevelExtensionID: UInt8?, inbound: SRTPSession?,
+        outbound: SRTPSession?, remote: MediaAddress?, remoteRTCP: MediaAddress?, allowPlainAddressChange: Bool,
+        selfMuteSequence: String
+    ) {
+        self.id = id
+        self.label = label
+        self.codecName = codecName
+        self.participant = participant
+        self.rtp = rtp
+        self.rtcp = rtcp
+        self.payloadType = payloadType
+        self.telephoneEventPayloadType = telephoneEventPayloadType
+        self.audioLevelExtensionID = audioLevelExtensionID
+        self.inbound = inbound
+        self.outbound = outbound
+        self.remote = remote
+        self.remoteRTCP = remoteRTCP
+        self.allowPlainAddressChange = allowPlainAddressChange
+        self.selfMuteSequence = Array(selfMuteSequence)
+        var generator = SystemRandomNumberGenerator()
+        localSSRC = UInt32.random(in: 1...UInt32.max, using: &generator)
+        sequence = UInt16.random(in: 0...UInt16.max, using: &generator)
+        timestamp = UInt32.random(in: 0...UInt32.max, using: &generator)
+        reserveDTMFBuffer()
+    }
+
+    private func reserveDTMFBuffer() { typed.reserveCapacity(8) }
+
+    /// Reads every queued datagram of this endpoint and hands valid audio to the mixer.
+    func receiveAll(buffer: UnsafeMutableRawBufferPointer, now: UInt64, tick: UInt64) {
+        var budget = 64  // bounded work per tick, so a flood on one endpoint cannot starve the conference
+        while budget > 0, let (length, source) = rtp.receive(into: buffer) {
+            budget -= 1
+            handle(buffer, length: length, from: source, now: now, tick: tick)
+        }
+        if let rtcp {
+            budget = 16
+            while budget > 0, let (length, source) = rtcp.receive(into: buffer) {
+                budget -= 1
+                handleRTCP(buffer, length: length, from: source)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func handle(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64, tick: UInt64) {
+        guard length >= 12, length <= buffer.count else {
+            counters.droppedMalformed &+= 1
+            return
+        }
+        // rtcp-mux (RFC 5761 §4): RTCP packet types 192–223 in the second byte.
+        let secondByte = buffer[1]
+        if secondByte >= 192 && secondByte <= 223 {
+            handleRTCP(buffer, length: length, from: source)
+            return
+        }
+        let knownSource = latched && remote == source
+        if latched && !knownSource && inbound == nil && !allowPlainAddressChange {
+            counters.droppedWrongSource &+= 1
+            return
+        }
+        var plainLength = length
+        if let inbound {
+            guard case .ok(let n) = inbound.unprotectRTP(buffer, length: length) else {
+                counters.droppedAuthentication &+= 1
+                return
+            }
+            plainLength = n
+        }
+        let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<plainLength])
+        guard let header = RTPHeader(parsing: packet) else {
+            counters.droppedMalformed &+= 1
+            return
+        }
+        if let known = remoteSSRC, known != header.ssrc, tick &- lastPacketTick < 50 {
+            counters.droppedWrongSSRC &+= 1
+            return
+        }
+        // Symmetric RTP (RFC 4961): the first packet that checks out decides where we send.
+        if !knownSource {
+            remote = source
+            latched = true
+        }
+        remoteSSRC = header.ssrc
+        lastPacketTick = tick
+        counters.packetsReceived &+= 1
+        counters.bytesReceived &+= UInt64(length)
+        let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+        if header.payloadType == payloadType {
+            guard receiving else { return }
+            let level = audioLevelExtensionID.flatMap { header.audioLevel(extensionID: $0, in: packet)?.level }
+            participant.receive(
+                payload: payload, sequenceNumber: header.sequenceNumber, timestamp: header.timestamp, audioLevel: level,
+                arrival: now)
+        } else if let te = telephoneEventPayloadType, header.payloadType == te {
+            handleDTMF(payload, timestamp: header.timestamp)
+        } else {
+            counters.droppedPayloadType &+= 1
+        }
+    }
+
+    private func handleRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress) {
+        if let inbound {
+            guard case .ok = inbound.unprotectRTCP(buffer, length: length) else {
+                counters.droppedAuthentication &+= 1
+                return
+            }
+        }
+        counters.rtcpReceived &+= 1
+        if remoteRTCP == nil || rtcp == nil { remoteRTCP = source }
+    }
+
+    /// RFC 4733 §2.3: event, E bit, volume, duration. A digit counts once, at the first packet of its event.
+    private func handleDTMF(_ payload: UnsafeRawBufferPointer, timestamp: UInt32) {
+        guard payload.count >= 4, lastDTMFTimestamp != timestamp else { return }
+        lastDTMFTimestamp = timestamp
+        let event = payload[0]
+        let digit: Character
+        switch event {
+        case 0...9: digit = Character(Unicode.Scalar(UInt8(48) + event))
+        case 10: digit = "*"
+        case 11: digit = "#"
+        default: return
+        }
+        counters.dtmfEvents &+= 1
+        guard !selfMuteSequence.isEmpty else { return }
+        if typed.count == selfMuteSequence.count { typed.removeFirst() }
+        typed.append(digit)
+        if typed == selfMuteSequence {
+            participant.isMuted.toggle()
+            typed.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Sends what the mixer made for this endpoint this tick.
+    @inline(__always)
+    func sendMix(buffer: UnsafeMutableRawBufferPointer) {
+        let output = participant.output
+        defer { timestamp &+= output.timestampIncrement }
+        guard output.transmit, sending, let remote else { return }
+        let writer = RTPHeaderWriter(payloadType: payloadType, sequenceNumber: sequence, timestamp: timestamp, ssrc: localSSRC, marker: output.marker)
+        guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + 32 <= buffer.count,
+            let base = buffer.baseAddress, let source = output.payload.baseAddress
+        else { return }
+        (base + headerLength).copyMemory(from: source, byteCount: output.payload.count)
+        var length = headerLength + output.payload.count
+        if let outbound {
+            guard case .ok(let n) = outbound.protectRTP(buffer, length: length) else {
+                counters.sendFailures &+= 1
+                return
+            }
+            length = n
+        }
+        sequence &+= 1
+        if rtp.send(UnsafeRawBufferPointer(buffer), length: length, to: remote) {
+            counters.packetsSent &+= 1
+            counters.bytesSent &+= UInt64(length)
+        } else {
+            counters.sendFailures &+= 1
+        }
+    }
+
+    func statistics() -> EndpointStatistics {
+        let jb = participant.jitterBuffer.counters
+        let clock = Double(participant.format.clockRate)
+        return EndpointStatistics(
+            endpoint: id, label: label, codec: codecName, muted: participant.isMuted, speaking: participant.isSpeaker,
+            packetsReceived: counters.packetsReceived, bytesReceived: counters.bytesReceived,
+            packetsSent: counters.packetsSent, bytesSent: counters.bytesSent, packetsLost: jb.lost,
+            packetsDropped: counters.dropped &+ jb.late &+ jb.duplicates,
+            jitterMilliseconds: Double(participant.jitterBuffer.jitter) * 1000 / clock,
+            jitterBufferDelayMilliseconds: jb.currentDelayMilliseconds, concealedFrames: jb.concealed &+ jb.recoveredByFEC,
+            srtpFailures: counters.droppedAuthentication)
+    }
+}
