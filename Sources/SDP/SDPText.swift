@@ -2,14 +2,17 @@
 /// No Foundation; every helper accepts any input without trapping.
 enum SDPText {
     /// A decimal number of ASCII digits only (no sign, no spaces) within `range`, or nil.
-    /// At most 19 digits are read, so the arithmetic cannot overflow.
+    /// The arithmetic is overflow-checked: 19 digits can exceed `Int.max` (a fuzz finding).
     static func integer<S: StringProtocol>(_ text: S, in range: ClosedRange<Int>) -> Int? {
         let utf8 = text.utf8
-        guard !utf8.isEmpty, utf8.count <= 19 else { return nil }
+        guard !utf8.isEmpty, utf8.count <= 20 else { return nil }
         var value = 0
         for byte in utf8 {
             guard byte >= 0x30, byte <= 0x39 else { return nil }
-            value = value * 10 + Int(byte - 0x30)
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - 0x30))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
         }
         return range.contains(value) ? value : nil
     }
