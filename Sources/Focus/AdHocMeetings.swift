@@ -74,17 +74,22 @@ public final class AdHocMeetings: Sendable {
         members.withLock { $0.map { ($0.key, $0.value.conference, $0.value.endpoint) } }
     }
 
-    /// Ends every call with BYE (graceful shutdown), waiting at most `seconds`.
+    /// Ends every call with BYE (graceful shutdown), waiting at most `seconds` for the answers: a participant that
+    /// does not answer does not hold the shutdown up.
     public func endAll(within seconds: Double = 2) async {
         let all = members.withLock { table -> [(SIPDialogID, Member)] in Array(table) }
-        await withTaskGroup(of: Void.self) { group in
-            for (_, member) in all {
-                guard let dialog = member.dialog else { continue }
-                group.addTask { _ = try? await dialog.bye() }
+        let pending = PendingCount()
+        for (_, member) in all {
+            guard let dialog = member.dialog else { continue }
+            pending.add(1)
+            Task {
+                _ = try? await dialog.bye()
+                pending.add(-1)
             }
-            group.addTask { try? await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
-            _ = await group.next()
-            group.cancelAll()
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while pending.value > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
         }
         for (id, _) in all { await leave(id, reason: "server shutting down") }
     }
@@ -205,4 +210,11 @@ public final class AdHocMeetings: Sendable {
             if stillEmpty { await mcu.removeConference(conference) }
         }
     }
+}
+
+/// A counter shared with tasks.
+private final class PendingCount: Sendable {
+    private let count = Mutex(0)
+    func add(_ n: Int) { count.withLock { $0 += n } }
+    var value: Int { count.withLock { $0 } }
 }

@@ -21,7 +21,7 @@ struct ServeTests {
         let server = try launchProgram(
             consortBinary,
             ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
-             "--sip-port", "\(port)", "--log-level", "info"])
+             "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--log-level", "info"])
         for _ in 0..<200 {
             if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
             try await Task.sleep(for: .milliseconds(25))
@@ -29,7 +29,7 @@ struct ServeTests {
         return server
     }
 
-    @Test("serve logs where it listens, answers OPTIONS, refuses INVITE with 480 (488 with a Warning for an unusable offer), and stops on SIGTERM within 5 s")
+    @Test("serve logs where it listens, answers OPTIONS, answers an INVITE (488 with a Warning for an unusable offer), and stops on SIGTERM within 5 s")
     func serveLifecycle() async throws {
         let port = freePort()
         let server = try await startServer(port: port)
@@ -40,7 +40,7 @@ struct ServeTests {
         let invite = try runProgram(
             "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/invite_probe.py").path, "127.0.0.1", "\(port)"],
             timeout: 10)
-        #expect(invite.output.contains("480"), "INVITE answer: \(invite.output)")
+        #expect(invite.output.contains("SIP/2.0 200"), "INVITE to an ad hoc meeting is answered: \(invite.output)")
         let g722 = try runProgram(
             "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/invite_probe.py").path, "127.0.0.1", "\(port)", "9 G722/8000"],
             timeout: 10)
@@ -55,6 +55,7 @@ struct ServeTests {
         #expect(stopped.seconds < 5)
         #expect(stopped.output.contains("SIP listening"))
         #expect(stopped.output.contains("UDP") && stopped.output.contains("TCP"))
+        #expect(stopped.output.contains("MCU ready"))
     }
 
     @Test("a flood of junk datagrams does not stop OPTIONS from being answered")
@@ -109,7 +110,7 @@ struct ServeTests {
             "badvers.dat": "505", "unkscm.dat": "416", "novelsc.dat": "416", "badinv01.dat": "400", "clerr.dat": "400",
             "ncl.dat": "400", "scalar02.dat": "400", "quotbal.dat": "400", "mismatch01.dat": "400", "insuf.dat": "400",
             "multi01.dat": "400", "mcl01.dat": "400", "bext01.dat": "420", "invut.dat": "415", "sdp01.dat": "406",
-            "escnull.dat": "405", "cparam01.dat": "405", "inv2543.dat": "480", "zeromf.dat": "200", "longreq.dat": "480",
+            "escnull.dat": "405", "cparam01.dat": "405", "inv2543.dat": "200", "zeromf.dat": "200", "longreq.dat": "200",
             "intmeth.dat": "501", "esc02.dat": "501", "regaut01.dat": "405", "semiuri.dat": "200", "transports.dat": "200",
         ]
         for (name, status) in expected {

@@ -23,16 +23,16 @@ struct MalformedSDPTests {
         ("port abc", head + "m=audio 4000 RTP/AVP 0\r\nm=video abc RTP/AVP 96\r\n", "m= line 2: port 'abc' is not a number"),
         ("negative port", head + "m=audio -4000 RTP/AVP 0\r\n", "port '-4000' is not a number"),
         ("port count 0", head + "m=audio 4000/0 RTP/AVP 0\r\n", "port count '0'"),
-        ("19-digit rtpmap payload type beyond Int.max (fuzz finding)",
-         head + "m=audio 4000 RTP/AVP 96\r\na=rtpmap:9611731400430051336 opus/48000/2\r\n", "payload type '9611731400430051336'"),
+        ("19-digit rtpmap payload type beyond Int.max (fuzz finding): ignored without overflow",
+         head + "m=audio 4000 RTP/AVP 96\r\na=rtpmap:9611731400430051336 opus/48000/2\r\n", nil),
         ("20-digit port", head + "m=audio 99999999999999999999 RTP/AVP 0\r\n", "port '99999999999999999999' is outside 0-65535"),
         ("payload type 200", head + "m=audio 4000 RTP/AVP 200\r\n", "payload type '200' is not a number 0-127"),
-        ("rtpmap without clock", head + "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus\r\n", "a=rtpmap:96 'opus' is not <encoding>/<clock rate>"),
-        ("rtpmap clock not a number", head + "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus/fast/2\r\n", "clock rate 'fast'"),
+        // A malformed rtpmap or extmap is kept but ignored by the typed views (RFC 4475 longreq carries one).
+        ("rtpmap without clock is ignored", head + "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus\r\n", nil),
+        ("rtpmap clock not a number is ignored", head + "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus/fast/2\r\n", nil),
         ("fmtp for an unknown payload type is kept", head + "m=audio 4000 RTP/AVP 0\r\na=fmtp:99 foo=bar\r\n", nil),
-        ("extmap id 300", head + "m=audio 4000 RTP/AVP 0\r\na=extmap:300 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
-         "(m= line 1): a=extmap id '300' is not a number 1-255"),
-        ("extmap bad direction", head + "m=audio 4000 RTP/AVP 0\r\na=extmap:1/both urn:x\r\n", "a=extmap direction 'both'"),
+        ("extmap id 300 is ignored", head + "m=audio 4000 RTP/AVP 0\r\na=extmap:300 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n", nil),
+        ("extmap bad direction is ignored", head + "m=audio 4000 RTP/AVP 0\r\na=extmap:1/both urn:x\r\n", nil),
         ("rtcp port 99999", head + "m=audio 4000 RTP/AVP 0\r\na=rtcp:99999\r\n", "a=rtcp port '99999'"),
         ("crypto line with junk is ignored", head + "m=audio 4000 RTP/SAVP 0\r\na=crypto:x junk\r\n", nil),
         ("bandwidth not a number", head + "b=AS:lots\r\n", "b= bandwidth 'lots' is not a number"),
@@ -124,5 +124,19 @@ struct SDPErrorReasonTests {
         }
         #expect(error?.reason == "line 4: m= line 1: port ''4/0' is not a number")
         #expect(SDPError(.malformed, "a\u{1}b\"c\\").reason == "a?b'c/")
+    }
+}
+
+@Suite("Malformed attributes are ignored, not fatal")
+struct IgnoredAttributeTests {
+    @Test("a malformed rtpmap leaves its format unknown and the rest of the offer usable (RFC 4475 longreq)")
+    func malformedRTPMapIgnored() throws {
+        let body = "v=0\r\no=mhandley 29739 7272939 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 49217 RTP/AVP 0 12\r\nm=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n"
+        let offer = try SessionDescription(parsing: body)
+        #expect(offer.media[1].rtpMaps.isEmpty)
+        let answer = try SDPOfferAnswer.answer(
+            offer: offer, policy: SDPAnswerPolicy(address: "127.0.0.1", sessionID: 1),
+            localMedia: { _, _ in SDPLocalMedia(port: 40_000) }, makeKey: { _ in nil })
+        #expect(answer.media[0].accepted && answer.media[0].codec == "PCMU")
     }
 }
