@@ -3,7 +3,7 @@ SWIFT       ?= swift
 CONFIG      ?= Config/consort.yaml
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and the benchmarks need.
-APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux
+APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux baresip-core ffmpeg
 
 .PHONY: deps build release run test bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp clean
 
