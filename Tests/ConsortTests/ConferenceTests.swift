@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Real softphones in a real meeting: baresip instances call `consort serve` on loopback, each plays its own tone,
+/// and each recording must hold everyone else's tone and not its own (the MCU's mix-minus), in Opus, over
+/// SDES-SRTP and with a G.711 phone among Opus ones; a participant of another meeting hears none of them.
+@Suite("Conferences with baresip", .serialized, .timeLimit(.minutes(3)))
+struct ConferenceTests {
+    static let tones: [Double] = [440, 1_000, 1_700]
+
+    struct Server {
+        let process: (Process, URL)
+        let port: Int
+    }
+
+    func startServer() async throws -> Server {
+        let port = freePort()
+        let server = try launchProgram(
+            consortBinary,
+            ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
+             "--sip-port", "\(port)", "--rtp-ports", "\(port + 100)-\(port + 400)", "--log-level", "info"])
+        for _ in 0..<200 {
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return Server(process: server, port: port)
+    }
+
+    /// Phones join their meetings, talk for `seconds`, hang up; returns what each heard.
+    func meeting(_ phones: [(user: String, tone: Double, codecs: BaresipCodecs, srtp: Bool, meeting: String)], seconds: Double = 5)
+        async throws -> (levels: [ToneLevels], serverLog: String)
+    {
+        let server = try await startServer()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-conf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var instances: [BaresipInstance] = []
+        defer {
+            for phone in instances { phone.stop() }
+        }
+        for p in phones {
+            instances.append(
+                try BaresipInstance(
+                    user: p.user, tone: p.tone, codecs: p.codecs, srtp: p.srtp,
+                    recording: folder.appendingPathComponent("\(p.user).wav")))
+        }
+        for (phone, p) in zip(instances, phones) { try phone.dial("sip:\(p.meeting)@127.0.0.1:\(server.port)") }
+        for phone in instances { _ = try phone.waitUntilEstablished(timeout: 10) }
+        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        for phone in instances { try? phone.hangup() }
+        for phone in instances { _ = phone.waitUntilClosed(timeout: 5) }
+        for phone in instances { phone.stop() }
+        let stopped = stopProgram(server.process)
+        #expect(stopped.status == 0, "server exit: \(stopped.output.suffix(1_000))")
+        let levels = try instances.map { try $0.receivedLevels(candidates: Self.tones) }
+        for (p, l) in zip(phones, levels) { print("\(p.user) (\(p.tone) Hz, \(p.meeting)) heard \(l)") }
+        return (levels, stopped.output)
+    }
+
+    func expectMixMinus(_ levels: [ToneLevels], tones: [Double]) {
+        for (i, heard) in levels.enumerated() {
+            for (j, tone) in tones.enumerated() where j != i {
+                #expect(heard.hears(tone), "participant \(i) should hear \(tone) Hz: \(heard)")
+            }
+            #expect(heard.lacks(tones[i]), "participant \(i) should not hear its own \(tones[i]) Hz: \(heard)")
+        }
+    }
+
+    @Test("three Opus phones in one meeting: each hears the other two and not itself")
+    func threeOpus() async throws {
+        let phones = Self.tones.enumerated().map { (user: "p\($0.offset)", tone: $0.element, codecs: BaresipCodecs.opus, srtp: false, meeting: "room1") }
+        let result = try await meeting(phones)
+        expectMixMinus(result.levels, tones: Self.tones)
+    }
+
+    @Test("the same over SDES-SRTP")
+    func threeSRTP() async throws {
+        let phones = Self.tones.enumerated().map { (user: "s\($0.offset)", tone: $0.element, codecs: BaresipCodecs.opus, srtp: true, meeting: "room1") }
+        let result = try await meeting(phones)
+        expectMixMinus(result.levels, tones: Self.tones)
+        #expect(result.serverLog.contains("srtp=AES") || result.serverLog.contains("srtp=AEAD"), "the server negotiated SRTP")
+    }
+
+    @Test("a PCMU-only phone among Opus phones hears and is heard")
+    func pcmuAmongOpus() async throws {
+        let phones = [
+            (user: "o0", tone: Self.tones[0], codecs: BaresipCodecs.opus, srtp: false, meeting: "room1"),
+            (user: "o1", tone: Self.tones[1], codecs: BaresipCodecs.opus, srtp: false, meeting: "room1"),
+            (user: "g0", tone: Self.tones[2], codecs: BaresipCodecs.pcmu, srtp: false, meeting: "room1"),
+        ]
+        let result = try await meeting(phones)
+        expectMixMinus(result.levels, tones: Self.tones)
+        #expect(result.serverLog.contains("codec=PCMU"))
+    }
+
+    @Test("a participant in another meeting hears none of them")
+    func isolation() async throws {
+        let phones = [
+            (user: "a0", tone: Self.tones[0], codecs: BaresipCodecs.opus, srtp: false, meeting: "room1"),
+            (user: "a1", tone: Self.tones[1], codecs: BaresipCodecs.opus, srtp: false, meeting: "room1"),
+            (user: "lonely", tone: Self.tones[2], codecs: BaresipCodecs.opus, srtp: false, meeting: "room2"),
+        ]
+        let result = try await meeting(phones)
+        #expect(result.levels[0].hears(Self.tones[1]) && result.levels[1].hears(Self.tones[0]))
+        #expect(result.levels[0].lacks(Self.tones[2]) && result.levels[1].lacks(Self.tones[2]), "room1 does not hear room2")
+        let lonely = result.levels[2]
+        #expect(lonely.rmsDBFS < -50, "room2's only participant hears silence: \(lonely)")
+    }
+}
