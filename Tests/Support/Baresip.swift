@@ -46,6 +46,9 @@
 ///         #expect(tones.filter { $0 != f }.allSatisfy(levels.hears) && levels.lacks(f), "\(levels)")
 ///     }
 ///
+/// A phone in another meeting must hear none of the tones: `!phone.receivedAnything || levels.lacks(f)` for every f
+/// (sndfile writes no file when no RTP arrived at all). Choose tones under 3.4 kHz (PCMU participants decode at 8 kHz)
+/// and not harmonics of one another (G.711 and mixing distortion put energy at 2f, 3f).
 /// The server sees each phone as `sip:pN@127.0.0.1:<its port>` (From, Contact). Set `codecs: .pcmu` for a G.711-only
 /// participant and `srtp: true` for SDES-SRTP (the server must then answer RTP/SAVP with a=crypto). Set
 /// CONSORT_KEEP_BARESIP=1 to keep each instance's folder (config, baresip.log, both recordings) for a post-mortem.
