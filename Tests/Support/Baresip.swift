@@ -15,8 +15,8 @@
 /// - Ports: one block of `BaresipInstance.portsPerInstance` consecutive free ports per instance: SIP on the base
 ///   (UDP and TCP), base+1 left for SIP over TLS, ctrl_tcp on base+2, RTP/RTCP from base+4 on (`rtp_ports`).
 /// - Microphone: `audio_source aufile,FILE` with the `aufile` module. 1.0.0's aufile loads the whole file, plays it
-///   once and then reports "end of file" to the call, which closes it — so the tone must outlast the call (the
-///   default tone is 60 s). The file must be 16-bit PCM; its rate and channel count become `ausrc_srate` and
+///   once and then reports "end of file" (event AUDIO_ERROR), on which the menu module hangs up — so the tone must
+///   outlast the call (the default tone is 60 s). The file must be 16-bit PCM; its rate and channel count become `ausrc_srate` and
 ///   `ausrc_channels`, and baresip resamples to the codec (e.g. 48 kHz → 8 kHz for PCMU).
 /// - Recording: 1.0.0's `aufile` has no player side, so the `sndfile` filter module records instead. It writes
 ///   `dump-<YYYY-MM-DD-hh-mm-ss>-dec.wav` (what was received, after decoding, at the codec's rate and channels: 8 kHz
@@ -46,6 +46,9 @@
 ///         #expect(tones.filter { $0 != f }.allSatisfy(levels.hears) && levels.lacks(f), "\(levels)")
 ///     }
 ///
+/// A phone in another meeting must hear none of the tones: `!phone.receivedAnything || levels.lacks(f)` for every f
+/// (sndfile writes no file when no RTP arrived at all). Choose tones under 3.4 kHz (PCMU participants decode at 8 kHz)
+/// and not harmonics of one another (G.711 and mixing distortion put energy at 2f, 3f).
 /// The server sees each phone as `sip:pN@127.0.0.1:<its port>` (From, Contact). Set `codecs: .pcmu` for a G.711-only
 /// participant and `srtp: true` for SDES-SRTP (the server must then answer RTP/SAVP with a=crypto). Set
 /// CONSORT_KEEP_BARESIP=1 to keep each instance's folder (config, baresip.log, both recordings) for a post-mortem.
@@ -98,6 +101,9 @@ public final class BaresipInstance {
     private var stopped = false
     private var finalLog: String?
     private var ownedFiles = [URL]()
+    /// Index of the first event of the current call attempt: the waits look only from here, so a second call in one
+    /// instance does not find the first call's events.
+    private var eventMark = 0
 
     /// Writes a configuration and starts baresip; returns once its control port answers.
     /// - Parameters:
@@ -193,7 +199,10 @@ public final class BaresipInstance {
 
     /// Calls `uri` (e.g. another instance's `uri`, or `sip:<meeting>@127.0.0.1:<port>` on a conference server).
     public func dial(_ uri: String) throws {
-        try connectedControl().command("dial", uri)
+        let control = try connectedControl()
+        control.drain()
+        eventMark = control.events.count
+        try control.command("dial", uri)
     }
 
     /// Answers the ringing call (for `autoAnswer: false`).
@@ -210,7 +219,7 @@ public final class BaresipInstance {
     @discardableResult
     public func waitUntilEstablished(timeout: TimeInterval = 10) throws -> BaresipEvent {
         let control = try connectedControl()
-        let event = control.waitForEvent(from: 0, until: Date().addingTimeInterval(timeout)) {
+        let event = control.waitForEvent(from: eventMark, until: Date().addingTimeInterval(timeout)) {
             $0.type == "CALL_ESTABLISHED" || $0.type == "CALL_CLOSED"
         }
         guard let event, event.type == "CALL_ESTABLISHED" else {
@@ -223,7 +232,7 @@ public final class BaresipInstance {
     @discardableResult
     public func waitUntilClosed(timeout: TimeInterval = 5) -> Bool {
         guard let control else { return false }
-        return control.waitForEvent(from: 0, until: Date().addingTimeInterval(timeout)) { $0.type == "CALL_CLOSED" } != nil
+        return control.waitForEvent(from: eventMark, until: Date().addingTimeInterval(timeout)) { $0.type == "CALL_CLOSED" } != nil
     }
 
     /// Stops baresip (idempotent, at most about 7 s): `quit` over ctrl_tcp, then SIGTERM after 3 s, then SIGKILL after 2 s
@@ -264,6 +273,10 @@ public final class BaresipInstance {
 
     /// Whether the srtp module reported SDES-SRTP running ("srtp: audio: SRTP is Enabled (cryptosuite=…)").
     public var srtpEnabled: Bool { logText.contains("SRTP is Enabled") }
+
+    /// Whether a received-audio recording exists (after `stop()`). sndfile opens its file on the first decoded frame,
+    /// so a phone that received no RTP at all has none: a test that expects silence should accept that too.
+    public var receivedAnything: Bool { FileManager.default.fileExists(atPath: recording.path) }
 
     /// The received audio (after `stop()`).
     public func receivedAudio() throws -> PCMRecording {
@@ -307,14 +320,15 @@ public final class BaresipInstance {
 }
 
 extension BaresipInstance {
-    /// Starts an instance that plays a generated sine of `tone` Hz (60 s at 48 kHz, written into a temporary file that
-    /// the instance's folder owns).
+    /// Starts an instance that plays a generated sine of `tone` Hz at amplitude 0.3 (-10.5 dBFS), 48 kHz mono, for
+    /// `toneSeconds` (written to a temporary file that `stop()` removes). The call closes when the tone ends (aufile's
+    /// end of file), so `toneSeconds` must outlast the call.
     public convenience init(
         user: String, tone: Double, codecs: BaresipCodecs = .any, srtp: Bool = false, recording: URL,
-        autoAnswer: Bool = true, lifetime: Int = 120
+        autoAnswer: Bool = true, toneSeconds: Double = 60, lifetime: Int = 120
     ) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("consort-tone-\(user)-\(UUID().uuidString).wav")
-        try WAVFile.writeTone(to: file, frequency: tone, seconds: 60)
+        try WAVFile.writeTone(to: file, frequency: tone, seconds: toneSeconds)
         do {
             try self.init(
                 user: user, codecs: codecs, srtp: srtp, microphone: file, recording: recording, autoAnswer: autoAnswer,
