@@ -107,7 +107,11 @@ let package = Package(
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ConsortTests", dependencies: ["consort", "MediaBench", "TestSupport", .product(name: "Yams", package: "Yams")],
+            name: "ConsortTests",
+            dependencies: [
+                "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "SIP", "SIPWire",
+                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

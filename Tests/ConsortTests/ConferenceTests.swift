@@ -108,3 +108,27 @@ struct ConferenceTests {
         #expect(lonely.rmsDBFS < -50, "room2's only participant hears silence: \(lonely)")
     }
 }
+
+@Suite("Conference control with baresip", .serialized, .timeLimit(.minutes(2)))
+struct ConferenceControlTests {
+    @Test("SIGTERM ends every call with BYE: the phones see their calls close, the server exits 0 within 5 s")
+    func sigtermEndsCalls() async throws {
+        let server = try await ConferenceTests().startServer()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-term-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let phones = try (0..<2).map {
+            try BaresipInstance(user: "t\($0)", tone: 440 + 500 * Double($0), recording: folder.appendingPathComponent("t\($0).wav"))
+        }
+        defer { phones.forEach { $0.stop() } }
+        for phone in phones { try phone.dial("sip:room9@127.0.0.1:\(server.port)") }
+        for phone in phones { _ = try phone.waitUntilEstablished(timeout: 10) }
+        try await Task.sleep(for: .seconds(1))
+        let stopped = stopProgram(server.process)
+        #expect(stopped.status == 0, "exit status: \(stopped.output.suffix(800))")
+        #expect(stopped.seconds < 5)
+        for phone in phones {
+            #expect(phone.waitUntilClosed(timeout: 3), "\(phone.user) got a BYE")
+        }
+    }
+}
