@@ -132,8 +132,12 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     public var jitterBufferDelayMilliseconds: Int
     public var concealedFrames: UInt64
     public var srtpFailures: UInt64
+    /// From RTCP report blocks (RFC 3550 §6.4.1), once the peer has reported on our stream.
+    public var roundTripMilliseconds: Double?
+    public var rtcpReceived: UInt64
+    public var rtcpSent: UInt64
 
-    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64) {
+    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64, roundTripMilliseconds: Double? = nil, rtcpReceived: UInt64 = 0, rtcpSent: UInt64 = 0) {
         self.endpoint = endpoint
         self.label = label
         self.codec = codec
@@ -149,6 +153,9 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
         self.jitterBufferDelayMilliseconds = jitterBufferDelayMilliseconds
         self.concealedFrames = concealedFrames
         self.srtpFailures = srtpFailures
+        self.roundTripMilliseconds = roundTripMilliseconds
+        self.rtcpReceived = rtcpReceived
+        self.rtcpSent = rtcpSent
     }
 }
 

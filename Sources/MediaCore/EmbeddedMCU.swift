@@ -78,8 +78,7 @@ public final class EmbeddedMCU: MCUController {
         let released = (try? await conference.eventLoop.submit { () -> [Int] in
             conference.stop()
             let ports = conference.endpoints.map(\.rtp.port)
-            for endpoint in conference.endpoints { conference.mixer.remove(endpoint.participant) }
-            conference.endpoints.removeAll()
+            for endpoint in conference.endpoints { conference.remove(endpoint) }
             return ports
         }.get()) ?? []
         for port in released { ports.release(port) }
@@ -271,9 +270,8 @@ public final class EmbeddedMCU: MCUController {
     public func removeEndpoint(_ conferenceID: ConferenceID, _ endpointID: EndpointID) async {
         guard let conference = conferences.withLock({ $0[conferenceID] }) else { return }
         let port: Int? = try? await conference.eventLoop.submit { () -> Int? in
-            guard let index = conference.endpoints.firstIndex(where: { $0.id == endpointID }) else { return nil }
-            let endpoint = conference.endpoints.remove(at: index)
-            conference.mixer.remove(endpoint.participant)
+            guard let endpoint = conference.endpoints.first(where: { $0.id == endpointID }) else { return nil }
+            conference.remove(endpoint)
             return endpoint.rtp.port
         }.get()
         if let port {

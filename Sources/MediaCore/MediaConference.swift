@@ -78,8 +78,16 @@ final class MediaConference: @unchecked Sendable {
         mixer.tick(now: nanos)
         for endpoint in endpoints {
             endpoint.sendMix(buffer: sendBuffer)
+            endpoint.sendReportIfDue(tick: ticks, now: nanos, buffer: sendBuffer)
         }
         scheduleNext()
+    }
+
+    /// Removes an endpoint from the mix and says goodbye on RTCP (on the loop).
+    func remove(_ endpoint: MediaEndpoint) {
+        endpoint.sendGoodbye(buffer: sendBuffer)
+        mixer.remove(endpoint.participant)
+        endpoints.removeAll { $0 === endpoint }
     }
 
     func statistics() -> ConferenceStatistics {

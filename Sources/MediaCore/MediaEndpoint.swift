@@ -16,6 +16,7 @@ struct EndpointCounters {
     var droppedWrongSSRC: UInt64 = 0
     var droppedPayloadType: UInt64 = 0
     var rtcpReceived: UInt64 = 0
+    var rtcpSent: UInt64 = 0
     var dtmfEvents: UInt64 = 0
     var sendFailures: UInt64 = 0
     var dropped: UInt64 {
@@ -39,6 +40,7 @@ final class MediaEndpoint {
     let outbound: SRTPSession?
     let localSSRC: UInt32
     var counters = EndpointCounters()
+    var rtcpState: RTCPState
 
     /// Where media goes: from SDP until the first valid packet arrives, then wherever that packet came from.
     var remote: MediaAddress?
@@ -84,6 +86,7 @@ final class MediaEndpoint {
         localSSRC = UInt32.random(in: 1...UInt32.max, using: &generator)
         sequence = UInt16.random(in: 0...UInt16.max, using: &generator)
         timestamp = UInt32.random(in: 0...UInt32.max, using: &generator)
+        rtcpState = RTCPState(clockRate: participant.format.clockRate, ssrc: localSSRC)
         reserveDTMFBuffer()
     }
 
@@ -100,7 +103,7 @@ final class MediaEndpoint {
             budget = 16
             while budget > 0, let (length, source) = rtcp.receive(into: buffer) {
                 budget -= 1
-                handleRTCP(buffer, length: length, from: source)
+                handleRTCP(buffer, length: length, from: source, now: now)
             }
         }
     }
@@ -114,7 +117,7 @@ final class MediaEndpoint {
         // rtcp-mux (RFC 5761 §4): RTCP packet types 192–223 in the second byte.
         let secondByte = buffer[1]
         if secondByte >= 192 && secondByte <= 223 {
-            handleRTCP(buffer, length: length, from: source)
+            handleRTCP(buffer, length: length, from: source, now: now)
             return
         }
         let knownSource = latched && remote == source
@@ -150,6 +153,7 @@ final class MediaEndpoint {
         counters.bytesReceived &+= UInt64(length)
         let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
         if header.payloadType == payloadType {
+            noteReceived(sequence: header.sequenceNumber, timestamp: header.timestamp, now: now)
             guard receiving else { return }
             let level = audioLevelExtensionID.flatMap { header.audioLevel(extensionID: $0, in: packet)?.level }
             participant.receive(
@@ -162,15 +166,18 @@ final class MediaEndpoint {
         }
     }
 
-    private func handleRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress) {
+    private func handleRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64) {
+        var plain = length
         if let inbound {
-            guard case .ok = inbound.unprotectRTCP(buffer, length: length) else {
+            guard case .ok(let n) = inbound.unprotectRTCP(buffer, length: length) else {
                 counters.droppedAuthentication &+= 1
                 return
             }
+            plain = n
         }
         counters.rtcpReceived &+= 1
-        if remoteRTCP == nil || rtcp == nil { remoteRTCP = source }
+        if rtcp != nil { remoteRTCP = source }
+        readRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<plain]), now: now)
     }
 
     /// RFC 4733 §2.3: event, E bit, volume, duration. A digit counts once, at the first packet of its event.
@@ -233,6 +240,7 @@ final class MediaEndpoint {
             packetsDropped: counters.dropped &+ jb.late &+ jb.duplicates,
             jitterMilliseconds: Double(participant.jitterBuffer.jitter) * 1000 / clock,
             jitterBufferDelayMilliseconds: jb.currentDelayMilliseconds, concealedFrames: jb.concealed &+ jb.recoveredByFEC,
-            srtpFailures: counters.droppedAuthentication)
+            srtpFailures: counters.droppedAuthentication, roundTripMilliseconds: rtcpState.roundTripMilliseconds,
+            rtcpReceived: counters.rtcpReceived, rtcpSent: counters.rtcpSent)
     }
 }

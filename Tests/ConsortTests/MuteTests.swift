@@ -49,7 +49,7 @@ struct MuteTests {
         let muted = try #require(statsBefore.endpoints.first { $0.label.contains("m2@") })
         _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: muted.endpoint, muted: true))
 
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(for: .seconds(6))
         let stats = try #require(await mcu.statistics(conference))
         for phone in phones { try? phone.hangup() }
         for phone in phones { _ = phone.waitUntilClosed(timeout: 5) }
@@ -60,6 +60,9 @@ struct MuteTests {
         #expect(stats.endpoints.count == 3)
         #expect(stats.endpoints.allSatisfy { $0.packetsReceived > 100 && $0.packetsSent > 100 }, "\(stats.endpoints)")
         #expect(stats.endpoints.first { $0.endpoint == muted.endpoint }?.muted == true)
+        // RTCP: our SR went out and the phones' reports came back with a round-trip time (RFC 3550 §6.4.1).
+        #expect(stats.endpoints.allSatisfy { $0.rtcpSent >= 1 && $0.rtcpReceived >= 1 }, "\(stats.endpoints.map { ($0.rtcpSent, $0.rtcpReceived) })")
+        print("RTT: \(stats.endpoints.map { $0.roundTripMilliseconds.map { String($0) } ?? "-" })")
         // 20 ms ticks against a monotonic reference: about 50 per second, however late some start on a busy machine.
         #expect(stats.ticks >= 150, "ticks \(stats.ticks)")
         print("ticks \(stats.ticks), late \(stats.lateTicks)")
