@@ -1,0 +1,158 @@
+import AudioMixer
+import Foundation
+import Logging
+import MCUControl
+import MediaCore
+import OpusCodec
+import SRTP
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A test peer: a UDP socket on 127.0.0.1 that sends RTP to the MCU and collects what comes back.
+final class TestPeer {
+    let fd: Int32
+    let port: Int
+
+    init() {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        fd = descriptor
+        port = Int(UInt16(bigEndian: a.sin_port))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8], to port: Int) {
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        a.sin_port = in_port_t(UInt16(port).bigEndian)
+        _ = bytes.withUnsafeBytes { b in
+            withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+    }
+
+    /// Datagrams received so far.
+    func drain() -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        var buffer = [UInt8](repeating: 0, count: 2_048)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return out }
+            out.append(Array(buffer[0..<n]))
+        }
+    }
+}
+
+func rtpPacket(pt: UInt8 = 0, seq: UInt16, ts: UInt32, ssrc: UInt32, payload: [UInt8]) -> [UInt8] {
+    [0x80, pt, UInt8(seq >> 8), UInt8(seq & 0xFF),
+     UInt8(ts >> 24), UInt8((ts >> 16) & 0xFF), UInt8((ts >> 8) & 0xFF), UInt8(ts & 0xFF),
+     UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF)] + payload
+}
+
+@Suite("MCU endpoints against hostile input", .serialized, .timeLimit(.minutes(1)))
+struct MediaEndpointTests {
+    func makeMCU() throws -> (EmbeddedMCU, Int) {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let base = freePort()
+        var configuration = MCUConfiguration()
+        configuration.rtpPorts = "\(base + 2)-\(base + 40)"
+        configuration.bindAddress = "127.0.0.1"
+        configuration.loops = 1
+        return (try EmbeddedMCU(configuration: configuration, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger), base)
+    }
+
+    func offer(port: Int, crypto: String? = nil) -> String {
+        var sdp = "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        sdp += "m=audio \(port) \(crypto == nil ? "RTP/AVP" : "RTP/SAVP") 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
+        if let crypto { sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 \(crypto)\r\n" }
+        return sdp
+    }
+
+    @Test("garbage, truncated packets, a foreign source and unknown payload types are dropped and counted; the conference goes on")
+    func hostilePlainRTP() async throws {
+        let (mcu, _) = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "m")
+        try await mcu.addConference(conference)
+        let peer = TestPeer()
+        let intruder = TestPeer()
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("e1"), offer: offer(port: peer.port), advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        #expect(answer.answer.contains("m=audio \(port) RTP/AVP 0"))
+        let silence = [UInt8](repeating: 0xFF, count: 160)
+        for i in 0..<50 {
+            peer.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1234, payload: silence), to: port)
+            peer.send(Array(repeating: UInt8(i), count: i % 30), to: port)  // garbage of every length
+            peer.send(rtpPacket(pt: 99, seq: UInt16(i), ts: 0, ssrc: 0x1234, payload: [1, 2, 3]), to: port)
+            intruder.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1234, payload: silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let stats = try #require(await mcu.statistics(conference))
+        let e = try #require(stats.endpoints.first)
+        #expect(e.packetsReceived >= 45, "valid packets: \(e.packetsReceived)")
+        #expect(e.packetsDropped >= 100, "dropped: \(e.packetsDropped)")
+        #expect(e.packetsSent >= 40, "the MCU kept sending the mix")
+        #expect(!peer.drain().isEmpty, "media went back to the latched address")
+        #expect(intruder.drain().isEmpty, "nothing went to the intruder")
+        #expect(stats.ticks > 40)
+        await mcu.shutdown()
+    }
+
+    @Test("SRTP: packets that do not authenticate are dropped and counted; valid ones are mixed")
+    func srtpAuthentication() async throws {
+        let (mcu, _) = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "srtp")
+        try await mcu.addConference(conference)
+        let peer = TestPeer()
+        let key = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80)
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("s1"), offer: offer(port: peer.port, crypto: key.inlineKeyParameter), advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        #expect(answer.answer.contains("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"))
+        let sender = try SRTPSession(keyMaterial: key, direction: .outbound)
+        for i in 0..<40 {
+            var packet = rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x77, payload: [UInt8](repeating: 0xFF, count: 160)) + [UInt8](repeating: 0, count: 16)
+            let length = packet.count - 16
+            let protected = packet.withUnsafeMutableBytes { sender.protectRTP($0, length: length) }
+            guard case .ok(let n) = protected else { continue }
+            peer.send(Array(packet[0..<n]), to: port)
+            var forged = Array(packet[0..<n])
+            forged[20] ^= 0x01
+            peer.send(forged, to: port)  // one flipped bit
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let e = try #require(await mcu.statistics(conference)?.endpoints.first)
+        #expect(e.packetsReceived >= 35)
+        #expect(e.srtpFailures >= 35, "forged packets: \(e.srtpFailures)")
+        await mcu.shutdown()
+    }
+
+    @Test("an offer the MCU cannot take is refused with a reason; the ports go back")
+    func refusedOffer() async throws {
+        let (mcu, _) = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "x")
+        try await mcu.addConference(conference)
+        let before = await mcu.load().freePorts
+        let g722 = "v=0\r\no=p 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n"
+        let error = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("g"), offer: g722, advertisedAddress: "127.0.0.1"))
+        }
+        #expect(error?.code == .notAcceptable && error?.reason.contains("G722") == true, "\(String(describing: error))")
+        #expect(await mcu.load().freePorts == before)
+        await mcu.shutdown()
+    }
+}
