@@ -141,6 +141,40 @@ struct MediaEndpointTests {
         await mcu.shutdown()
     }
 
+    @Test("DTMF *6 (RFC 4733 events) toggles the participant's own mute; digits are not mixed")
+    func selfMuteByDTMF() async throws {
+        let (mcu, _) = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "dtmf")
+        try await mcu.addConference(conference)
+        let peer = TestPeer()
+        var sdp = offer(port: peer.port)
+        sdp = sdp.replacingOccurrences(of: "RTP/AVP 0\r\n", with: "RTP/AVP 0 101\r\n") + "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("d"), offer: sdp, advertisedAddress: "127.0.0.1"))
+        #expect(answer.answer.contains("telephone-event/8000"))
+        let port = try #require(answer.media.first?.localPort)
+        var seq: UInt16 = 0
+        func press(_ event: UInt8, at ts: UInt32) async throws {
+            for end in [false, false, true, true, true] {  // RFC 4733 §2.5.1.4: the end packet is sent three times
+                let payload: [UInt8] = [event, end ? 0x80 | 10 : 10, 0x01, 0x40]
+                peer.send(rtpPacket(pt: 101, seq: seq, ts: ts, ssrc: 0x42, payload: payload), to: port)
+                seq &+= 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        peer.send(rtpPacket(seq: seq, ts: 0, ssrc: 0x42, payload: [UInt8](repeating: 0xFF, count: 160)), to: port)
+        seq &+= 1
+        try await press(10, at: 1_000)  // *
+        try await press(6, at: 2_000)  // 6
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await mcu.statistics(conference)?.endpoints.first?.muted == true)
+        try await press(10, at: 3_000)
+        try await press(6, at: 4_000)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await mcu.statistics(conference)?.endpoints.first?.muted == false)
+        await mcu.shutdown()
+    }
+
     @Test("an offer the MCU cannot take is refused with a reason; the ports go back")
     func refusedOffer() async throws {
         let (mcu, _) = try makeMCU()
