@@ -105,13 +105,16 @@ public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
     /// A new SDP offer (re-INVITE/UPDATE); nil leaves the media as it is.
     public var offer: String?
     public var advertisedAddress: String?
+    /// Pin this endpoint's video for everyone (true) or return to voice-activated switching (false); nil leaves it.
+    public var pinVideo: Bool?
 
-    public init(conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil) {
+    public init(conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil, pinVideo: Bool? = nil) {
         self.conference = conference
         self.endpoint = endpoint
         self.muted = muted
         self.offer = offer
         self.advertisedAddress = advertisedAddress
+        self.pinVideo = pinVideo
     }
 }
 
@@ -136,8 +139,13 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     public var roundTripMilliseconds: Double?
     public var rtcpReceived: UInt64
     public var rtcpSent: UInt64
+    /// Video packets this endpoint sent us, and video packets we forwarded to it.
+    public var videoPacketsReceived: UInt64
+    public var videoPacketsForwarded: UInt64
+    /// Keyframe requests (PLI/FIR) we sent to this endpoint as a video source.
+    public var keyFrameRequests: UInt64
 
-    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64, roundTripMilliseconds: Double? = nil, rtcpReceived: UInt64 = 0, rtcpSent: UInt64 = 0) {
+    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64, roundTripMilliseconds: Double? = nil, rtcpReceived: UInt64 = 0, rtcpSent: UInt64 = 0, videoPacketsReceived: UInt64 = 0, videoPacketsForwarded: UInt64 = 0, keyFrameRequests: UInt64 = 0) {
         self.endpoint = endpoint
         self.label = label
         self.codec = codec
@@ -156,6 +164,9 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
         self.roundTripMilliseconds = roundTripMilliseconds
         self.rtcpReceived = rtcpReceived
         self.rtcpSent = rtcpSent
+        self.videoPacketsReceived = videoPacketsReceived
+        self.videoPacketsForwarded = videoPacketsForwarded
+        self.keyFrameRequests = keyFrameRequests
     }
 }
 

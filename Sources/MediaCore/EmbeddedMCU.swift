@@ -4,6 +4,7 @@ public import MCUControl
 import NIOCore
 import NIOPosix
 public import OpusCodec
+import RTPWire
 import SDP
 import SRTP
 import Synchronization
@@ -77,7 +78,7 @@ public final class EmbeddedMCU: MCUController {
     private func stopAndRelease(_ conference: MediaConference) async {
         let released = (try? await conference.eventLoop.submit { () -> [Int] in
             conference.stop()
-            let ports = conference.endpoints.map(\.rtp.port)
+            let ports = conference.endpoints.flatMap { [$0.rtp.port] + ($0.video.map { [$0.rtp.port] } ?? []) }
             for endpoint in conference.endpoints { conference.remove(endpoint) }
             return ports
         }.get()) ?? []
@@ -99,7 +100,7 @@ public final class EmbeddedMCU: MCUController {
         var keys: [String: SRTPKeyMaterial] = [:]
         let bindAddress = configuration.bindAddress
         let policy = SDPAnswerPolicy(
-            address: request.advertisedAddress, allowVideo: false, allowPlainRTP: request.policy.allowPlainRTP,
+            address: request.advertisedAddress, allowVideo: request.policy.allowVideo, allowPlainRTP: request.policy.allowPlainRTP,
             opus: SDPOpusPolicy(maxAverageBitrate: opus.bitrate, useInbandFEC: opus.inbandFEC, useDTX: opus.dtx),
             sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
         let answer: SDPAnswer
@@ -107,7 +108,10 @@ public final class EmbeddedMCU: MCUController {
             answer = try SDPOfferAnswer.answer(
                 offer: offer, policy: policy,
                 localMedia: { index, type in
-                    guard type == "audio", sockets.isEmpty else { return nil }
+                    // One audio and one video stream per endpoint.
+                    guard type == "audio" || type == "video" else { return nil }
+                    let taken = sockets.keys.compactMap { offer.media.indices.contains($0) ? offer.media[$0].type : nil }
+                    guard !taken.contains(type) else { return nil }
                     var pair: (UDPSocket, UDPSocket)?
                     let port = self.ports.allocate { port in
                         guard let rtp = try? UDPSocket(address: bindAddress, port: port),
@@ -144,7 +148,7 @@ public final class EmbeddedMCU: MCUController {
         case "pcmu": format = .pcmu
         case "pcma": format = .pcma
         default:
-            ports.release(rtpSocket.port)
+            for (_, pair) in sockets { ports.release(pair.0.port) }
             throw MCUControlError(.notAcceptable, "codec \(codec) is not mixed")
         }
         var inbound: SRTPSession?
@@ -157,10 +161,10 @@ public final class EmbeddedMCU: MCUController {
                 inbound = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: profile, inline: remoteKey), direction: .inbound)
                 outbound = try SRTPSession(keyMaterial: local, direction: .outbound)
             } catch let error as MCUControlError {
-                ports.release(rtpSocket.port)
+                for (_, pair) in sockets { ports.release(pair.0.port) }
                 throw error
             } catch {
-                ports.release(rtpSocket.port)
+                for (_, pair) in sockets { ports.release(pair.0.port) }
                 throw MCUControlError(.notAcceptable, "SRTP keys refused: \(error)")
             }
         }
@@ -174,6 +178,15 @@ public final class EmbeddedMCU: MCUController {
         let direction = audio.direction
         let finalInbound = inbound
         let finalOutbound = outbound
+        let videoStream: VideoStream?
+        do {
+            videoStream = try makeVideo(answer: answer, sockets: sockets, keys: keys)
+        } catch {
+            for (_, pair) in sockets { ports.release(pair.0.port) }
+            throw error
+        }
+        // A video socket pair that carries no forwarded video goes back.
+        for (index, pair) in sockets where index != audio.index && videoStream?.rtp !== pair.0 { ports.release(pair.0.port) }
         let created: EndpointMedia? = try? await conference.eventLoop.submit { () -> EndpointMedia? in
             guard let participant = try? conference.mixer.addParticipant(format: format) else { return nil }
             participant.isMuted = muted
@@ -185,13 +198,14 @@ public final class EmbeddedMCU: MCUController {
                 remoteRTCP: remoteRTCP, allowPlainAddressChange: configuration.allowPlainRTPAddressChange,
                 selfMuteSequence: configuration.selfMuteDTMF)
             Self.apply(direction, to: endpoint)
-            conference.endpoints.append(endpoint)
+            endpoint.video = videoStream
+            conference.add(endpoint)
             return EndpointMedia(
                 type: "audio", accepted: true, localPort: rtpSocket.port, codec: codec, payloadType: pt, clockRate: audio.clockRate,
                 cryptoSuite: audio.cryptoSuite, localSSRC: endpoint.localSSRC)
         }.get()
         guard let created else {
-            ports.release(rtpSocket.port)
+            for (_, pair) in sockets { ports.release(pair.0.port) }
             throw MCUControlError(.failed, "could not add the endpoint to the mixer")
         }
         logger.info(
@@ -204,6 +218,45 @@ public final class EmbeddedMCU: MCUController {
             m.index == audio.index ? created : EndpointMedia(type: m.type, accepted: false, localPort: 0, rejectionReason: m.rejectionReason)
         }
         return AddEndpointResponse(answer: answer.description.serialized, media: media)
+    }
+
+    /// The forwarded video of an endpoint, when its video m-line was accepted with VP8 or H.264.
+    private func makeVideo(answer: SDPAnswer, sockets: [Int: (UDPSocket, UDPSocket)], keys: [String: SRTPKeyMaterial]) throws(MCUControlError)
+        -> VideoStream?
+    {
+        guard let video = answer.media.first(where: { $0.type == "video" && $0.accepted }),
+            let (rtp, rtcp) = sockets[video.index], let pt = video.payloadType
+        else { return nil }
+        let codec: VideoCodec
+        switch video.codec?.uppercased() {
+        case "VP8": codec = .vp8
+        case "H264": codec = .h264
+        default: return nil
+        }
+        var inbound: SRTPSession?
+        var outbound: SRTPSession?
+        if let suite = video.cryptoSuite, let profile = SRTPProfile(rawValue: suite) {
+            guard let remoteKey = video.remoteKeyParameters, let localInline = video.localKeyParameters else {
+                throw MCUControlError(.notAcceptable, "no SRTP key for the video stream")
+            }
+            do {
+                inbound = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: profile, inline: remoteKey), direction: .inbound)
+                outbound = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: profile, inline: localInline), direction: .outbound)
+            } catch {
+                throw MCUControlError(.notAcceptable, "video SRTP keys refused: \(error)")
+            }
+        }
+        let remote = video.remoteAddress.flatMap { MediaAddress(host: $0, port: video.remotePort ?? 0) }
+        let remoteRTCP = video.rtcpMux ? remote : video.remoteAddress.flatMap {
+            MediaAddress(host: video.remoteRTCPAddress ?? $0, port: video.remoteRTCPPort ?? ((video.remotePort ?? 0) + 1))
+        }
+        let pli = video.rtcpFeedback.contains { $0.type == "nack" && $0.parameter == "pli" }
+        let fir = video.rtcpFeedback.contains { $0.type == "ccm" && $0.parameter == "fir" }
+        return VideoStream(
+            rtp: rtp, rtcp: video.rtcpMux ? nil : rtcp, payloadType: UInt8(clamping: pt), codec: codec, inbound: inbound,
+            outbound: outbound, sends: video.direction == .sendrecv || video.direction == .recvonly,
+            receives: video.direction == .sendrecv || video.direction == .sendonly, prefersFIR: fir && !pli, remote: remote,
+            remoteRTCP: remoteRTCP)
     }
 
     /// The direction we answered (RFC 3264 §6.1): hold by the other side means we stop sending to it.
@@ -219,6 +272,7 @@ public final class EmbeddedMCU: MCUController {
         let found: Bool = (try? await conference.eventLoop.submit { () -> Bool in
             guard let endpoint = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return false }
             if let muted = request.muted { endpoint.participant.isMuted = muted }
+            if let pin = request.pinVideo { conference.pinVideo(pin ? endpoint.id : nil) }
             return true
         }.get()) ?? false
         guard found else { throw MCUControlError(.notFound, "no endpoint \(request.endpoint) in \(request.conference)") }
@@ -269,13 +323,13 @@ public final class EmbeddedMCU: MCUController {
 
     public func removeEndpoint(_ conferenceID: ConferenceID, _ endpointID: EndpointID) async {
         guard let conference = conferences.withLock({ $0[conferenceID] }) else { return }
-        let port: Int? = try? await conference.eventLoop.submit { () -> Int? in
+        let released: [Int]? = try? await conference.eventLoop.submit { () -> [Int]? in
             guard let endpoint = conference.endpoints.first(where: { $0.id == endpointID }) else { return nil }
             conference.remove(endpoint)
-            return endpoint.rtp.port
+            return [endpoint.rtp.port] + (endpoint.video.map { [$0.rtp.port] } ?? [])
         }.get()
-        if let port {
-            ports.release(port)
+        if let released {
+            for port in released { ports.release(port) }
             logger.info("endpoint removed", metadata: ["conference": "\(conferenceID)", "endpoint": "\(endpointID)"])
         }
     }

@@ -17,8 +17,10 @@ final class MediaConference: @unchecked Sendable {
     private var reference: NIODeadline = .now()
     private var scheduled: Scheduled<Void>?
     private var running = false
-    private let receiveBuffer: UnsafeMutableRawBufferPointer
-    private let sendBuffer: UnsafeMutableRawBufferPointer
+    let receiveBuffer: UnsafeMutableRawBufferPointer
+    let sendBuffer: UnsafeMutableRawBufferPointer
+    var videoRouter = VideoRouter()
+    private var nextKey: EndpointKey = 1
     static let interval = TimeAmount.milliseconds(20)
     /// A tick that starts this much after its due time counts as late.
     static let lateness = TimeAmount.milliseconds(5)
@@ -80,7 +82,22 @@ final class MediaConference: @unchecked Sendable {
             endpoint.sendMix(buffer: sendBuffer)
             endpoint.sendReportIfDue(tick: ticks, now: nanos, buffer: sendBuffer)
         }
+        routeVideo(now: nanos, tick: ticks)
         scheduleNext()
+    }
+
+    /// Adds an endpoint (on the loop), giving it a key for video routing.
+    func add(_ endpoint: MediaEndpoint) {
+        endpoint.key = nextKey
+        nextKey += 1
+        endpoints.append(endpoint)
+    }
+
+    func endpoint(withKey key: EndpointKey) -> MediaEndpoint? { endpoints.first { $0.key == key } }
+
+    /// Pins the video everyone sees to one endpoint (nil: voice-activated again).
+    func pinVideo(_ id: EndpointID?) {
+        videoRouter.pinned = id.flatMap { id in endpoints.first { $0.id == id }?.key }
     }
 
     /// Removes an endpoint from the mix and says goodbye on RTCP (on the loop).
@@ -88,6 +105,13 @@ final class MediaConference: @unchecked Sendable {
         endpoint.sendGoodbye(buffer: sendBuffer)
         mixer.remove(endpoint.participant)
         endpoints.removeAll { $0 === endpoint }
+        if videoRouter.speaker == endpoint.key { videoRouter.speaker = nil }
+        if videoRouter.previousSpeaker == endpoint.key { videoRouter.previousSpeaker = nil }
+        if videoRouter.pinned == endpoint.key { videoRouter.pinned = nil }
+        for other in endpoints {
+            if other.video?.source == endpoint.key { other.video?.source = nil }
+            if other.video?.pending == endpoint.key { other.video?.pending = nil }
+        }
     }
 
     func statistics() -> ConferenceStatistics {

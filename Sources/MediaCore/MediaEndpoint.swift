@@ -41,6 +41,10 @@ final class MediaEndpoint {
     let localSSRC: UInt32
     var counters = EndpointCounters()
     var rtcpState: RTCPState
+    /// The endpoint's video, when it negotiated some.
+    var video: VideoStream?
+    /// Its key in the conference (for video routing).
+    var key: EndpointKey = 0
 
     /// Where media goes: from SDP until the first valid packet arrives, then wherever that packet came from.
     var remote: MediaAddress?
@@ -241,6 +245,8 @@ final class MediaEndpoint {
             jitterMilliseconds: Double(participant.jitterBuffer.jitter) * 1000 / clock,
             jitterBufferDelayMilliseconds: jb.currentDelayMilliseconds, concealedFrames: jb.concealed &+ jb.recoveredByFEC,
             srtpFailures: counters.droppedAuthentication, roundTripMilliseconds: rtcpState.roundTripMilliseconds,
-            rtcpReceived: counters.rtcpReceived, rtcpSent: counters.rtcpSent)
+            rtcpReceived: counters.rtcpReceived, rtcpSent: counters.rtcpSent,
+            videoPacketsReceived: video?.packetsReceived ?? 0, videoPacketsForwarded: video?.packetsForwarded ?? 0,
+            keyFrameRequests: video?.keyFrameRequestsSent ?? 0)
     }
 }

@@ -1,0 +1,192 @@
+import RTPWire
+import SRTP
+
+/// Voice-activated video switching for one conference (the reference architecture's A/V MCU, DESIGN.md): everyone
+/// sees the current active speaker, the active speaker sees the previous one; an organizer can pin a source. A switch
+/// asks the new source for a keyframe (PLI, or FIR where only that was negotiated) and takes effect at the keyframe;
+/// receivers' own PLI/FIR go to their current source, throttled. No allocation per packet.
+struct VideoRouter {
+    var speaker: EndpointKey?
+    var previousSpeaker: EndpointKey?
+    var pinned: EndpointKey?
+    /// Keyframe requests to one source at most every this many ticks (500 ms).
+    static let requestInterval: UInt64 = 25
+
+    /// Follows the loudest mixer speaker that sends video.
+    mutating func update(loudest: EndpointKey?) {
+        guard let loudest, loudest != speaker else { return }
+        previousSpeaker = speaker
+        speaker = loudest
+    }
+
+    /// The source `receiver` should see.
+    func desiredSource(for receiver: EndpointKey, fallback: EndpointKey?) -> EndpointKey? {
+        if let pinned, pinned != receiver { return pinned }
+        if let speaker, speaker != receiver { return speaker }
+        if let previousSpeaker, previousSpeaker != receiver { return previousSpeaker }
+        return fallback
+    }
+}
+
+extension MediaConference {
+    /// One video pass of the tick: choose sources, read video and forward it, forward keyframe requests.
+    func routeVideo(now: UInt64, tick: UInt64) {
+        guard endpoints.contains(where: { $0.video != nil }) else { return }
+        // The loudest current speaker that sends video.
+        var loudest: MediaEndpoint?
+        for e in endpoints where e.participant.isSpeaker && e.video?.sends == true {
+            if loudest == nil || e.participant.level < (loudest?.participant.level ?? 127) { loudest = e }
+        }
+        videoRouter.update(loudest: loudest?.key)
+        let fallback = endpoints.first { $0.video?.sends == true && $0.video?.latched == true }?.key
+        for receiver in endpoints {
+            guard let video = receiver.video, video.receives else { continue }
+            let desired = videoRouter.desiredSource(for: receiver.key, fallback: fallback == receiver.key ? nil : fallback)
+            if desired != video.source && desired != video.pending {
+                video.pending = desired
+                if let desired, let source = endpoint(withKey: desired) { requestKeyFrame(from: source, tick: tick) }
+            } else if let pending = video.pending, tick &- video.lastKeyFrameRequestTick > VideoRouter.requestInterval * 4,
+                let source = endpoint(withKey: pending)
+            {
+                requestKeyFrame(from: source, tick: tick)  // the keyframe was lost: ask again
+            }
+        }
+        for source in endpoints {
+            guard let video = source.video else { continue }
+            var budget = 256
+            while budget > 0, let (length, from) = video.rtp.receive(into: receiveBuffer) {
+                budget -= 1
+                receiveVideo(from: source, video: video, length: length, address: from, tick: tick)
+            }
+            if let rtcp = video.rtcp {
+                budget = 32
+                while budget > 0, let (length, from) = rtcp.receive(into: receiveBuffer) {
+                    budget -= 1
+                    receiveVideoRTCP(from: source, video: video, length: length, address: from, tick: tick)
+                }
+            }
+        }
+    }
+
+    private func receiveVideo(from source: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
+        guard length >= 12 else {
+            video.dropped &+= 1
+            return
+        }
+        let second = receiveBuffer[1]
+        if second >= 192 && second <= 223 {
+            receiveVideoRTCP(from: source, video: video, length: length, address: address, tick: tick)
+            return
+        }
+        if video.latched && video.remote != address && video.inbound == nil {
+            video.dropped &+= 1
+            return
+        }
+        var plain = length
+        if let inbound = video.inbound {
+            guard case .ok(let n) = inbound.unprotectRTP(receiveBuffer, length: length) else {
+                video.dropped &+= 1
+                return
+            }
+            plain = n
+        }
+        let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain])
+        guard let header = RTPHeader(parsing: packet), header.payloadType == video.payloadType else {
+            video.dropped &+= 1
+            return
+        }
+        if !video.latched || video.remote != address {
+            video.remote = address
+            video.latched = true
+        }
+        video.remoteSSRC = header.ssrc
+        video.packetsReceived &+= 1
+        guard video.sends else { return }
+        let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+        let keyFrame = VideoKeyFrame.startsKeyFrame(payload, codec: video.codec)
+        for receiver in endpoints where receiver !== source {
+            guard let out = receiver.video, out.receives, out.codec == video.codec, let target = out.remote else { continue }
+            if out.pending == source.key {
+                guard keyFrame else { continue }
+                // Switch at the keyframe: continue the receiver's sequence and timestamps from where they were.
+                out.source = source.key
+                out.pending = nil
+                out.sequenceDelta = out.nextSequence &- header.sequenceNumber
+                out.timestampDelta = (out.lastTimestamp &+ 3_000) &- header.timestamp
+            }
+            guard out.source == source.key else { continue }
+            forward(plain: plain, header: header, to: out, target: target, tick: tick)
+        }
+    }
+
+    private func forward(plain: Int, header: RTPHeader, to out: VideoStream, target: MediaAddress, tick: UInt64) {
+        guard plain + 32 <= sendBuffer.count, let src = receiveBuffer.baseAddress, let dst = sendBuffer.baseAddress else { return }
+        dst.copyMemory(from: src, byteCount: plain)
+        let sequence = header.sequenceNumber &+ out.sequenceDelta
+        let timestamp = header.timestamp &+ out.timestampDelta
+        sendBuffer[1] = (sendBuffer[1] & 0x80) | (out.payloadType & 0x7F)
+        sendBuffer[2] = UInt8(truncatingIfNeeded: sequence >> 8)
+        sendBuffer[3] = UInt8(truncatingIfNeeded: sequence)
+        sendBuffer[4] = UInt8(truncatingIfNeeded: timestamp >> 24)
+        sendBuffer[5] = UInt8(truncatingIfNeeded: timestamp >> 16)
+        sendBuffer[6] = UInt8(truncatingIfNeeded: timestamp >> 8)
+        sendBuffer[7] = UInt8(truncatingIfNeeded: timestamp)
+        let ssrc = out.localSSRC
+        sendBuffer[8] = UInt8(truncatingIfNeeded: ssrc >> 24)
+        sendBuffer[9] = UInt8(truncatingIfNeeded: ssrc >> 16)
+        sendBuffer[10] = UInt8(truncatingIfNeeded: ssrc >> 8)
+        sendBuffer[11] = UInt8(truncatingIfNeeded: ssrc)
+        if sequence &- out.nextSequence < 0x8000 { out.nextSequence = sequence &+ 1 }
+        out.lastTimestamp = timestamp
+        var length = plain
+        if let outbound = out.outbound {
+            guard case .ok(let n) = outbound.protectRTP(sendBuffer, length: length) else { return }
+            length = n
+        }
+        if out.rtp.send(UnsafeRawBufferPointer(sendBuffer), length: length, to: target) { out.packetsForwarded &+= 1 }
+    }
+
+    /// A receiver's PLI/FIR goes to the source it is shown (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
+    private func receiveVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
+        var plain = length
+        if let inbound = video.inbound {
+            guard case .ok(let n) = inbound.unprotectRTCP(receiveBuffer, length: length) else {
+                video.dropped &+= 1
+                return
+            }
+            plain = n
+        }
+        if video.remoteRTCP == nil || video.rtcp != nil { video.remoteRTCP = address }
+        var iterator = RTCPCompoundIterator(packet: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain]))
+        while let item = iterator.next() {
+            switch item {
+            case .pictureLossIndication, .fullIntraRequest:
+                if let key = video.source ?? video.pending, let source = endpoint(withKey: key) { requestKeyFrame(from: source, tick: tick) }
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Asks a source for a keyframe, at most every 500 ms.
+    func requestKeyFrame(from source: MediaEndpoint, tick: UInt64) {
+        guard let video = source.video, let mediaSSRC = video.remoteSSRC, let target = video.remoteRTCP ?? video.remote,
+            tick &- video.lastKeyFrameRequestTick >= VideoRouter.requestInterval || video.lastKeyFrameRequestTick == 0
+        else { return }
+        video.lastKeyFrameRequestTick = tick
+        var length: Int?
+        if video.prefersFIR {
+            video.firSequence &+= 1
+            let fir = RTCPFullIntraRequestWriter(senderSSRC: video.localSSRC, entries: CollectionOfOne(RTCPFIREntry(ssrc: mediaSSRC, sequenceNumber: video.firSequence)))
+            length = fir.write(into: sendBuffer)
+        } else {
+            length = RTCPPictureLossIndication(senderSSRC: video.localSSRC, mediaSSRC: mediaSSRC).write(into: sendBuffer)
+        }
+        guard var n = length else { return }
+        if let outbound = video.outbound {
+            guard case .ok(let protected) = outbound.protectRTCP(sendBuffer, length: n) else { return }
+            n = protected
+        }
+        if (video.rtcp ?? video.rtp).send(UnsafeRawBufferPointer(sendBuffer), length: n, to: target) { video.keyFrameRequestsSent &+= 1 }
+    }
+}

@@ -1,0 +1,68 @@
+import RTPWire
+import SRTP
+
+/// One endpoint's video in the SFU: the socket its video arrives on and leaves from, its SRTP, and — as a receiver —
+/// which source it is shown and how that source's sequence numbers and timestamps are rewritten into the single
+/// stream this endpoint sees (so a switch of source is seamless to its decoder). Confined to the conference's loop.
+final class VideoStream {
+    let rtp: UDPSocket
+    let rtcp: UDPSocket?
+    let payloadType: UInt8
+    let codec: VideoCodec
+    let inbound: SRTPSession?
+    let outbound: SRTPSession?
+    /// Whether the endpoint sends us video / wants video from us (from the negotiated direction).
+    let sends: Bool
+    let receives: Bool
+    /// Prefer FIR (RFC 5104) over PLI when the endpoint only announced `ccm fir`.
+    let prefersFIR: Bool
+    /// The SSRC of the one video stream this endpoint receives from us.
+    let localSSRC: UInt32
+
+    var remote: MediaAddress?
+    var remoteRTCP: MediaAddress?
+    var latched = false
+    var remoteSSRC: UInt32?
+
+    // As a receiver: the source shown, the one waited for (until its next keyframe), and the rewrite.
+    var source: EndpointKey?
+    var pending: EndpointKey?
+    var sequenceDelta: UInt16 = 0
+    var timestampDelta: UInt32 = 0
+    var nextSequence: UInt16
+    var lastTimestamp: UInt32
+    var lastForwardTick: UInt64 = 0
+
+    // As a source: when we last asked it for a keyframe, and the FIR sequence number (RFC 5104 §4.3.1.1).
+    var lastKeyFrameRequestTick: UInt64 = 0
+    var firSequence: UInt8 = 0
+
+    var packetsReceived: UInt64 = 0
+    var packetsForwarded: UInt64 = 0
+    var keyFrameRequestsSent: UInt64 = 0
+    var dropped: UInt64 = 0
+
+    init(
+        rtp: UDPSocket, rtcp: UDPSocket?, payloadType: UInt8, codec: VideoCodec, inbound: SRTPSession?, outbound: SRTPSession?,
+        sends: Bool, receives: Bool, prefersFIR: Bool, remote: MediaAddress?, remoteRTCP: MediaAddress?
+    ) {
+        self.rtp = rtp
+        self.rtcp = rtcp
+        self.payloadType = payloadType
+        self.codec = codec
+        self.inbound = inbound
+        self.outbound = outbound
+        self.sends = sends
+        self.receives = receives
+        self.prefersFIR = prefersFIR
+        self.remote = remote
+        self.remoteRTCP = remoteRTCP
+        var generator = SystemRandomNumberGenerator()
+        localSSRC = UInt32.random(in: 1...UInt32.max, using: &generator)
+        nextSequence = UInt16.random(in: 0...UInt16.max, using: &generator)
+        lastTimestamp = UInt32.random(in: 0...UInt32.max, using: &generator)
+    }
+}
+
+/// Identifies an endpoint within its conference without holding a reference to it.
+typealias EndpointKey = Int

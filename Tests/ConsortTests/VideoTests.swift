@@ -1,0 +1,126 @@
+import AudioMixer
+import Focus
+import Foundation
+import Logging
+import MCUControl
+import MediaCore
+import OpusCodec
+import SIP
+import SIPWire
+import Testing
+import TestSupport
+
+/// Video forwarding (SFU) with real VP8 from ffmpeg: one participant sends, another receives through the MCU, and
+/// what arrives must decode to frames.
+@Suite("Video forwarding with ffmpeg", .serialized, .timeLimit(.minutes(2)))
+struct VideoTests {
+    struct Stack {
+        let mcu: EmbeddedMCU
+        let server: SIPUserAgent
+        let port: Int
+
+        func stop() async {
+            await mcu.shutdown()
+            await server.stop()
+        }
+    }
+
+    func startStack() async throws -> Stack {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let port = freePort()
+        var sip = SIPConfiguration()
+        sip.address = "127.0.0.1"
+        sip.port = port
+        var media = MCUConfiguration()
+        media.rtpPorts = "\(port + 100)-\(port + 300)"
+        media.loops = 1
+        let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
+        let server = SIPUserAgent(configuration: sip, logger: logger)
+        try await server.start()
+        var focus = AdHocMeetings.Configuration()
+        focus.contactPort = port
+        await AdHocMeetings(agent: server, mcu: mcu, configuration: focus, logger: logger).install()
+        return Stack(mcu: mcu, server: server, port: port)
+    }
+
+    func offer(audioPort: Int, videoPort: Int, direction: String) -> String {
+        "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            + "m=audio \(audioPort) RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+            + "m=video \(videoPort) RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=\(direction)\r\n"
+    }
+
+    /// The answer's video port.
+    func videoPort(in answer: [UInt8]) -> Int? {
+        let text = String(decoding: answer, as: UTF8.self)
+        guard let line = text.split(separator: "\r\n").first(where: { $0.hasPrefix("m=video ") }) else { return nil }
+        return Int(line.split(separator: " ")[1])
+    }
+
+    @Test("a participant's VP8 is forwarded to another after a keyframe, and decodes to frames there")
+    func vp8Forwarded() async throws {
+        guard let ffmpeg = tool("ffmpeg") else {
+            Issue.record("ffmpeg is not installed (make deps installs it)")
+            return
+        }
+        let stack = try await startStack()
+        var logger = Logger(label: "caller")
+        logger.logLevel = .critical
+        var callerConfiguration = SIPConfiguration()
+        callerConfiguration.address = "127.0.0.1"
+        callerConfiguration.port = 0
+        let caller = SIPUserAgent(configuration: callerConfiguration, logger: logger)
+        try await caller.start()
+        let meeting = try #require(SIPURI("sip:video1@127.0.0.1:\(stack.port)"))
+
+        let senderVideo = freePort(udpAndTCP: false)
+        let receiverVideo = freePort(udpAndTCP: false)
+        let sender = try await caller.invite(meeting, body: Array(offer(audioPort: freePort(), videoPort: senderVideo, direction: "sendonly").utf8))
+        let receiver = try await caller.invite(meeting, body: Array(offer(audioPort: freePort(), videoPort: receiverVideo, direction: "recvonly").utf8))
+        let serverVideoPort = try #require(videoPort(in: sender.response.body))
+        #expect(videoPort(in: receiver.response.body) != 0)
+
+        // The receiving side: ffmpeg decodes whatever VP8 arrives on the receiver's port.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-video-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sdp = folder.appendingPathComponent("in.sdp")
+        try "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video \(receiverVideo) RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+            .write(to: sdp, atomically: true, encoding: .utf8)
+        let sink = try launchProgram(
+            ffmpeg, ["-hide_banner", "-nostdin", "-protocol_whitelist", "file,udp,rtp", "-i", sdp.path, "-t", "5", "-f", "null", "-"])
+        try await Task.sleep(for: .milliseconds(500))
+        // The sending side: ffmpeg encodes a test pattern to VP8 and sends it to the MCU's video port.
+        let source = try runProgram(
+            ffmpeg,
+            ["-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15", "-t", "6", "-c:v", "libvpx",
+             "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", "15", "-f", "rtp", "-payload_type", "96",
+             "rtp://127.0.0.1:\(serverVideoPort)?localport=\(senderVideo)"],
+            timeout: 20)
+        #expect(source.status == 0, "ffmpeg sender: \(source.output.suffix(600))")
+        for _ in 0..<100 where sink.0.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        let decoded = stopProgram(sink)
+        let stats = await stack.mcu.statistics(ConferenceID(tenant: "default", meeting: "video1"))
+        _ = try? await sender.dialog.bye()
+        _ = try? await receiver.dialog.bye()
+        await caller.stop()
+        await stack.stop()
+
+        let frames = Self.frameCount(in: decoded.output)
+        print("video: receiver decoded \(frames) frames; stats \(stats?.endpoints.map { ($0.videoPacketsReceived, $0.videoPacketsForwarded, $0.keyFrameRequests) } ?? [])")
+        #expect(frames >= 20, "frames decoded at the receiver: \(frames)\n\(decoded.output.suffix(800))")
+        let forwarded = stats?.endpoints.map(\.videoPacketsForwarded).reduce(0, +) ?? 0
+        #expect(forwarded > 50)
+        #expect((stats?.endpoints.map(\.keyFrameRequests).reduce(0, +) ?? 0) >= 1, "a keyframe was requested with PLI for the switch")
+    }
+
+    /// The last `frame=   N` that ffmpeg printed.
+    static func frameCount(in output: String) -> Int {
+        var last = 0
+        for part in output.components(separatedBy: "frame=").dropFirst() {
+            let digits = part.drop { $0 == " " }.prefix { $0.isNumber }
+            if let n = Int(digits) { last = n }
+        }
+        return last
+    }
+}
