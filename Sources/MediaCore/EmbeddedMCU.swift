@@ -215,7 +215,13 @@ public final class EmbeddedMCU: MCUController {
                 "srtp": "\(audio.cryptoSuite ?? "off")", "port": "\(rtpSocket.port)",
             ])
         let media = answer.media.map { m -> EndpointMedia in
-            m.index == audio.index ? created : EndpointMedia(type: m.type, accepted: false, localPort: 0, rejectionReason: m.rejectionReason)
+            if m.index == audio.index { return created }
+            if let stream = videoStream, m.type == "video", m.accepted {
+                return EndpointMedia(
+                    type: "video", accepted: true, localPort: stream.rtp.port, codec: m.codec, payloadType: m.payloadType,
+                    clockRate: m.clockRate, cryptoSuite: m.cryptoSuite, localSSRC: stream.localSSRC)
+            }
+            return EndpointMedia(type: m.type, accepted: false, localPort: 0, rejectionReason: m.rejectionReason ?? (m.accepted ? "codec not forwarded" : nil))
         }
         return AddEndpointResponse(answer: answer.description.serialized, media: media)
     }

@@ -102,6 +102,7 @@ extension MediaConference {
         video.remoteSSRC = header.ssrc
         video.packetsReceived &+= 1
         guard video.sends else { return }
+        video.history.store(packet, sequenceNumber: header.sequenceNumber)
         let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
         let keyFrame = VideoKeyFrame.startsKeyFrame(payload, codec: video.codec)
         for receiver in endpoints where receiver !== source {
@@ -120,7 +121,14 @@ extension MediaConference {
     }
 
     private func forward(plain: Int, header: RTPHeader, to out: VideoStream, target: MediaAddress, tick: UInt64) {
-        guard plain + 32 <= sendBuffer.count, let src = receiveBuffer.baseAddress, let dst = sendBuffer.baseAddress else { return }
+        guard plain + 32 <= sendBuffer.count, let src = receiveBuffer.baseAddress else { return }
+        forward(UnsafeRawBufferPointer(start: src, count: plain), header: header, to: out, target: target)
+    }
+
+    /// Copies a source packet into the send buffer, rewrites it into `out`'s stream, protects and sends it.
+    private func forward(_ packet: UnsafeRawBufferPointer, header: RTPHeader, to out: VideoStream, target: MediaAddress) {
+        let plain = packet.count
+        guard plain + 32 <= sendBuffer.count, let src = packet.baseAddress, let dst = sendBuffer.baseAddress else { return }
         dst.copyMemory(from: src, byteCount: plain)
         let sequence = header.sequenceNumber &+ out.sequenceDelta
         let timestamp = header.timestamp &+ out.timestampDelta
@@ -162,9 +170,32 @@ extension MediaConference {
             switch item {
             case .pictureLossIndication, .fullIntraRequest:
                 if let key = video.source ?? video.pending, let source = endpoint(withKey: key) { requestKeyFrame(from: source, tick: tick) }
+            case .genericNACK(let nack):
+                retransmit(nack, packet: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain]), to: video)
             default:
                 continue
             }
+        }
+    }
+
+    /// Answers a receiver's NACK from its source's history: the receiver's sequence numbers map back through the
+    /// rewrite to the source's, and the stored packets go out again rewritten (RFC 4585 §6.2.1).
+    private func retransmit(_ nack: RTCPGenericNACK, packet: UnsafeRawBufferPointer, to out: VideoStream) {
+        guard nack.mediaSSRC == out.localSSRC, let key = out.source, let source = endpoint(withKey: key)?.video,
+            let target = out.remote
+        else { return }
+        var lost = nack.lostSequenceNumbers(in: packet)
+        var budget = 32
+        while budget > 0, let receiverSequence = lost.next() {
+            budget -= 1
+            let sourceSequence = receiverSequence &- out.sequenceDelta
+            guard let stored = source.history.packet(sourceSequence), let header = RTPHeader(parsing: stored) else { continue }
+            let nextBefore = out.nextSequence
+            let lastTimestamp = out.lastTimestamp
+            forward(stored, header: header, to: out, target: target)
+            out.nextSequence = nextBefore
+            out.lastTimestamp = lastTimestamp
+            source.retransmissions &+= 1
         }
     }
 

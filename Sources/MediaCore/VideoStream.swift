@@ -37,6 +37,10 @@ final class VideoStream {
     var lastKeyFrameRequestTick: UInt64 = 0
     var firSequence: UInt8 = 0
 
+    /// What this endpoint sent us lately, for answering other receivers' NACKs.
+    let history = RetransmissionBuffer()
+    var retransmissions: UInt64 = 0
+
     var packetsReceived: UInt64 = 0
     var packetsForwarded: UInt64 = 0
     var keyFrameRequestsSent: UInt64 = 0

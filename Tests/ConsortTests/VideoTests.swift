@@ -124,3 +124,76 @@ struct VideoTests {
         return last
     }
 }
+
+/// The SFU's rewrite, switch and NACK logic with hand-made VP8 packets (no encoder), through MCUControl.
+@Suite("Video forwarding rules", .serialized, .timeLimit(.minutes(1)))
+struct VideoRulesTests {
+    func offer(audio: Int, video: Int, direction: String) -> String {
+        "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            + "m=audio \(audio) RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
+            + "m=video \(video) RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-mux\r\na=\(direction)\r\n"
+    }
+
+    /// A VP8 packet: S=1, PID=0, then the payload header (P=0 for a key frame).
+    func vp8(seq: UInt16, ts: UInt32, ssrc: UInt32, key: Bool) -> [UInt8] {
+        rtpPacket(pt: 96, seq: seq, ts: ts, ssrc: ssrc, payload: [0x10, key ? 0x00 : 0x01] + [UInt8](repeating: 0xAB, count: 100))
+    }
+
+    func parse(_ p: [UInt8]) -> (seq: UInt16, ts: UInt32, ssrc: UInt32, pt: UInt8)? {
+        guard p.count >= 12, p[1] & 0x7F == 96 else { return nil }
+        return (UInt16(p[2]) << 8 | UInt16(p[3]), UInt32(p[4]) << 24 | UInt32(p[5]) << 16 | UInt32(p[6]) << 8 | UInt32(p[7]),
+                UInt32(p[8]) << 24 | UInt32(p[9]) << 16 | UInt32(p[10]) << 8 | UInt32(p[11]), p[1] & 0x7F)
+    }
+
+    @Test("one stream per receiver: constant SSRC, continuous sequence across a pinned switch that waits for a keyframe; NACKs are answered")
+    func switchAndNACK() async throws {
+        let (mcu, _) = try MediaEndpointTests().makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "v")
+        try await mcu.addConference(conference)
+        let a = TestPeer(), b = TestPeer(), viewer = TestPeer()
+        let aAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(audio: a.port, video: a.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
+        let bAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("b"), offer: offer(audio: b.port, video: b.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
+        let vAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("viewer"), offer: offer(audio: viewer.port + 10_000, video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
+        let aVideo = try #require(aAnswer.media.first { $0.type == "video" }?.localPort)
+        let bVideo = try #require(bAnswer.media.first { $0.type == "video" }?.localPort)
+        let vVideo = try #require(vAnswer.media.first { $0.type == "video" }?.localPort)
+        #expect(aVideo > 0 && bVideo > 0 && vVideo > 0, "\(aAnswer.media)")
+
+        // A sends a keyframe then inter frames; the viewer is shown A (the only video) after A's keyframe.
+        for i in 0..<20 {
+            a.send(vp8(seq: UInt16(1_000 + i), ts: UInt32(90_000 + i * 3_000), ssrc: 0xA, key: i == 0 || i == 10), to: aVideo)
+            b.send(vp8(seq: UInt16(5_000 + i), ts: UInt32(7_000 + i * 3_000), ssrc: 0xB, key: false), to: bVideo)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let fromA = viewer.drain().compactMap(parse)
+        #expect(fromA.count >= 5, "packets from A reached the viewer: \(fromA.count)")
+        let ssrc = try #require(fromA.first?.ssrc)
+        #expect(fromA.allSatisfy { $0.ssrc == ssrc && $0.ssrc != 0xA })
+        // Pin B: until B's keyframe the viewer still gets A; then B, continuing the same SSRC and sequence.
+        _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("b"), pinVideo: true))
+        for i in 20..<40 {
+            a.send(vp8(seq: UInt16(1_000 + i), ts: UInt32(90_000 + i * 3_000), ssrc: 0xA, key: false), to: aVideo)
+            b.send(vp8(seq: UInt16(5_000 + i), ts: UInt32(7_000 + i * 3_000), ssrc: 0xB, key: i == 30), to: bVideo)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let after = viewer.drain().compactMap(parse)
+        #expect(after.allSatisfy { $0.ssrc == ssrc }, "the viewer sees one SSRC throughout")
+        let all = fromA + after
+        let gaps = zip(all, all.dropFirst()).filter { $1.seq &- $0.seq != 1 }
+        #expect(gaps.isEmpty, "sequence continuous across the switch: \(gaps.map { ($0.0.seq, $0.1.seq) })")
+        #expect(after.count >= 15)
+
+        // NACK (RFC 4585 generic NACK) for the last packet the viewer got: it comes again, byte for byte the same stream.
+        let last = try #require(all.last)
+        let nack: [UInt8] = [0x81, 205, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,
+                             UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF),
+                             UInt8(last.seq >> 8), UInt8(last.seq & 0xFF), 0x00, 0x00]
+        viewer.send(nack, to: vVideo)
+        try await Task.sleep(for: .milliseconds(100))
+        let resent = viewer.drain().compactMap(parse)
+        #expect(resent.contains { $0.seq == last.seq && $0.ssrc == ssrc }, "the NACKed packet was sent again: \(resent.map(\.seq))")
+        await mcu.shutdown()
+    }
+}
