@@ -74,7 +74,10 @@ let package = Package(
         /// Conferences, meetings, rosters and policies; drives media only through MCUControl.
         .target(
             name: "Focus",
-            dependencies: ["SIP", "SIPWire", "MCUControl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SIP", "SIPWire", "MCUControl", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 

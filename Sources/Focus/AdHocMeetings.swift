@@ -117,7 +117,7 @@ public final class AdHocMeetings: Sendable {
             let answer = try await mcu.addEndpoint(
                 AddEndpointRequest(
                     conference: conference, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),
-                    advertisedAddress: advertisedAddress(for: request), label: request.from?.uri.description ?? "unknown"))
+                    advertisedAddress: advertisedAddress(for: request, arrivedOn: incoming.peer), label: request.from?.uri.description ?? "unknown"))
             counts.withLock { $0[conference, default: 0] += 1 }
             if await incoming.isCancelled {
                 await dropEndpoint(conference, endpoint)
@@ -149,7 +149,7 @@ public final class AdHocMeetings: Sendable {
                 ModifyEndpointRequest(
                     conference: member.conference, endpoint: member.endpoint,
                     offer: body.isEmpty ? nil : String(decoding: body, as: UTF8.self),
-                    advertisedAddress: advertisedAddress(for: incoming.request)))
+                    advertisedAddress: advertisedAddress(for: incoming.request, arrivedOn: incoming.peer)))
             if let response {
                 await incoming.respond(200, body: Array(response.answer.utf8), contentType: "application/sdp")
             } else {
@@ -175,8 +175,11 @@ public final class AdHocMeetings: Sendable {
         }
     }
 
-    private func advertisedAddress(for request: SIPRequest) -> String {
+    /// The address for our SDP: configured, else the local address the INVITE arrived on, else the IPv4 host the
+    /// caller dialed, else the fallback.
+    private func advertisedAddress(for request: SIPRequest, arrivedOn peer: SIPPeer) -> String {
         if let configured = configuration.advertisedAddress { return configured }
+        if let local = peer.localAddress?.ipAddress, local != "0.0.0.0", !local.contains(":") { return local }
         let host = request.uri.host
         let parts = host.split(separator: ".")
         if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) { return host }

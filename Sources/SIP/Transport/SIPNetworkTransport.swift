@@ -29,6 +29,8 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
                 .channelOption(.datagramVectorReadMessageCount, value: 16)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 65_536))
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1_024 * 1_024)
+                // Which local address each datagram arrived on (IP_PKTINFO): the address to put in our answers.
+                .channelOption(.receivePacketInfo, value: true)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(stack: stack))
@@ -111,7 +113,8 @@ final class SIPDatagramHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let peer = SIPPeer(transport: .udp, address: envelope.remoteAddress)
+        let peer = SIPPeer(
+            transport: .udp, address: envelope.remoteAddress, localAddress: envelope.metadata?.packetInfo?.destinationAddress)
         envelope.data.withUnsafeReadableBytes { stack.receive(datagram: $0, from: peer) }
     }
 
@@ -137,7 +140,7 @@ final class SIPStreamHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         if let remote = context.channel.remoteAddress {
-            peer = SIPPeer(transport: .tcp, address: remote)
+            peer = SIPPeer(transport: .tcp, address: remote, localAddress: context.channel.localAddress)
             transport?.register(context.channel, for: remote)
         }
         context.fireChannelActive()

@@ -14,10 +14,20 @@ public enum SIPTransportKind: String, Sendable, Hashable, CaseIterable {
 public struct SIPPeer: Sendable, Hashable, CustomStringConvertible {
     public var transport: SIPTransportKind
     public var address: SocketAddress
+    /// The local address the message arrived on, when known (IP_PKTINFO for UDP, the socket for TCP). Not part of
+    /// the peer's identity.
+    public var localAddress: SocketAddress?
 
-    public init(transport: SIPTransportKind, address: SocketAddress) {
+    public init(transport: SIPTransportKind, address: SocketAddress, localAddress: SocketAddress? = nil) {
         self.transport = transport
         self.address = address
+        self.localAddress = localAddress
+    }
+
+    public static func == (a: SIPPeer, b: SIPPeer) -> Bool { a.transport == b.transport && a.address == b.address }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(transport)
+        hasher.combine(address)
     }
 
     /// The peer's IP address as text.
