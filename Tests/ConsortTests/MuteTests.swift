@@ -14,22 +14,8 @@ import TestSupport
 struct MuteTests {
     @Test("muting an endpoint through MCUControl silences it for the others; statistics count every stream")
     func muteThroughControl() async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let port = freePort()
-        var sip = SIPConfiguration()
-        sip.address = "127.0.0.1"
-        sip.port = port
-        var media = MCUConfiguration()
-        media.rtpPorts = "\(port + 100)-\(port + 300)"
-        media.loops = 1
-        let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
-        let agent = SIPUserAgent(configuration: sip, logger: logger)
-        try await agent.start()
-        var focusConfiguration = AdHocMeetings.Configuration()
-        focusConfiguration.contactPort = port
-        let meetings = AdHocMeetings(agent: agent, mcu: mcu, configuration: focusConfiguration, logger: logger)
-        await meetings.install()
+        let server = try await InProcessServer.start()
+        let (mcu, meetings, port) = (server.mcu, server.meetings, server.port)
 
         let tones: [Double] = [440, 1_000, 1_700]
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-mute-\(UUID().uuidString)")
@@ -54,8 +40,7 @@ struct MuteTests {
         for phone in phones { try? phone.hangup() }
         for phone in phones { _ = phone.waitUntilClosed(timeout: 5) }
         for phone in phones { phone.stop() }
-        await mcu.shutdown()
-        await agent.stop()
+        await server.stop()
 
         #expect(stats.endpoints.count == 3)
         #expect(stats.endpoints.allSatisfy { $0.packetsReceived > 100 && $0.packetsSent > 100 }, "\(stats.endpoints)")

@@ -14,36 +14,6 @@ import TestSupport
 /// what arrives must decode to frames.
 @Suite("Video forwarding with ffmpeg", .serialized, .timeLimit(.minutes(2)))
 struct VideoTests {
-    struct Stack {
-        let mcu: EmbeddedMCU
-        let server: SIPUserAgent
-        let port: Int
-
-        func stop() async {
-            await mcu.shutdown()
-            await server.stop()
-        }
-    }
-
-    func startStack() async throws -> Stack {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let port = freePort()
-        var sip = SIPConfiguration()
-        sip.address = "127.0.0.1"
-        sip.port = port
-        var media = MCUConfiguration()
-        media.rtpPorts = "\(port + 100)-\(port + 300)"
-        media.loops = 1
-        let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
-        let server = SIPUserAgent(configuration: sip, logger: logger)
-        try await server.start()
-        var focus = AdHocMeetings.Configuration()
-        focus.contactPort = port
-        await AdHocMeetings(agent: server, mcu: mcu, configuration: focus, logger: logger).install()
-        return Stack(mcu: mcu, server: server, port: port)
-    }
-
     func offer(audioPort: Int, videoPort: Int, direction: String) -> String {
         "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
             + "m=audio \(audioPort) RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
@@ -63,7 +33,7 @@ struct VideoTests {
             Issue.record("ffmpeg is not installed (make deps installs it)")
             return
         }
-        let stack = try await startStack()
+        let stack = try await InProcessServer.start()
         var logger = Logger(label: "caller")
         logger.logLevel = .critical
         var callerConfiguration = SIPConfiguration()
