@@ -10,6 +10,10 @@ import SIPWire
 import Testing
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Video forwarding (SFU) with real VP8 from ffmpeg: one participant sends, another receives through the MCU, and
 /// what arrives must decode to frames.
 @Suite("Video forwarding with ffmpeg", .serialized, .timeLimit(.minutes(2)))
@@ -104,9 +108,57 @@ struct VideoRulesTests {
             + "m=video \(video) RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-mux\r\na=\(direction)\r\n"
     }
 
-    /// A VP8 packet: S=1, PID=0, then the payload header (P=0 for a key frame).
-    func vp8(seq: UInt16, ts: UInt32, ssrc: UInt32, key: Bool) -> [UInt8] {
-        rtpPacket(pt: 96, seq: seq, ts: ts, ssrc: ssrc, payload: [0x10, key ? 0x00 : 0x01] + [UInt8](repeating: 0xAB, count: 100))
+    /// A VP8 packet: S=1, PID=0, then the payload header (P=0 for a key frame); `fill` marks whose picture it is.
+    func vp8(seq: UInt16, ts: UInt32, ssrc: UInt32, key: Bool, fill: UInt8 = 0xAB) -> [UInt8] {
+        rtpPacket(pt: 96, seq: seq, ts: ts, ssrc: ssrc, payload: [0x10, key ? 0x00 : 0x01] + [UInt8](repeating: fill, count: 100))
+    }
+
+    /// 20 ms of PCMU: a loud 1 kHz tone, or silence.
+    func pcmu(seq: UInt16, ssrc: UInt32, loud: Bool) -> [UInt8] {
+        var payload = [UInt8](repeating: 0xFF, count: 160)
+        if loud {
+            for i in 0..<160 { payload[i] = G711.encodeMuLaw(Int16(10_000 * sin(2 * Double.pi * 1_000 * Double(i) / 8_000))) }
+        }
+        return rtpPacket(pt: 0, seq: seq, ts: UInt32(seq) &* 160, ssrc: ssrc, payload: payload)
+    }
+
+    @Test("voice-activated switching: the viewer sees whoever talks, switching at that talker's next keyframe")
+    func voiceActivated() async throws {
+        let (mcu, _) = try MediaEndpointTests().makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "va")
+        try await mcu.addConference(conference)
+        let a = TestPeer(), b = TestPeer(), viewer = TestPeer()
+        func join(_ peer: TestPeer, _ name: String, _ direction: String) async throws -> (audio: Int, video: Int) {
+            let answer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID(name), offer: offer(audio: peer.port, video: peer.port, direction: direction), advertisedAddress: "127.0.0.1"))
+            return (try #require(answer.media.first { $0.type == "audio" }?.localPort), try #require(answer.media.first { $0.type == "video" }?.localPort))
+        }
+        let aPorts = try await join(a, "a", "sendrecv")
+        let bPorts = try await join(b, "b", "sendrecv")
+        _ = try await join(viewer, "viewer", "recvonly")
+        var seq: UInt16 = 0
+        func run(ticks: Int, aTalks: Bool) async throws {
+            for _ in 0..<ticks {
+                a.send(pcmu(seq: seq, ssrc: 0xA1, loud: aTalks), to: aPorts.audio)
+                b.send(pcmu(seq: seq, ssrc: 0xB1, loud: !aTalks), to: bPorts.audio)
+                let key = seq % 25 == 0  // a keyframe every 500 ms
+                a.send(vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xA2, key: key, fill: 0xAA), to: aPorts.video)
+                b.send(vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xB2, key: key, fill: 0xBB), to: bPorts.video)
+                seq &+= 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await run(ticks: 75, aTalks: true)
+        let first = viewer.drain().filter { $0.count > 20 && $0[1] & 0x7F == 96 }
+        #expect(first.suffix(10).allSatisfy { $0[14] == 0xAA }, "A talks: the viewer sees A")
+        _ = a.drain()
+        _ = b.drain()
+        try await run(ticks: 100, aTalks: false)
+        let second = viewer.drain().filter { $0.count > 20 && $0[1] & 0x7F == 96 }
+        #expect(second.suffix(10).allSatisfy { $0[14] == 0xBB }, "B talks: the viewer sees B")
+        // While B talks, B (the active speaker) is shown the previous speaker, A.
+        let seenByB = b.drain().filter { $0.count > 20 && $0[1] & 0x7F == 96 }
+        #expect(!seenByB.isEmpty && seenByB.suffix(5).allSatisfy { $0[14] == 0xAA }, "the active speaker sees the previous one")
+        await mcu.shutdown()
     }
 
     func parse(_ p: [UInt8]) -> (seq: UInt16, ts: UInt32, ssrc: UInt32, pt: UInt8)? {
