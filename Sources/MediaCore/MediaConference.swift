@@ -6,7 +6,7 @@ import NIOCore
 /// One conference on one event loop: every 20 ms, against a monotonic reference time, it reads what every endpoint
 /// received, runs the mixer, and sends each endpoint its mix. Nothing here is touched from another thread; control
 /// calls hop onto `eventLoop` first.
-final class MediaConference: @unchecked Sendable {
+final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     let id: ConferenceID
     let eventLoop: any EventLoop
     let mixer: ConferenceMixer
@@ -15,7 +15,8 @@ final class MediaConference: @unchecked Sendable {
     private(set) var ticks: UInt64 = 0
     private(set) var lateTicks: UInt64 = 0
     private var reference: NIODeadline = .now()
-    private var scheduled: Scheduled<Void>?
+    private var scheduled: NIOScheduledCallback?
+    private var due: NIODeadline = .now()
     private var running = false
     let receiveBuffer: UnsafeMutableRawBufferPointer
     let sendBuffer: UnsafeMutableRawBufferPointer
@@ -57,11 +58,15 @@ final class MediaConference: @unchecked Sendable {
     }
 
     private func scheduleNext() {
-        // The n-th tick is due at reference + n·20 ms: no drift however long a tick takes.
-        let due = reference + Self.interval * Int64(ticks + 1)
-        scheduled = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: due) { [weak self] in
-            self?.tick(due: due)
-        }
+        // The n-th tick is due at reference + n·20 ms: no drift however long a tick takes. A scheduled callback
+        // (not a task) so a tick allocates nothing, not even for its timer.
+        due = reference + Self.interval * Int64(ticks + 1)
+        scheduled = try? eventLoop.assumeIsolatedUnsafeUnchecked().scheduleCallback(at: due, handler: self)
+        if scheduled == nil { logger.error("cannot schedule the next tick: the event loop is shutting down") }
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        tick(due: due)
     }
 
     private func tick(due: NIODeadline) {
