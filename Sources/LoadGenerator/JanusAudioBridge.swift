@@ -33,6 +33,7 @@ final class JanusAudioBridge: @unchecked Sendable {
             let body: [String: Any] = [
                 "request": "create", "room": room, "description": "loadgen \(room)", "sampling_rate": 48_000,
                 "audiolevel_event": false, "record": false, "permanent": false,
+                "allow_rtp_participants": true,
             ]
             let reply = try http.json(
                 "POST", "/janus/\(session)/\(control)", body: ["janus": "message", "transaction": next(), "body": body])
