@@ -53,6 +53,9 @@ final class JanusAudioBridge: @unchecked Sendable {
         let body: [String: Any] = [
             "request": "join", "room": options.janusRoomBase + participant.conference, "display": "loadgen-\(index)",
             "codec": "opus", "rtp": rtp,
+            // Janus's encoder for this participant's mix, set like Consort's default (Config/consort.yaml media.opus):
+            // left alone it would run at complexity 4 and libopus's automatic bit rate (about 51 kbit/s).
+            "bitrate": options.janusBitrate, "quality": options.janusComplexity, "expected_loss": 5,
         ]
         let reply = try http.json("POST", "/janus/\(session)/\(handle)", body: ["janus": "message", "transaction": next(), "body": body])
         guard reply["janus"] as? String == "ack" || Self.pluginData(reply) != nil else {

@@ -19,6 +19,10 @@ public struct LoadGeneratorOptions: Sendable {
     public var meetingPrefix = "room"
     /// First Janus room id (rooms `janusRoomBase`, +1, …).
     public var janusRoomBase = 4_200
+    /// Janus: the bit rate of each participant's Opus encoder (join `bitrate`), like Consort's default.
+    public var janusBitrate = 32_000
+    /// Janus: the Opus complexity of each participant's encoder (join `quality`, 1-10), like Consort's default.
+    public var janusComplexity = 5
     /// Participants per meeting.
     public var participants = 3
     /// Meetings.
@@ -62,6 +66,9 @@ public struct LoadGeneratorOptions: Sendable {
         if participants < 1 || participants > 1_000 { return "--participants must be 1-1000" }
         if conferences < 1 || conferences > 200 { return "--conferences must be 1-200" }
         if totalParticipants > 2_000 { return "at most 2000 participants in all" }
+        if !(6_000...510_000).contains(janusBitrate) || !(1...10).contains(janusComplexity) {
+            return "--janus-bitrate must be 6000-510000 and --janus-complexity 1-10"
+        }
         if talkers < 0 { return "--talkers must be 0 or more" }
         if !(seconds > 0 && seconds <= 3_600) { return "--seconds must be in (0, 3600]" }
         if serverPID != nil {

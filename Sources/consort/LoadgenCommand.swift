@@ -39,6 +39,10 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Flag(help: "Drive Janus's AudioBridge (HTTP API at --target, path /janus) with plain-RTP participants instead of SIP.")
     var janus = false
     @Option(help: "First Janus AudioBridge room id (with --janus).") var janusRoom = 4_200
+    @Option(help: "Bit rate of Janus's Opus encoder per participant (with --janus; Consort's default is 32000).")
+    var janusBitrate = 32_000
+    @Option(help: "Opus complexity of Janus's encoder per participant, 1-10 (with --janus; Consort's default is 5).")
+    var janusComplexity = 5
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .warning
 
@@ -57,6 +61,8 @@ struct LoadgenCommand: AsyncParsableCommand {
         options.targetPort = port
         options.meetingPrefix = meetingPrefix
         options.janusRoomBase = janusRoom
+        options.janusBitrate = janusBitrate
+        options.janusComplexity = janusComplexity
         options.participants = participants
         options.conferences = conferences
         options.seconds = seconds
