@@ -127,27 +127,34 @@ public struct LoadGenerator: Sendable {
         let setup = SIPCallSetup(agent: agent, options: options)
         var calls: [Int: SIPOutgoingCall] = [:]
         var failures: [String] = []
-        await withTaskGroup(of: (Int, Result<SIPOutgoingCall, any Error>).self) { group in
+        // Indices are handed out in order; at most `setupConcurrency` INVITEs are in flight.
+        await withTaskGroup(of: CallOutcome.self) { group in
             var nextIndex = 0
-            func addNext() {
-                guard nextIndex < participants.count else { return }
-                let i = nextIndex
-                let p = participants[i]
-                let meeting = meetingName(p.conference)
-                nextIndex += 1
-                group.addTask {
-                    do { return (i, .success(try await setup.call(p, meeting: meeting, index: i))) } catch { return (i, .failure(error)) }
+            var running = 0
+            while nextIndex < participants.count || running > 0 {
+                while running < options.setupConcurrency, nextIndex < participants.count {
+                    let index = nextIndex
+                    let participant = participants[index]
+                    let meeting = meetingName(participant.conference)
+                    group.addTask {
+                        do {
+                            return CallOutcome(index: index, call: try await setup.call(participant, meeting: meeting, index: index), error: nil)
+                        } catch {
+                            return CallOutcome(index: index, call: nil, error: "\(error)")
+                        }
+                    }
+                    nextIndex += 1
+                    running += 1
                 }
-            }
-            for _ in 0..<options.setupConcurrency { addNext() }
-            while let (i, result) = await group.next() {
-                switch result {
-                case .success(let call): calls[i] = call
-                case .failure(let error):
-                    failures.append("\(participants[i].name): \(error)")
-                    logger.debug("call failed", metadata: ["participant": "\(participants[i].name)", "error": "\(error)"])
+                guard let outcome = await group.next() else { break }
+                running -= 1
+                if let call = outcome.call {
+                    calls[outcome.index] = call
+                } else {
+                    let name = participants[outcome.index].name
+                    failures.append("\(name): \(outcome.error ?? "?")")
+                    logger.debug("call failed", metadata: ["participant": "\(name)", "error": "\(outcome.error ?? "?")"])
                 }
-                addNext()
             }
         }
         return (calls, failures)
@@ -169,9 +176,15 @@ public struct LoadGenerator: Sendable {
     private func hangUp(_ calls: [SIPOutgoingCall]) async -> Int {
         await withTaskGroup(of: Bool.self) { group in
             for call in calls {
-                group.addTask {
-                    guard let response = try? await withTimeout(5, { try await call.dialog.bye() }) else { return false }
-                    return (200..<300).contains(response.statusCode)
+                group.addTask { [logger] in
+                    do {
+                        let response = try await withTimeout(5) { try await call.dialog.bye() }
+                        if (200..<300).contains(response.statusCode) { return true }
+                        logger.warning("BYE answered \(response.statusCode) \(response.reason)")
+                    } catch {
+                        logger.warning("BYE failed: \(error)")
+                    }
+                    return false
                 }
             }
             var ok = 0
@@ -179,4 +192,11 @@ public struct LoadGenerator: Sendable {
             return ok
         }
     }
+}
+
+/// One call's setup, as a task group's result.
+private struct CallOutcome: Sendable {
+    let index: Int
+    let call: SIPOutgoingCall?
+    let error: String?
 }
