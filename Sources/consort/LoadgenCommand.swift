@@ -17,7 +17,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             With --server-pid it reads utime+stime of that process from /proc/PID/stat after --warmup seconds, then \
             every --window seconds, --repeat times, and reports CPU milliseconds per participant-second for each \
             window and their median. With --janus it drives Janus's AudioBridge over its HTTP API instead of SIP \
-            (see Benchmarks/perf-compare.sh). It sends only to 127.0.0.0/8.
+            (see Benchmarks/perf-compare/perf-compare.sh). It sends only to 127.0.0.0/8.
             """
     )
 
