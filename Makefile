@@ -5,7 +5,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and the benchmarks need.
 APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux baresip-core ffmpeg
 
-.PHONY: deps build release run test bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp clean
+.PHONY: deps build release run test janus-deps perf-janus perf-compare bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -28,6 +28,17 @@ run: release
 # One test at a time: the real-time tests (sipp, serve, floods) must never run beside each other; the rest take seconds.
 test: deps
 	$(SWIFT) test --no-parallel
+
+# CPU per participant-second against Janus AudioBridge (README, Performance). Not part of `make test`: janus is
+# installed here, only when missing. perf-janus measures Janus alone; perf-compare runs Consort then Janus, back to back.
+janus-deps:
+	@command -v janus >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends janus; }
+
+perf-janus: release janus-deps
+	Benchmarks/perf-compare/perf-compare.sh janus
+
+perf-compare: release janus-deps
+	Benchmarks/perf-compare/perf-compare.sh all
 
 # The full benchmark suite (package-benchmark, in its own package under Benchmarks/).
 bench: deps

@@ -71,6 +71,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// Real SIP user agents with real Opus RTP, for load tests (`consort loadgen`); also drives Janus AudioBridge.
+        .target(
+            name: "LoadGenerator",
+            dependencies: ["SIP", "SIPWire", "SDP", "RTPWire", "OpusCodec", "MediaBench", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         /// Conferences, meetings, rosters and policies; drives media only through MCUControl.
         .target(
             name: "Focus",
@@ -84,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "consort",
             dependencies: [
-                "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus",
+                "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus", "LoadGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "ConsortTests",
             dependencies: [
-                "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "SIP", "SIPWire",
+                "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "SIP", "SIPWire", "LoadGenerator",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

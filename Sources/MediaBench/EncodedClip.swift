@@ -1,20 +1,20 @@
 import AudioMixer
-import OpusCodec
+public import OpusCodec
 
 /// A stretch of synthetic speech (or room noise) encoded once with Opus, frame by frame, with each frame's
 /// RFC 6464 level, so benchmark participants can replay it without paying for the encode.
-final class EncodedClip {
+public final class EncodedClip {
     /// Frames in the clip (20 ms each).
-    let frameCount: Int
+    public let frameCount: Int
     /// The largest payload, which sizes packet buffers.
-    let maxPayload: Int
+    public let maxPayload: Int
     private let bytes: [UInt8]
     private let offsets: [Int]
     /// -dBov of each frame.
-    let levels: [UInt8]
+    public let levels: [UInt8]
 
     /// Encodes `frames` frames of `source` at 48 kHz mono.
-    init(source: SyntheticSpeech, frames: Int, settings: OpusEncoderSettings) throws {
+    public init(source: SyntheticSpeech, frames: Int, settings: OpusEncoderSettings) throws {
         var source = source
         let encoder = try OpusEncoder(settings)
         var pcm = [Int16](repeating: 0, count: Opus.samplesPer20ms)
@@ -40,7 +40,7 @@ final class EncodedClip {
 
     /// Calls `body` with frame `index` (wrapping around the clip).
     @inline(__always)
-    func withFrame<R>(_ index: Int, _ body: (UnsafeRawBufferPointer, UInt8) -> R) -> R {
+    public func withFrame<R>(_ index: Int, _ body: (UnsafeRawBufferPointer, UInt8) -> R) -> R {
         let i = index % frameCount
         return bytes.withUnsafeBytes { all in
             body(UnsafeRawBufferPointer(rebasing: all[offsets[i]..<offsets[i + 1]]), levels[i])

@@ -1,0 +1,202 @@
+public import Logging
+import MediaBench
+import OpusCodec
+import SIP
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Places P participants in each of M meetings on a server on loopback, sends each one's speech-like Opus (or room
+/// noise) at 50 packets/s from its own socket, counts what comes back, optionally samples the server's CPU, then hangs
+/// up. Bounded in time: calls have a setup limit, media runs for a fixed number of ticks, hang-ups have a limit.
+public struct LoadGenerator: Sendable {
+    /// The run's options.
+    public let options: LoadGeneratorOptions
+    private let logger: Logger
+
+    /// A generator; `logger` receives progress at info and per-call failures at debug.
+    public init(options: LoadGeneratorOptions, logger: Logger) {
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "subsystem"] = "loadgen"
+        self.logger = logger
+    }
+
+    /// Runs once and reports. Throws only when the run cannot start (bad options, no sockets, no such process).
+    public func run() async throws -> LoadReport {
+        if let problem = options.validationProblem() { throw LoadGeneratorError(problem) }
+        var sampler: ServerCPUSampler?
+        if let pid = options.serverPID {
+            guard let s = ServerCPUSampler(pid: pid) else { throw LoadGeneratorError("no process \(pid) to sample (/proc/\(pid)/stat)") }
+            sampler = s
+        }
+        logger.info("encoding the synthetic speech clips")
+        let participants = try makeParticipants()
+
+        let setupStart = MediaPacer.now()
+        var calls: [Int: SIPOutgoingCall] = [:]
+        var failures: [String] = []
+        var agent: SIPUserAgent?
+        var janus: JanusAudioBridge?
+        switch options.mode {
+        case .sip:
+            var configuration = SIPConfiguration()
+            configuration.address = "127.0.0.1"
+            configuration.port = 0
+            configuration.tcp = false
+            configuration.userAgent = "consort-loadgen"
+            let ua = SIPUserAgent(configuration: configuration, logger: logger)
+            try await ua.start()
+            agent = ua
+            (calls, failures) = await placeCalls(participants, agent: ua)
+        case .janusAudioBridge:
+            let bridge = JanusAudioBridge(options: options)
+            janus = bridge
+            failures = joinJanus(participants, bridge: bridge)
+        }
+        let setupSeconds = Double(MediaPacer.now() - setupStart) / 1e9
+        let live = participants.filter(\.hasDestination)
+        logger.info("calls set up", metadata: ["ok": "\(live.count)", "failed": "\(failures.count)"])
+
+        let pacer = MediaPacer(
+            participants: live, seconds: options.mediaSeconds, sampler: sampler, warmup: options.warmup,
+            window: options.window, repeats: options.repeats)
+        if !live.isEmpty {
+            await withTaskCancellationHandler {
+                await pacer.run()
+            } onCancel: {
+                pacer.stop()
+            }
+        }
+
+        var hangups = 0
+        if let agent {
+            hangups = await hangUp(Array(calls.values))
+            await agent.stop()
+        }
+        if let janus {
+            janus.tearDown()
+            hangups = live.count
+        }
+
+        let stats = participants.map(\.statistics)
+        let windows = pacer.windows
+        return LoadReport(
+            mode: options.mode == .sip ? "sip" : "janus", target: "\(options.targetHost):\(options.targetPort)",
+            participants: options.participants, conferences: options.conferences, talkers: min(options.talkers, options.participants),
+            callsAttempted: participants.count, callsSetUp: live.count, callsFailed: participants.count - live.count,
+            failureReasons: Array(failures.prefix(5)), setupSeconds: setupSeconds, mediaSeconds: Double(pacer.ticksRun) / 50,
+            media: stats.reduce(ParticipantStatistics(), +),
+            participantsWithoutMedia: live.filter { $0.statistics.packetsReceived == 0 }.count,
+            ticks: pacer.ticksRun, lateTicks: pacer.lateTicks,
+            maxTickLatenessMilliseconds: Double(pacer.maxLatenessNanoseconds) / 1e6, hangups: hangups,
+            serverPID: options.serverPID, windows: windows,
+            medianCPUMillisecondsPerParticipantSecond: LoadReport.median(windows.map(\.cpuMillisecondsPerParticipantSecond)))
+    }
+
+    /// The clips (T voices, 4 room noises, 15 s each, encoded once like a phone would: complexity 10, FEC) and one
+    /// participant per seat, each starting at its own offset.
+    private func makeParticipants() throws -> [LoadParticipant] {
+        let frames = 750
+        let input = OpusEncoderSettings(bitrate: 32_000, complexity: 10, inbandFEC: true, dtx: false, expectedLossPercent: 5)
+        let talkers = min(options.talkers, options.participants)
+        var voices: [EncodedClip] = []
+        for t in 0..<max(1, talkers) {
+            voices.append(try EncodedClip(source: SyntheticSpeech(seed: UInt64(t + 1)), frames: frames, settings: input))
+        }
+        var rooms: [EncodedClip] = []
+        for r in 0..<4 {
+            rooms.append(try EncodedClip(source: .silence(seed: UInt64(100 + r)), frames: frames, settings: input))
+        }
+        var result: [LoadParticipant] = []
+        for c in 0..<options.conferences {
+            for p in 0..<options.participants {
+                let clip = p < talkers ? voices[p % voices.count] : rooms[p % rooms.count]
+                result.append(try LoadParticipant(
+                    name: "\(meetingName(c))/\(p + 1)", conference: c, clip: clip, offset: (c * 37 + p * 53) % frames,
+                    ssrc: UInt32(0x10_0000 + c * 1_000 + p), audioLevels: options.audioLevels))
+            }
+        }
+        return result
+    }
+
+    func meetingName(_ conference: Int) -> String { "\(options.meetingPrefix)\(conference + 1)" }
+
+    private func placeCalls(_ participants: [LoadParticipant], agent: SIPUserAgent) async -> ([Int: SIPOutgoingCall], [String]) {
+        let setup = SIPCallSetup(agent: agent, options: options)
+        var calls: [Int: SIPOutgoingCall] = [:]
+        var failures: [String] = []
+        // Indices are handed out in order; at most `setupConcurrency` INVITEs are in flight.
+        await withTaskGroup(of: CallOutcome.self) { group in
+            var nextIndex = 0
+            var running = 0
+            while nextIndex < participants.count || running > 0 {
+                while running < options.setupConcurrency, nextIndex < participants.count {
+                    let index = nextIndex
+                    let participant = participants[index]
+                    let meeting = meetingName(participant.conference)
+                    group.addTask {
+                        do {
+                            return CallOutcome(index: index, call: try await setup.call(participant, meeting: meeting, index: index), error: nil)
+                        } catch {
+                            return CallOutcome(index: index, call: nil, error: "\(error)")
+                        }
+                    }
+                    nextIndex += 1
+                    running += 1
+                }
+                guard let outcome = await group.next() else { break }
+                running -= 1
+                if let call = outcome.call {
+                    calls[outcome.index] = call
+                } else {
+                    let name = participants[outcome.index].name
+                    failures.append("\(name): \(outcome.error ?? "?")")
+                    logger.debug("call failed", metadata: ["participant": "\(name)", "error": "\(outcome.error ?? "?")"])
+                }
+            }
+        }
+        return (calls, failures)
+    }
+
+    private func joinJanus(_ participants: [LoadParticipant], bridge: JanusAudioBridge) -> [String] {
+        do {
+            try bridge.createRooms()
+        } catch {
+            return participants.map { "\($0.name): \(error)" }
+        }
+        var failures: [String] = []
+        for (i, p) in participants.enumerated() {
+            do { try bridge.join(p, index: i) } catch { failures.append("\(p.name): \(error)") }
+        }
+        return failures
+    }
+
+    private func hangUp(_ calls: [SIPOutgoingCall]) async -> Int {
+        await withTaskGroup(of: Bool.self) { group in
+            for call in calls {
+                group.addTask { [logger] in
+                    do {
+                        let response = try await withTimeout(5) { try await call.dialog.bye() }
+                        if (200..<300).contains(response.statusCode) { return true }
+                        logger.warning("BYE answered \(response.statusCode) \(response.reason)")
+                    } catch {
+                        logger.warning("BYE failed: \(error)")
+                    }
+                    return false
+                }
+            }
+            var ok = 0
+            for await done in group where done { ok += 1 }
+            return ok
+        }
+    }
+}
+
+/// One call's setup, as a task group's result.
+private struct CallOutcome: Sendable {
+    let index: Int
+    let call: SIPOutgoingCall?
+    let error: String?
+}

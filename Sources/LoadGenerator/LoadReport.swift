@@ -1,0 +1,89 @@
+import Foundation
+
+/// What a load run measured.
+public struct LoadReport: Sendable, Codable {
+    /// "sip" or "janus".
+    public var mode: String
+    /// host:port.
+    public var target: String
+    /// Participants per meeting.
+    public var participants: Int
+    /// Meetings.
+    public var conferences: Int
+    /// Talkers per meeting.
+    public var talkers: Int
+    /// Calls (or Janus joins) attempted.
+    public var callsAttempted: Int
+    /// Calls set up with usable media.
+    public var callsSetUp: Int
+    /// Calls that failed.
+    public var callsFailed: Int
+    /// The first few failure reasons.
+    public var failureReasons: [String]
+    /// Seconds to set up every call.
+    public var setupSeconds: Double
+    /// Seconds of media.
+    public var mediaSeconds: Double
+    /// Sums over every participant.
+    public var media: ParticipantStatistics
+    /// Participants that received no RTP at all.
+    public var participantsWithoutMedia: Int
+    /// 20 ms ticks run, and those that started more than 5 ms late.
+    public var ticks: Int
+    /// Ticks that started more than 5 ms after their deadline.
+    public var lateTicks: Int
+    /// The latest tick start, in milliseconds after its deadline.
+    public var maxTickLatenessMilliseconds: Double
+    /// Calls ended with a 2xx to BYE (Janus: participants left with the session).
+    public var hangups: Int
+    /// The server process sampled, if any.
+    public var serverPID: Int32?
+    /// CPU windows after the warm-up.
+    public var windows: [CPUWindow]
+    /// Median CPU ms per participant-second over the windows.
+    public var medianCPUMillisecondsPerParticipantSecond: Double?
+
+    /// Median of `values` (mean of the middle two for an even count).
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    /// One JSON object.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "{}"
+    }
+
+    /// Lines for a person.
+    public var text: String {
+        let expected = Double(callsSetUp) * mediaSeconds * 50
+        var lines = [
+            "consort loadgen (\(mode)) → \(target): \(participants) participants × \(conferences) meetings, \(talkers) talkers each",
+            "  calls set up        \(callsSetUp) of \(callsAttempted) (\(callsFailed) failed) in \(String(format: "%.1f", setupSeconds)) s",
+        ]
+        for reason in failureReasons { lines.append("    failure: \(reason)") }
+        lines += [
+            "  media               \(String(format: "%.1f", mediaSeconds)) s, \(ticks) ticks, \(lateTicks) late (> 5 ms), worst \(String(format: "%.1f", maxTickLatenessMilliseconds)) ms",
+            "  packets sent        \(media.packetsSent) (\(media.bytesSent) bytes; \(Int(expected)) expected), \(media.sendErrors) send errors",
+            "  packets received    \(media.packetsReceived) (\(media.bytesReceived) bytes), RTCP \(media.rtcpReceived), other \(media.malformedReceived)",
+            "  receive gaps        \(media.gaps) (\(media.packetsMissing) packets), reordered \(media.reordered), SSRC changes \(media.sourceChanges), silent participants \(participantsWithoutMedia)",
+            "  hung up             \(hangups)",
+        ]
+        if let serverPID {
+            lines.append("  server CPU (pid \(serverPID))")
+            for (i, w) in windows.enumerated() {
+                lines.append(String(
+                    format: "    window %d: %.2f s wall, %.3f s CPU (%.0f %% of a core), %d participants → %.2f CPU-ms per participant-second",
+                    i + 1, w.wallSeconds, w.cpuSeconds, w.coreShare * 100, w.participants, w.cpuMillisecondsPerParticipantSecond))
+            }
+            if let m = medianCPUMillisecondsPerParticipantSecond {
+                lines.append(String(format: "    median: %.2f CPU-ms per participant-second", m))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

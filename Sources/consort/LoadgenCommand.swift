@@ -1,0 +1,81 @@
+import ArgumentParser
+import LoadGenerator
+import Logging
+
+/// `consort loadgen`: real SIP calls with real Opus RTP against a server on loopback, with the server's CPU per
+/// participant-second when its pid is given.
+struct LoadgenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loadgen",
+        abstract: "Place participants × meetings as real SIP calls with Opus RTP on loopback; count media; sample server CPU.",
+        discussion: """
+            Every participant calls sip:<prefix><n>@<target> (INVITE with an Opus offer, plain RTP/AVP), then sends \
+            20 ms Opus frames at 50 packets/s from its own UDP socket on 127.0.0.1 to the port in the SDP answer: \
+            --talkers participants per meeting replay synthetic speech, the others room noise, each at its own \
+            offset. One thread paces every send against a monotonic 20 ms reference and drains what comes back. After \
+            --seconds (or warm-up plus windows when --server-pid is set) every call gets a BYE. \
+            With --server-pid it reads utime+stime of that process from /proc/PID/stat after --warmup seconds, then \
+            every --window seconds, --repeat times, and reports CPU milliseconds per participant-second for each \
+            window and their median. With --janus it drives Janus's AudioBridge over its HTTP API instead of SIP \
+            (see Benchmarks/perf-compare/perf-compare.sh). It sends only to 127.0.0.0/8.
+            """
+    )
+
+    @Option(help: "Server to call: an IPv4 loopback address and port (SIP; with --janus, Janus's HTTP port).")
+    var target = "127.0.0.1:5060"
+    @Option(help: "Meeting names are this prefix followed by 1, 2, … (sip:room1@target, …).")
+    var meetingPrefix = "room"
+    @Option(help: "Participants per meeting.") var participants = 3
+    @Option(help: "Meetings, each with --participants participants.") var conferences = 1
+    @Option(help: "Seconds of media once the calls are up (raised to --warmup + --window × --repeat with --server-pid).")
+    var seconds = 10.0
+    @Option(help: "Participants per meeting who talk (speech-like signal); the others send room noise.") var talkers = 3
+    @Flag(help: "Put RFC 6464 audio levels (extension id 1) in every packet sent.") var levels = false
+    @Option(help: "Calls set up at once.") var setupConcurrency = 16
+    @Option(help: "Process id of the server, to sample its CPU time from /proc.") var serverPid: Int32?
+    @Option(help: "Seconds of media before the first CPU window (with --server-pid).") var warmup = 5.0
+    @Option(help: "Seconds per CPU window (with --server-pid).") var window = 20.0
+    @Option(name: .customLong("repeat"), help: "CPU windows, back to back (with --server-pid).") var repeats = 3
+    @Flag(help: "Drive Janus's AudioBridge (HTTP API at --target, path /janus) with plain-RTP participants instead of SIP.")
+    var janus = false
+    @Option(help: "First Janus AudioBridge room id (with --janus).") var janusRoom = 4_200
+    @Option(help: "Bit rate of Janus's Opus encoder per participant (with --janus; Consort's default is 32000).")
+    var janusBitrate = 32_000
+    @Option(help: "Opus complexity of Janus's encoder per participant, 1-10 (with --janus; Consort's default is 5).")
+    var janusComplexity = 5
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .warning
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var options = LoadGeneratorOptions()
+        let parts = target.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--target must be host:port, e.g. 127.0.0.1:5060") }
+        options.mode = janus ? .janusAudioBridge : .sip
+        options.targetHost = String(parts[0])
+        options.targetPort = port
+        options.meetingPrefix = meetingPrefix
+        options.janusRoomBase = janusRoom
+        options.janusBitrate = janusBitrate
+        options.janusComplexity = janusComplexity
+        options.participants = participants
+        options.conferences = conferences
+        options.seconds = seconds
+        options.talkers = talkers
+        options.audioLevels = levels
+        options.setupConcurrency = max(1, setupConcurrency)
+        options.serverPID = serverPid
+        options.warmup = warmup
+        options.window = window
+        options.repeats = repeats
+        if let problem = options.validationProblem() { throw ValidationError(problem) }
+        let report = try await LoadGenerator(options: options, logger: Logger(label: "consort.loadgen")).run()
+        print(json ? report.json : report.text)
+        if report.callsSetUp == 0 { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import LoadGenerator
+import Logging
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `consort loadgen`'s library against a launched `consort serve` on loopback; one at a time, bounded in time.
+@Suite("consort loadgen", .serialized, .timeLimit(.minutes(1)))
+struct LoadgenTests {
+    @Test("3 participants × 1 meeting for 3 s: every call is set up, media flows both ways, CPU is sampled, every call hangs up")
+    func threeParticipants() async throws {
+        let port = freePort()
+        let server = try launchProgram(
+            consortBinary,
+            ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
+             "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--log-level", "warning"])
+        defer { _ = stopProgram(server) }
+        for _ in 0..<200 {
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        var options = LoadGeneratorOptions()
+        options.targetPort = port
+        options.meetingPrefix = "loadgen-test-"
+        options.participants = 3
+        options.conferences = 1
+        options.seconds = 3
+        options.serverPID = server.0.processIdentifier
+        options.warmup = 1
+        options.window = 1
+        options.repeats = 2
+        var logger = Logger(label: "loadgen-test")
+        logger.logLevel = .warning
+        let report = try await LoadGenerator(options: options, logger: logger).run()
+        print(report.text)
+        #expect(report.callsSetUp == 3, "\(report.failureReasons)")
+        #expect(report.callsFailed == 0)
+        let expected = UInt64(report.ticks * 3)
+        #expect(report.media.packetsSent == expected, "one packet per participant per tick")
+        #expect(report.media.packetsReceived >= expected * 8 / 10, "the mix comes back to everyone")
+        #expect(report.participantsWithoutMedia == 0)
+        #expect(report.hangups == 3, "every call ends with a 2xx to BYE")
+        #expect(report.windows.count == 2)
+        #expect(report.windows.allSatisfy { $0.wallSeconds > 0.9 && $0.wallSeconds < 1.5 && $0.cpuSeconds >= 0 })
+        #expect(report.medianCPUMillisecondsPerParticipantSecond != nil)
+    }
+
+    @Test("a target off loopback is refused before anything is sent")
+    func loopbackOnly() async throws {
+        var options = LoadGeneratorOptions()
+        options.targetHost = "192.0.2.1"
+        #expect(options.validationProblem()?.contains("loopback") == true)
+        await #expect(throws: LoadGeneratorError.self) {
+            _ = try await LoadGenerator(options: options, logger: Logger(label: "loadgen-test")).run()
+        }
+        #expect(LoopbackAddress.isLoopbackIPv4("127.0.0.1"))
+        #expect(!LoopbackAddress.isLoopbackIPv4("localhost"))
+        #expect(!LoopbackAddress.isLoopbackIPv4("10.0.0.1"))
+    }
+}
