@@ -41,7 +41,13 @@ public final class EmbeddedMCU: MCUController {
             defer { table.removeAll() }
             return Array(table.values)
         }
-        for conference in all { await stopAndRelease(conference) }
+        for conference in all {
+            let counts = try? await conference.eventLoop.submit { (conference.ticks, conference.lateTicks) }.get()
+            await stopAndRelease(conference)
+            logger.info(
+                "conference stopped",
+                metadata: ["conference": "\(conference.id)", "ticks": "\(counts?.0 ?? 0)", "lateTicks": "\(counts?.1 ?? 0)"])
+        }
         try? await group.shutdownGracefully()
     }
 
@@ -71,8 +77,11 @@ public final class EmbeddedMCU: MCUController {
 
     public func removeConference(_ id: ConferenceID) async {
         guard let conference = conferences.withLock({ $0.removeValue(forKey: id) }) else { return }
+        let counts = try? await conference.eventLoop.submit { (conference.ticks, conference.lateTicks) }.get()
         await stopAndRelease(conference)
-        logger.info("conference removed", metadata: ["conference": "\(id)"])
+        logger.info(
+            "conference removed",
+            metadata: ["conference": "\(id)", "ticks": "\(counts?.0 ?? 0)", "lateTicks": "\(counts?.1 ?? 0)"])
     }
 
     private func stopAndRelease(_ conference: MediaConference) async {

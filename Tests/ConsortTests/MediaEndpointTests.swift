@@ -175,6 +175,52 @@ struct MediaEndpointTests {
         await mcu.shutdown()
     }
 
+    @Test("delay the server adds, mouth to ear: a tone burst from one participant reaches another's mix within 100 ms")
+    func addedDelay() async throws {
+        let (mcu, _) = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "delay")
+        try await mcu.addConference(conference)
+        let talker = TestPeer(), listener = TestPeer()
+        let t = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("t"), offer: offer(port: talker.port), advertisedAddress: "127.0.0.1"))
+        let l = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("l"), offer: offer(port: listener.port), advertisedAddress: "127.0.0.1"))
+        let tPort = try #require(t.media.first?.localPort), lPort = try #require(l.media.first?.localPort)
+        var tone = [UInt8](repeating: 0, count: 160)
+        for i in 0..<160 { tone[i] = G711.encodeMuLaw(Int16(12_000 * sin(2 * Double.pi * 1_000 * Double(i) / 8_000))) }
+        let silence = [UInt8](repeating: 0xFF, count: 160)
+        var delays: [Double] = []
+        var seq: UInt16 = 0
+        for burst in 0..<5 {
+            // 1 s of silence, then the burst; the listener keeps sending silence so it is a live participant.
+            var burstSent: ContinuousClock.Instant?
+            var heard: ContinuousClock.Instant?
+            let clock = ContinuousClock()
+            for frame in 0..<75 {
+                let loud = frame >= 50
+                if loud && burstSent == nil { burstSent = clock.now }
+                talker.send(rtpPacket(seq: seq, ts: UInt32(seq) &* 160, ssrc: 0x71, payload: loud ? tone : silence), to: tPort)
+                listener.send(rtpPacket(seq: seq, ts: UInt32(seq) &* 160, ssrc: 0x72, payload: silence), to: lPort)
+                seq &+= 1
+                let deadline = clock.now + .milliseconds(20)
+                while clock.now < deadline {
+                    for packet in listener.drain() where heard == nil && burstSent != nil && packet.count >= 172 {
+                        // µ-law samples far from zero (0xFF/0x7F) mean the tone arrived.
+                        if packet[12...].contains(where: { $0 & 0x7F < 0x50 }) { heard = clock.now }
+                    }
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+            }
+            if let burstSent, let heard {
+                let ms = Double((heard - burstSent).components.attoseconds) / 1e15 + Double((heard - burstSent).components.seconds) * 1000
+                delays.append(ms)
+            }
+            _ = burst
+        }
+        print("server-added delay, tone burst to the other participant's mix: \(delays.map { Int($0) }) ms")
+        #expect(delays.count == 5)
+        #expect(delays.allSatisfy { $0 < 100 }, "\(delays)")
+        await mcu.shutdown()
+    }
+
     @Test("an offer the MCU cannot take is refused with a reason; the ports go back")
     func refusedOffer() async throws {
         let (mcu, _) = try makeMCU()
