@@ -175,7 +175,7 @@ struct VideoRulesTests {
         let a = TestPeer(), b = TestPeer(), viewer = TestPeer()
         let aAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(audio: a.port, video: a.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
         let bAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("b"), offer: offer(audio: b.port, video: b.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
-        let vAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("viewer"), offer: offer(audio: viewer.port + 10_000, video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
+        let vAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("viewer"), offer: offer(audio: freePort(udpAndTCP: false), video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
         let aVideo = try #require(aAnswer.media.first { $0.type == "video" }?.localPort)
         let bVideo = try #require(bAnswer.media.first { $0.type == "video" }?.localPort)
         let vVideo = try #require(vAnswer.media.first { $0.type == "video" }?.localPort)
