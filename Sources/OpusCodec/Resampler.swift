@@ -89,14 +89,16 @@ public struct Upsampler8to48: Sendable {
         var position = self.position
         phases.withUnsafeBufferPointer { phases in
             history.withUnsafeMutableBufferPointer { history in
+                // Both arrays are allocated in init and never empty.
+                guard let historyBase = history.baseAddress, let phaseBase = phases.baseAddress else { return }
                 for n in 0..<consumed {
                     position = position == k - 1 ? 0 : position + 1
                     let x = Float(input[n])
                     history[position] = x
                     history[position + k] = x
-                    let window = history.baseAddress! + position + 1
+                    let window = historyBase + position + 1
                     for p in 0..<r {
-                        let coefficients = phases.baseAddress! + p * k
+                        let coefficients = phaseBase + p * k
                         var sum: Float = 0
                         for i in 0..<k { sum += coefficients[i] * window[i] }
                         output[n * r + p] = TelephoneBandFilter.toInt16(sum)
@@ -144,6 +146,7 @@ public struct Downsampler48to8: Sendable {
         var written = 0
         coefficients.withUnsafeBufferPointer { coefficients in
             history.withUnsafeMutableBufferPointer { history in
+                guard let historyBase = history.baseAddress else { return }
                 for n in 0..<input.count {
                     if phase == 0 && written == output.count { break }
                     position = position == taps - 1 ? 0 : position + 1
@@ -151,7 +154,7 @@ public struct Downsampler48to8: Sendable {
                     history[position] = x
                     history[position + taps] = x
                     if phase == 0 {
-                        let window = history.baseAddress! + position + 1
+                        let window = historyBase + position + 1
                         var sum: Float = 0
                         for i in 0..<taps { sum += coefficients[i] * window[i] }
                         output[written] = TelephoneBandFilter.toInt16(sum)

@@ -18,9 +18,15 @@ public final class SIPUserAgent: Sendable {
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "subsystem"] = "sip"
-        let group = eventLoop == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
-        self.ownedGroup = group
-        let loop = eventLoop ?? group!.next()
+        let loop: any EventLoop
+        if let eventLoop {
+            loop = eventLoop
+            ownedGroup = nil
+        } else {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            loop = group.next()
+            ownedGroup = group
+        }
         stack = SIPStack(eventLoop: loop, configuration: configuration, logger: logger)
         transport = SIPNetworkTransport(stack: stack)
         stack.transmitter = transport
