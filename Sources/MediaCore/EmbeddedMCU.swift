@@ -106,7 +106,6 @@ public final class EmbeddedMCU: MCUController {
         }
         // Sockets are bound while the answer is built, so the answer carries ports that are really ours.
         var sockets: [Int: (UDPSocket, UDPSocket)] = [:]
-        var keys: [String: SRTPKeyMaterial] = [:]
         let bindAddress = configuration.bindAddress
         let policy = SDPAnswerPolicy(
             address: request.advertisedAddress, allowVideo: request.policy.allowVideo, allowPlainRTP: request.policy.allowPlainRTP,
@@ -133,12 +132,9 @@ public final class EmbeddedMCU: MCUController {
                     sockets[index] = pair
                     return SDPLocalMedia(port: port)
                 },
+                // A fresh key per m-line; each stream's sessions are later made from the key its own answer line carries.
                 makeKey: { suite in
-                    guard let profile = SRTPProfile(rawValue: suite), let key = try? SRTPKeyMaterial.random(profile: profile) else {
-                        return nil
-                    }
-                    keys[suite] = key
-                    return key.inlineKeyParameter
+                    SRTPProfile(rawValue: suite).flatMap { try? SRTPKeyMaterial.random(profile: $0).inlineKeyParameter }
                 })
         } catch {
             for (_, pair) in sockets { ports.release(pair.0.port) }
@@ -160,36 +156,23 @@ public final class EmbeddedMCU: MCUController {
             for (_, pair) in sockets { ports.release(pair.0.port) }
             throw MCUControlError(.notAcceptable, "codec \(codec) is not mixed")
         }
-        var inbound: SRTPSession?
-        var outbound: SRTPSession?
-        if let suite = audio.cryptoSuite, let profile = SRTPProfile(rawValue: suite) {
-            do {
-                guard let remoteKey = audio.remoteKeyParameters, let local = keys[suite] else {
-                    throw MCUControlError(.notAcceptable, "no SRTP key for \(suite)")
-                }
-                inbound = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: profile, inline: remoteKey), direction: .inbound)
-                outbound = try SRTPSession(keyMaterial: local, direction: .outbound)
-            } catch let error as MCUControlError {
-                for (_, pair) in sockets { ports.release(pair.0.port) }
-                throw error
-            } catch {
-                for (_, pair) in sockets { ports.release(pair.0.port) }
-                throw MCUControlError(.notAcceptable, "SRTP keys refused: \(error)")
-            }
+        let sessions: (inbound: SRTPSession?, outbound: SRTPSession?)
+        do {
+            sessions = try audio.srtpSessions()
+        } catch {
+            for (_, pair) in sockets { ports.release(pair.0.port) }
+            throw error
         }
-        let remote = audio.remoteAddress.flatMap { MediaAddress(host: $0, port: audio.remotePort ?? 0) }
-        let remoteRTCP = audio.rtcpMux ? remote : audio.remoteAddress.flatMap {
-            MediaAddress(host: audio.remoteRTCPAddress ?? $0, port: audio.remoteRTCPPort ?? ((audio.remotePort ?? 0) + 1))
-        }
+        let (remote, remoteRTCP) = audio.remoteAddresses
         let levelID = audio.extensionMaps.first { $0.uri == "urn:ietf:params:rtp-hdrext:ssrc-audio-level" }.map { UInt8(clamping: $0.id) }
         let configuration = self.configuration
         let muted = request.policy.muted
         let direction = audio.direction
-        let finalInbound = inbound
-        let finalOutbound = outbound
+        let finalInbound = sessions.inbound
+        let finalOutbound = sessions.outbound
         let videoStream: VideoStream?
         do {
-            videoStream = try makeVideo(answer: answer, sockets: sockets, keys: keys)
+            videoStream = try makeVideo(answer: answer, sockets: sockets)
         } catch {
             for (_, pair) in sockets { ports.release(pair.0.port) }
             throw error
@@ -236,7 +219,7 @@ public final class EmbeddedMCU: MCUController {
     }
 
     /// The forwarded video of an endpoint, when its video m-line was accepted with VP8 or H.264.
-    private func makeVideo(answer: SDPAnswer, sockets: [Int: (UDPSocket, UDPSocket)], keys: [String: SRTPKeyMaterial]) throws(MCUControlError)
+    private func makeVideo(answer: SDPAnswer, sockets: [Int: (UDPSocket, UDPSocket)]) throws(MCUControlError)
         -> VideoStream?
     {
         guard let video = answer.media.first(where: { $0.type == "video" && $0.accepted }),
@@ -248,23 +231,8 @@ public final class EmbeddedMCU: MCUController {
         case "H264": codec = .h264
         default: return nil
         }
-        var inbound: SRTPSession?
-        var outbound: SRTPSession?
-        if let suite = video.cryptoSuite, let profile = SRTPProfile(rawValue: suite) {
-            guard let remoteKey = video.remoteKeyParameters, let localInline = video.localKeyParameters else {
-                throw MCUControlError(.notAcceptable, "no SRTP key for the video stream")
-            }
-            do {
-                inbound = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: profile, inline: remoteKey), direction: .inbound)
-                outbound = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: profile, inline: localInline), direction: .outbound)
-            } catch {
-                throw MCUControlError(.notAcceptable, "video SRTP keys refused: \(error)")
-            }
-        }
-        let remote = video.remoteAddress.flatMap { MediaAddress(host: $0, port: video.remotePort ?? 0) }
-        let remoteRTCP = video.rtcpMux ? remote : video.remoteAddress.flatMap {
-            MediaAddress(host: video.remoteRTCPAddress ?? $0, port: video.remoteRTCPPort ?? ((video.remotePort ?? 0) + 1))
-        }
+        let (inbound, outbound) = try video.srtpSessions()
+        let (remote, remoteRTCP) = video.remoteAddresses
         let pli = video.rtcpFeedback.contains { $0.type == "nack" && $0.parameter == "pli" }
         let fir = video.rtcpFeedback.contains { $0.type == "ccm" && $0.parameter == "fir" }
         return VideoStream(
@@ -325,7 +293,7 @@ public final class EmbeddedMCU: MCUController {
         guard let audio = answer.media.first(where: { $0.type == "audio" && $0.accepted }) else {
             throw MCUControlError(.notAcceptable, "no audio stream in the new offer")
         }
-        let remote = audio.remoteAddress.flatMap { MediaAddress(host: $0, port: audio.remotePort ?? 0) }
+        let remote = audio.remoteAddresses.rtp
         _ = try? await conference.eventLoop.submit {
             guard let e = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return }
             Self.apply(audio.direction, to: e)

@@ -5,7 +5,7 @@
 /// A non-blocking UDP socket for media, read and written by the conference's tick on the event loop that owns the
 /// conference. Polled once per 20 ms tick instead of waking the loop per packet: the jitter buffer plays at tick
 /// time anyway, and a poll reads everything queued with no allocation and no lock. The only owner of its descriptor.
-final class UDPSocket {
+final class UDPSocket: @unchecked Sendable {  // handed to one conference loop, then used only there
     let descriptor: Int32
     let port: Int
     private var source = sockaddr_storage()

@@ -4,7 +4,7 @@ import SRTP
 /// One endpoint's video in the SFU: the socket its video arrives on and leaves from, its SRTP, and — as a receiver —
 /// which source it is shown and how that source's sequence numbers and timestamps are rewritten into the single
 /// stream this endpoint sees (so a switch of source is seamless to its decoder). Confined to the conference's loop.
-final class VideoStream {
+final class VideoStream: @unchecked Sendable {  // handed to one conference loop, then used only there
     let rtp: UDPSocket
     let rtcp: UDPSocket?
     let payloadType: UInt8

@@ -221,6 +221,40 @@ struct MediaEndpointTests {
         await mcu.shutdown()
     }
 
+    @Test("SDES on audio and video: each stream is protected with the key its own answer line carries (RFC 4568 §6.1)")
+    func perStreamKeys() async throws {
+        let (mcu, _) = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "keys")
+        try await mcu.addConference(conference)
+        let peer = TestPeer()
+        let audioKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80)
+        let videoKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80)
+        let sdp = "v=0\r\no=p 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            + "m=audio \(peer.port) RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 \(audioKey.inlineKeyParameter)\r\n"
+            + "m=video \(freePort(udpAndTCP: false)) RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-mux\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 \(videoKey.inlineKeyParameter)\r\n"
+        let answer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("k"), offer: sdp, advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first { $0.type == "audio" }?.localPort)
+        // The audio line's key in our answer (the first a=crypto line).
+        let line = try #require(answer.answer.split(separator: "\r\n").first { $0.hasPrefix("a=crypto:") })
+        let inline = try #require(line.split(separator: " ").dropFirst(2).first)
+        let ours = try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: String(inline))
+        let sender = try SRTPSession(keyMaterial: audioKey, direction: .outbound)
+        for i in 0..<30 {
+            var packet = rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x5, payload: [UInt8](repeating: 0xFF, count: 160)) + [UInt8](repeating: 0, count: 16)
+            let length = packet.count - 16
+            if case .ok(let n) = packet.withUnsafeMutableBytes({ sender.protectRTP($0, length: length) }) { peer.send(Array(packet[0..<n]), to: port) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let receiver = try SRTPSession(keyMaterial: ours, direction: .inbound)
+        var authenticated = 0
+        for var packet in peer.drain() where packet.count > 12 && packet[1] & 0x7F == 0 {
+            let length = packet.count
+            if case .ok = packet.withUnsafeMutableBytes({ receiver.unprotectRTP($0, length: length) }) { authenticated += 1 }
+        }
+        #expect(authenticated >= 20, "mix packets that authenticate with the audio line's key: \(authenticated)")
+        await mcu.shutdown()
+    }
+
     @Test("an offer the MCU cannot take is refused with a reason; the ports go back")
     func refusedOffer() async throws {
         let (mcu, _) = try makeMCU()
