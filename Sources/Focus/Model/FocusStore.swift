@@ -1,0 +1,36 @@
+/// Where the focus keeps what must survive a restart: tenants, users, scheduled meetings and registrations.
+/// One machine uses ``SQLiteFocusStore`` (target FocusSQLite); a pool of focus hosts would implement the same
+/// protocol on PostgreSQL. Every method is scoped by tenant where the record is.
+public protocol FocusStore: Sendable {
+    /// Makes the store hold what the configuration declares: tenants, their users and their configured meetings are
+    /// inserted or updated; configuration-sourced records the file no longer declares are removed (a tenant removed
+    /// from the file takes its users and configuration meetings with it). Records created through the API
+    /// (`source == .api`) are left alone, unless their tenant is gone.
+    func applyConfiguration(tenants: [Tenant], users: [TenantUser], meetings: [ScheduledMeeting]) async throws(FocusStoreError)
+
+    func tenants() async throws(FocusStoreError) -> [Tenant]
+    func users(tenant: String) async throws(FocusStoreError) -> [TenantUser]
+
+    func meetings(tenant: String) async throws(FocusStoreError) -> [ScheduledMeeting]
+    func meeting(tenant: String, id: String) async throws(FocusStoreError) -> ScheduledMeeting?
+    /// Inserts or replaces a meeting (keyed by tenant and ID).
+    func saveMeeting(_ meeting: ScheduledMeeting) async throws(FocusStoreError)
+    /// Removes a meeting; false when there was none.
+    func deleteMeeting(tenant: String, id: String) async throws(FocusStoreError) -> Bool
+
+    /// Live (unexpired at `now`, seconds since 1970) bindings of a user.
+    func registrations(tenant: String, user: String, now: Double) async throws(FocusStoreError) -> [Registration]
+    /// Adds or refreshes a binding (keyed by tenant, user and contact).
+    func saveRegistration(_ registration: Registration) async throws(FocusStoreError)
+    /// Removes one binding, or every binding of the user when `contact` is nil.
+    func removeRegistrations(tenant: String, user: String, contact: String?) async throws(FocusStoreError)
+    /// Deletes bindings that lapsed before `now`; returns how many.
+    func purgeExpiredRegistrations(now: Double) async throws(FocusStoreError) -> Int
+}
+
+/// A store failure, with what was being done.
+public struct FocusStoreError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
