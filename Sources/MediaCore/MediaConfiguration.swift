@@ -14,13 +14,11 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
     public var allowPlainRTPAddressChange: Bool = false
     /// The DTMF sequence (RFC 4733) that toggles a participant's self-mute; empty turns it off.
     public var selfMuteDTMF: String = "*6"
-    /// Seconds an empty conference lingers before it is removed.
-    public var emptyConferenceGraceSeconds: Int = 10
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case rtpPorts, bindAddress, advertisedAddress, loops, allowPlainRTPAddressChange, selfMuteDTMF, emptyConferenceGraceSeconds
+        case rtpPorts, bindAddress, advertisedAddress, loops, allowPlainRTPAddressChange, selfMuteDTMF
     }
 
     public init(from decoder: any Decoder) throws {
@@ -32,7 +30,6 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         loops = try c.decodeIfPresent(Int.self, forKey: .loops) ?? d.loops
         allowPlainRTPAddressChange = try c.decodeIfPresent(Bool.self, forKey: .allowPlainRTPAddressChange) ?? d.allowPlainRTPAddressChange
         selfMuteDTMF = try c.decodeIfPresent(String.self, forKey: .selfMuteDTMF) ?? d.selfMuteDTMF
-        emptyConferenceGraceSeconds = try c.decodeIfPresent(Int.self, forKey: .emptyConferenceGraceSeconds) ?? d.emptyConferenceGraceSeconds
     }
 
     /// The port range as numbers, or nil when `rtpPorts` is malformed.

@@ -1,4 +1,5 @@
 import AudioMixer
+import Focus
 import Foundation
 import MediaCore
 import OpusCodec
@@ -11,15 +12,18 @@ struct ConsortConfiguration: Codable, Equatable {
     var sip = SIPConfiguration()
     /// Media settings: codec and mixer.
     var media = MediaConfiguration()
+    /// Tenants, users, meetings and the focus's behaviour.
+    var focus = FocusConfiguration()
 
     init() {}
 
-    enum CodingKeys: String, CodingKey { case sip, media }
+    enum CodingKeys: String, CodingKey { case sip, media, focus }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sip = try c.decodeIfPresent(SIPConfiguration.self, forKey: .sip) ?? SIPConfiguration()
         media = try c.decodeIfPresent(MediaConfiguration.self, forKey: .media) ?? MediaConfiguration()
+        focus = try c.decodeIfPresent(FocusConfiguration.self, forKey: .focus) ?? FocusConfiguration()
     }
 
     /// Reads and checks a configuration file; the error says which file and what is wrong.
@@ -64,6 +68,13 @@ struct ConsortConfiguration: Codable, Equatable {
         let known = try Yams.compose(yaml: reference)
         var missing: [String] = []
         func walk(_ given: Node, _ known: Node?, _ path: String) {
+            if let items = given.sequence {
+                let reference = known?.sequence.map(Array.init) ?? []
+                for (i, item) in items.enumerated() where i < reference.count {
+                    walk(item, reference[i], "\(path)[\(i)]")
+                }
+                return
+            }
             guard let mapping = given.mapping else { return }
             for (key, value) in mapping {
                 let name = key.string ?? "?"
@@ -83,6 +94,7 @@ struct ConsortConfiguration: Codable, Equatable {
         if let p = sip.validationProblem() { return p }
         if let p = media.opus.validationProblem() { return "media.opus: \(p)" }
         if let p = media.mcu.validationProblem() { return p }
+        if let p = focus.validationProblem() { return p }
         return media.mixer.validationProblem()
     }
 

@@ -3,11 +3,12 @@ import Foundation
 public import Logging
 import ServiceLifecycle
 import Focus
+import FocusSQLite
 import MediaCore
 import SIP
 import SIPWire
 
-/// `consort serve`: the conferencing server — SIP focus for ad hoc meetings and an embedded MCU.
+/// `consort serve`: the conferencing server — the SIP focus for every tenant's meetings and an embedded MCU.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -71,15 +72,32 @@ struct ConferenceServer: Service {
         for peer in bound {
             logger.info("SIP listening", metadata: ["transport": "\(peer.transport.rawValue)", "address": "\(peer.host):\(peer.port)"])
         }
-        var focusConfiguration = AdHocMeetings.Configuration()
+        let store: SQLiteFocusStore
+        let directory: TenantDirectory
+        do {
+            store = try SQLiteFocusStore(path: configuration.focus.database)
+            directory = try await Focus.prepare(store: store, configuration: configuration.focus)
+        } catch {
+            await mcu.shutdown()
+            await agent.stop()
+            throw ValidationError("focus store: \(error)")
+        }
+        logger.info(
+            "tenants loaded",
+            metadata: [
+                "database": "\(configuration.focus.database)", "tenants": "\(directory.tenants.map(\.id).joined(separator: ","))",
+                "default": "\(configuration.focus.defaultTenant)",
+            ])
+        var focusConfiguration = Focus.Configuration()
+        focusConfiguration.focus = configuration.focus
         focusConfiguration.advertisedAddress = configuration.media.mcu.advertisedAddress
-        focusConfiguration.emptyGraceSeconds = configuration.media.mcu.emptyConferenceGraceSeconds
         let sipHost = configuration.sip.address == "0.0.0.0" ? (configuration.media.mcu.advertisedAddress ?? "127.0.0.1") : configuration.sip.address
         focusConfiguration.contactHost = sipHost
         focusConfiguration.fallbackAddress = sipHost
         focusConfiguration.contactPort = bound.first?.port ?? configuration.sip.port
         await agent.setAdvertisedHost(sipHost)
-        let meetings = AdHocMeetings(agent: agent, mcu: mcu, configuration: focusConfiguration, logger: logger)
+        let meetings = Focus(
+            agent: agent, mcu: mcu, store: store, directory: directory, configuration: focusConfiguration, logger: logger)
         await meetings.install()
 
         try? await gracefulShutdown()

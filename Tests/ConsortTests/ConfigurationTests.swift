@@ -1,4 +1,5 @@
 import AudioMixer
+import Focus
 import Foundation
 import OpusCodec
 import Testing
@@ -15,7 +16,13 @@ struct ConfigurationTests {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let configuration = try ConsortConfiguration.load(path: path)
         #expect(try ConsortConfiguration.unknownKeys(in: text, known: configuration).isEmpty)
-        #expect(configuration == ConsortConfiguration())
+        // The shipped file states the defaults, plus the demo tenants.
+        var expected = ConsortConfiguration()
+        expected.focus.tenants = configuration.focus.tenants
+        #expect(configuration == expected)
+        #expect(configuration.focus.tenants.map(\.id) == ["default", "contoso", "fabrikam"])
+        #expect(configuration.focus.tenants[0].policy == MeetingPolicy(), "the default tenant keeps the default policy")
+        #expect(configuration.focus.tenants.allSatisfy { !$0.meetings.isEmpty || $0.id == "default" })
         // Every setting the types know appears in the file, so the file documents them all.
         let undocumented = try ConsortConfiguration.keys(
             of: try YAMLEncoder().encode(ConsortConfiguration()), missingFrom: text)
@@ -55,6 +62,30 @@ struct ConfigurationTests {
             try ConsortConfiguration.parse("media:\n  mixer:\n    speakers: many\n", source: "bad.yaml")
         }
         #expect(typeError?.description.contains("media.mixer.speakers") == true)
+    }
+
+    @Test("a typo inside a tenant is an error that names the key")
+    func unknownKeyInTenant() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConsortConfiguration.parse(
+                "focus:\n  tenants:\n    - id: a\n      policy: { anonymusJoin: false }\n", source: "typo.yaml")
+        }
+        #expect(error?.description.contains("focus.tenants[0].policy.anonymusJoin") == true)
+    }
+
+    @Test("tenant mistakes are errors that say what is wrong")
+    func tenantProblems() {
+        let cases: [(String, String)] = [
+            ("focus:\n  tenants:\n    - { id: a, domains: [x.example] }\n    - { id: b, domains: [x.example] }\n", "domain x.example belongs to both a and b"),
+            ("focus:\n  tenants:\n    - { id: a, users: [{ name: u }] }\n", "user u needs a password"),
+            ("focus:\n  tenants:\n    - { id: a, meetings: [{ id: m, organizer: nobody }] }\n", "organizer nobody is not a user"),
+            ("focus:\n  tenants:\n    - { id: a, meetings: [{ id: m, passcode: 12ab }] }\n", "a passcode is digits only"),
+            ("focus:\n  tenants:\n    - { id: 'a b' }\n", "an id is letters"),
+        ]
+        for (yaml, message) in cases {
+            let error = #expect(throws: ConfigurationError.self) { try ConsortConfiguration.parse(yaml, source: "t.yaml") }
+            #expect(error?.description.contains(message) == true, "\(error?.description ?? "no error") should say \(message)")
+        }
     }
 
     @Test("a missing file is an error that names it")

@@ -1,5 +1,7 @@
 import AudioMixer
 import Focus
+import FocusSQLite
+import Foundation
 import Logging
 import MCUControl
 import MediaCore
@@ -7,15 +9,18 @@ import OpusCodec
 import SIP
 import TestSupport
 
-/// The focus (ad hoc meetings) and an embedded MCU in the test process, on free loopback ports, so tests can reach
-/// MCUControl directly while real phones call over SIP.
+/// The focus and an embedded MCU in the test process, on free loopback ports, with a store in a temporary folder,
+/// so tests can reach MCUControl and the focus directly while real phones call over SIP.
 struct InProcessServer {
     let mcu: EmbeddedMCU
     let agent: SIPUserAgent
-    let meetings: AdHocMeetings
+    let focus: Focus
+    let store: SQLiteFocusStore
     let port: Int
+    let folder: URL
 
-    static func start() async throws -> InProcessServer {
+    /// `focus` gives the tenants; the default has only the default tenant (ad hoc meetings, anyone may join).
+    static func start(focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let port = freePort()
@@ -25,18 +30,27 @@ struct InProcessServer {
         var media = MCUConfiguration()
         media.rtpPorts = "\(port + 100)-\(port + 300)"
         media.loops = 1
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-focus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteFocusStore(path: folder.appendingPathComponent("focus.sqlite").path)
+        var settings = focusSettings
+        settings.emptyConferenceGraceSeconds = graceSeconds
+        let directory = try await Focus.prepare(store: store, configuration: settings)
         let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
         let agent = SIPUserAgent(configuration: sip, logger: logger)
         try await agent.start()
-        var focus = AdHocMeetings.Configuration()
-        focus.contactPort = port
-        let meetings = AdHocMeetings(agent: agent, mcu: mcu, configuration: focus, logger: logger)
-        await meetings.install()
-        return InProcessServer(mcu: mcu, agent: agent, meetings: meetings, port: port)
+        var configuration = Focus.Configuration()
+        configuration.focus = settings
+        configuration.contactPort = port
+        let focus = Focus(agent: agent, mcu: mcu, store: store, directory: directory, configuration: configuration, logger: logger)
+        await focus.install()
+        return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, folder: folder)
     }
 
     func stop() async {
+        await focus.endAll(within: 1)
         await mcu.shutdown()
         await agent.stop()
+        try? FileManager.default.removeItem(at: folder)
     }
 }

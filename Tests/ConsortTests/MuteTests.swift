@@ -15,7 +15,7 @@ struct MuteTests {
     @Test("muting an endpoint through MCUControl silences it for the others; statistics count every stream")
     func muteThroughControl() async throws {
         let server = try await InProcessServer.start()
-        let (mcu, meetings, port) = (server.mcu, server.meetings, server.port)
+        let (mcu, focus, port) = (server.mcu, server.focus, server.port)
 
         let tones: [Double] = [440, 1_000, 1_700]
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-mute-\(UUID().uuidString)")
@@ -30,7 +30,7 @@ struct MuteTests {
 
         // Mute the third phone at the MCU (ingress filter).
         let conference = ConferenceID(tenant: "default", meeting: "room1")
-        #expect(meetings.participants.count == 3)
+        #expect(focus.participantCount == 3)
         let statsBefore = try #require(await mcu.statistics(conference))
         let muted = try #require(statsBefore.endpoints.first { $0.label.contains("m2@") })
         _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: muted.endpoint, muted: true))

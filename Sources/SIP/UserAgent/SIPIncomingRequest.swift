@@ -124,6 +124,14 @@ public struct SIPDialogHandle: Sendable, Hashable {
     @discardableResult
     public func bye() async throws -> SIPResponse { try await request(.bye) }
 
+    /// Forgets the dialog without sending anything: for a subscription whose final NOTIFY went out (RFC 6665 §4.4.1),
+    /// where there is no BYE.
+    public func end(reason: String) async {
+        let stack = self.stack
+        let id = self.id
+        _ = try? await stack.eventLoop.submit { stack.terminateDialog(id, reason: reason) }.get()
+    }
+
     /// Whether the dialog still exists.
     public var isActive: Bool {
         get async {

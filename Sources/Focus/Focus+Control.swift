@@ -1,0 +1,95 @@
+import Logging
+public import MCUControl
+import SIP
+
+/// Why a conference-control operation failed. `notFound` is also the answer for another tenant's conference, so a
+/// caller cannot tell the two apart.
+public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable {
+        case notFound, forbidden, invalid, conflict, failed
+    }
+
+    public var code: Code
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+    public static func == (a: ControlError, b: ControlError) -> Bool { a.code == b.code }
+}
+
+/// The conference-control operations of the reference architecture (C3P: modifyEndpointMedia, modifyConferenceLock,
+/// modifyUserRoles, deleteUser, setLobbyAccess, deleteConference). The admin API and SIP (REFER) call these after
+/// checking who asks; each one changes the roster and so notifies the conference's subscribers.
+extension Focus {
+    /// A tenant's live conference; nil for none (and for another tenant's).
+    public func liveConference(tenant: String, id: String) -> FocusConference? {
+        existingConference(ConferenceID(tenant: tenant, meeting: id))
+    }
+
+    /// Mutes or unmutes one participant at the MCU (ingress filter).
+    public func setMuted(_ conference: FocusConference, endpoint: EndpointID, muted: Bool) async throws(ControlError) {
+        guard let entry = await conference.entry(endpoint) else { throw ControlError(.notFound, "no such participant") }
+        if entry.isInMix {
+            do {
+                _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference.id, endpoint: endpoint, muted: muted))
+            } catch {
+                throw ControlError(.failed, "the MCU refused: \(error.reason)")
+            }
+        }
+        await conference.update(endpoint) { $0.muted = muted }
+        logger.info("mute", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)", "muted": "\(muted)"])
+    }
+
+    /// Mutes (or unmutes) every attendee; organizers and presenters keep their voice. Returns how many changed.
+    @discardableResult
+    public func setMutedAll(_ conference: FocusConference, muted: Bool) async throws(ControlError) -> Int {
+        var changed = 0
+        for entry in await conference.roster where !entry.role.controls && entry.muted != muted {
+            try await setMuted(conference, endpoint: entry.endpoint, muted: muted)
+            changed += 1
+        }
+        return changed
+    }
+
+    /// Locks or unlocks: while locked only organizers and presenters may join.
+    public func setLocked(_ conference: FocusConference, locked: Bool) async {
+        await conference.setLocked(locked)
+        logger.info("lock", metadata: ["meeting": "\(conference.id)", "locked": "\(locked)"])
+    }
+
+    /// Gives a tenant user a role in this conference (presenter or attendee; organizer is the meeting's).
+    public func setRole(_ conference: FocusConference, user: String, role: ParticipantRole) async throws(ControlError) {
+        guard role != .organizer else { throw ControlError(.invalid, "the organizer is set by the meeting, not by a role change") }
+        guard directory.user(tenant: conference.id.tenant, name: user) != nil else {
+            throw ControlError(.notFound, "no user \(user) in this tenant")
+        }
+        if await conference.role(of: user) == .organizer { throw ControlError(.conflict, "\(user) organizes this meeting") }
+        _ = await conference.setRole(role, forUser: user)
+        logger.info("role", metadata: ["meeting": "\(conference.id)", "user": "\(user)", "role": "\(role.rawValue)"])
+    }
+
+    /// Ejects a participant: BYE, then they leave the roster.
+    public func eject(_ conference: FocusConference, endpoint: EndpointID) async throws(ControlError) {
+        guard await conference.entry(endpoint) != nil else { throw ControlError(.notFound, "no such participant") }
+        await conference.update(endpoint) { $0.status = .disconnecting }
+        if let dialog = await conference.dialog(for: endpoint) {
+            _ = try? await withDeadline(2) { try await dialog.bye() }
+            await leave(dialog.id, reason: "booted")
+        } else {
+            await mcu.removeEndpoint(conference.id, endpoint)
+            if await conference.remove(endpoint) != nil { releaseSeat(conference.id) }
+            await removeIfEmpty(conference, graceSeconds: configuration.focus.emptyConferenceGraceSeconds)
+        }
+        logger.info("ejected", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
+    }
+
+    /// Ends the meeting for everyone (BYE to all).
+    public func end(_ conference: FocusConference) async {
+        logger.info("ending meeting", metadata: ["meeting": "\(conference.id)"])
+        await endConference(conference, within: 2, reason: "ended by the organizer")
+    }
+}

@@ -1,0 +1,196 @@
+import Logging
+import MCUControl
+import SDP
+import SIP
+import SIPWire
+
+extension Focus {
+    /// INVITE: a new call joins a meeting; inside a dialog it is a re-INVITE (hold, media change).
+    func invite(_ incoming: SIPIncomingRequest) async {
+        if let dialog = incoming.dialog {
+            await reinvite(incoming, dialog: dialog)
+            return
+        }
+        let request = incoming.request
+        let target: (tenant: Tenant, meetingID: String, meeting: ScheduledMeeting?)
+        do {
+            target = try resolve(request.uri)
+        } catch {
+            await refuse(incoming, error, tenant: directory.tenant(forHost: request.uri.host)?.id)
+            return
+        }
+        guard !request.body.isEmpty else {
+            await incoming.respond(488, headers: [("Warning", "399 consort \"an SDP offer in the INVITE is required\"")])
+            counters.joinFailed(tenant: target.tenant.id, reason: "media")
+            return
+        }
+        let policy = target.tenant.policy.applying(target.meeting?.policy ?? MeetingPolicyOverrides())
+        guard let identity = await identify(incoming, tenant: target.tenant, policy: policy) else {
+            counters.joinFailed(tenant: target.tenant.id, reason: "authentication")
+            return
+        }
+        let id = ConferenceID(tenant: target.tenant.id, meeting: target.meetingID)
+        let endpoint = EndpointID("\(request.callID ?? "call")|\(request.from?.tag ?? "")")
+        await join(
+            incoming, conference: id, tenant: target.tenant, meeting: target.meeting, identity: identity, endpoint: endpoint)
+    }
+
+    /// Who the caller is. Digest authentication in the tenant's realm happens when the meeting does not allow
+    /// anonymous callers, when the caller's From names one of the tenant's users (an identity claim needs proof), or
+    /// when credentials came anyway. Returns nil after answering 401 (challenge) or 403 (wrong credentials).
+    func identify(_ incoming: SIPIncomingRequest, tenant: Tenant, policy: MeetingPolicy) async -> CallerIdentity? {
+        let request = incoming.request
+        let from = request.from
+        let uri = from.map { "sip:\($0.uri.user.map { "\($0)@" } ?? "")\($0.uri.host)" } ?? "sip:anonymous@anonymous.invalid"
+        let claimsUser =
+            from.map { f in
+                tenant.domains.contains { $0.lowercased() == f.uri.host.lowercased() }
+                    && f.uri.user.map { directory.user(tenant: tenant.id, name: $0) != nil } == true
+            } ?? false
+        let offersCredentials = request.headers.values("Authorization").contains { $0.contains(tenant.realm) }
+        guard !policy.anonymousJoin || claimsUser || offersCredentials else {
+            return CallerIdentity(user: nil, uri: uri, displayName: from?.displayName)
+        }
+        guard let user = await incoming.authenticate(with: authenticator, realm: tenant.realm) else { return nil }
+        let displayName = directory.user(tenant: tenant.id, name: user)?.displayName ?? from?.displayName
+        return CallerIdentity(user: user, uri: "sip:\(user)@\(tenant.realm)", displayName: displayName)
+    }
+
+    /// Seats the caller (quotas, lock, capacity), sets up their media on the MCU and answers.
+    func join(
+        _ incoming: SIPIncomingRequest, conference id: ConferenceID, tenant: Tenant, meeting: ScheduledMeeting?,
+        identity: CallerIdentity, endpoint: EndpointID
+    ) async {
+        let request = incoming.request
+        do throws(JoinRefusal) {
+            try reserveUsage(tenant, conference: id)
+        } catch {
+            await refuse(incoming, error, tenant: tenant.id)
+            return
+        }
+        let conference = self.conference(id, tenant: tenant, meeting: meeting)
+        let seat: (role: ParticipantRole, lobby: Bool)
+        do {
+            seat = try await conference.reserve(endpoint, identity: identity, method: .dialedIn, now: FocusClock.now())
+        } catch {
+            await giveBack(conference, endpoint: endpoint, seatTaken: false)
+            await refuse(incoming, error, tenant: tenant.id)
+            return
+        }
+        let policy = conference.policy
+        let muted = policy.muteOnEntry && !seat.role.controls
+        do {
+            try await mcu.addConference(id)
+            await conference.markOnMCU()
+            let answer = try await mcu.addEndpoint(
+                AddEndpointRequest(
+                    conference: id, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),
+                    advertisedAddress: advertisedAddress(for: request, arrivedOn: incoming.peer),
+                    policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed, muted: muted),
+                    label: identity.uri))
+            if await incoming.isCancelled {
+                await mcu.removeEndpoint(id, endpoint)
+                await giveBack(conference, endpoint: endpoint, seatTaken: true)
+                return
+            }
+            let dialog = await incoming.respond(
+                200,
+                headers: [
+                    ("Contact", contact(for: id)), ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, SUBSCRIBE, REFER, NOTIFY"),
+                    ("Supported", "timer"),
+                ],
+                body: Array(answer.answer.utf8), contentType: "application/sdp")
+            guard let dialog else {
+                await mcu.removeEndpoint(id, endpoint)
+                await giveBack(conference, endpoint: endpoint, seatTaken: true)
+                return
+            }
+            members.withLock { $0[dialog.id] = Membership(conference: id, endpoint: endpoint) }
+            await conference.setDialog(dialog, for: endpoint)
+            await conference.update(endpoint) { entry in
+                entry.media = answer.media
+                entry.muted = muted
+                entry.status = .connected
+            }
+            counters.joined(tenant: tenant.id)
+            logger.info(
+                "joined",
+                metadata: [
+                    "meeting": "\(id)", "from": "\(identity.uri)", "user": "\(identity.user ?? "anonymous")",
+                    "role": "\(seat.role.rawValue)",
+                ])
+        } catch {
+            await mcu.removeEndpoint(id, endpoint)
+            await giveBack(conference, endpoint: endpoint, seatTaken: true)
+            await refuse(incoming, mediaRefusal(error), tenant: tenant.id)
+        }
+    }
+
+    /// Undoes a reservation that did not become a call.
+    func giveBack(_ conference: FocusConference, endpoint: EndpointID, seatTaken: Bool) async {
+        await conference.remove(endpoint)
+        releaseSeat(conference.id)
+        await removeIfEmpty(conference, graceSeconds: seatTaken ? configuration.focus.emptyConferenceGraceSeconds : 0)
+    }
+
+    /// The answer for an MCU failure.
+    func mediaRefusal(_ error: MCUControlError) -> JoinRefusal {
+        let reason = String(error.reason.map { $0 == "\"" ? "'" : $0 })
+        switch error.code {
+        case .notAcceptable:
+            return JoinRefusal(488, "Not Acceptable Here", metric: "media", headers: [("Warning", "399 consort \"\(reason)\"")])
+        case .capacity:
+            return JoinRefusal(503, "Service Unavailable (\(reason))", metric: "capacity", headers: [("Retry-After", "30")])
+        case .notFound:
+            return .notFound
+        case .failed:
+            return JoinRefusal(500, "Server Internal Error (\(reason))", metric: "failed")
+        }
+    }
+
+    /// Answers a refused request and counts it.
+    func refuse(_ incoming: SIPIncomingRequest, _ refusal: JoinRefusal, tenant: String?) async {
+        logger.info(
+            "refused",
+            metadata: [
+                "method": "\(incoming.request.method.rawValue)", "uri": "\(incoming.request.uri)", "status": "\(refusal.status)",
+                "reason": "\(refusal.reason)",
+            ])
+        counters.joinFailed(tenant: tenant ?? "unknown", reason: refusal.metric)
+        await incoming.respond(refusal.status, reason: refusal.reason, headers: refusal.headers.map { ($0.name, $0.value) })
+    }
+
+    /// re-INVITE: a new offer (hold, resume, address or codec change) goes to the MCU; the roster shows on-hold.
+    func reinvite(_ incoming: SIPIncomingRequest, dialog: SIPDialogHandle) async {
+        guard let member = members.withLock({ $0[dialog.id] }) else {
+            await incoming.respond(481)
+            return
+        }
+        do {
+            let body = incoming.request.body
+            let response = try await mcu.modifyEndpoint(
+                ModifyEndpointRequest(
+                    conference: member.conference, endpoint: member.endpoint,
+                    offer: body.isEmpty ? nil : String(decoding: body, as: UTF8.self),
+                    advertisedAddress: advertisedAddress(for: incoming.request, arrivedOn: incoming.peer)))
+            if let response {
+                await incoming.respond(200, body: Array(response.answer.utf8), contentType: "application/sdp")
+            } else {
+                await incoming.respond(200)
+            }
+            if !body.isEmpty, let offer = try? SessionDescription(parsing: body), let conference = existingConference(member.conference) {
+                let held = offer.media.allSatisfy { m in
+                    let d = offer.direction(of: m)
+                    return m.port == 0 || d == .sendonly || d == .inactive
+                }
+                await conference.update(member.endpoint) { entry in
+                    entry.onHold = held
+                    if let response { entry.media = response.media }
+                }
+            }
+        } catch {
+            let refusal = mediaRefusal(error)
+            await incoming.respond(refusal.status, reason: refusal.reason, headers: refusal.headers.map { ($0.name, $0.value) })
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Logging
+import MCUControl
+import SIP
+import SIPWire
+
+extension Focus {
+    /// SUBSCRIBE with `Event: conference` (RFC 4575): whoever may join the meeting may watch its roster; everyone else
+    /// gets exactly the answer their INVITE would get. Inside a subscription's dialog it is a refresh, or with
+    /// `Expires: 0` an unsubscribe.
+    func subscribe(_ incoming: SIPIncomingRequest) async {
+        let request = incoming.request
+        guard request.event == "conference" else {
+            await incoming.respond(489, reason: "Bad Event", headers: [("Allow-Events", "conference")])
+            return
+        }
+        let seconds = subscriptions.grantedSeconds(request.expires)
+        if let dialog = incoming.dialog {
+            guard let conferenceID = subscriptions.conference(of: dialog.id) else {
+                await incoming.respond(481, reason: "Subscription Does Not Exist")
+                return
+            }
+            await incoming.respond(200, headers: [("Expires", "\(seconds)")])
+            let snapshot = await currentSnapshot(conferenceID)
+            if seconds == 0 {
+                subscriptions.terminate(dialog.id, reason: nil, snapshot: snapshot)
+            } else {
+                _ = subscriptions.refresh(dialog.id, seconds: seconds, snapshot: snapshot)
+            }
+            return
+        }
+        let accepted = request.headers.values("Accept").map { $0.lowercased().split(separator: ";").first.map(String.init) ?? "" }
+        if !accepted.isEmpty, !accepted.contains(where: { $0.contains("application/conference-info+xml") }) {
+            await incoming.respond(406, headers: [("Accept", "application/conference-info+xml")])
+            return
+        }
+        let target: (tenant: Tenant, meetingID: String, meeting: ScheduledMeeting?)
+        do {
+            target = try resolve(request.uri)
+        } catch {
+            await refuse(incoming, error, tenant: directory.tenant(forHost: request.uri.host)?.id)
+            return
+        }
+        let policy = target.tenant.policy.applying(target.meeting?.policy ?? MeetingPolicyOverrides())
+        guard let identity = await identify(incoming, tenant: target.tenant, policy: policy) else { return }
+        let id = ConferenceID(tenant: target.tenant.id, meeting: target.meetingID)
+        if let live = existingConference(id), await live.locked, await !live.role(of: identity.user).controls {
+            await refuse(incoming, .locked, tenant: target.tenant.id)
+            return
+        }
+        guard let dialog = await incoming.respond(200, headers: [("Expires", "\(seconds)"), ("Contact", contact(for: id))]) else { return }
+        let snapshot = await currentSnapshot(id, meeting: target.meeting)
+        subscriptions.add(dialog, conference: id, seconds: seconds, snapshot: snapshot)
+        logger.info("subscribed", metadata: ["meeting": "\(id)", "from": "\(identity.uri)", "expires": "\(seconds)"])
+    }
+
+    /// The conference's state: the live roster, or an empty one for a meeting nobody is in.
+    func currentSnapshot(_ id: ConferenceID, meeting: ScheduledMeeting? = nil) async -> ConferenceSnapshot {
+        if let live = existingConference(id) { return await live.snapshot() }
+        let subject = meeting?.subject ?? directory.meeting(tenant: id.tenant, id: id.meeting)?.subject ?? id.meeting
+        return ConferenceSnapshot(id: id, subject: subject, locked: false, active: false, roster: [])
+    }
+}

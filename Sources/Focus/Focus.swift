@@ -1,0 +1,165 @@
+public import Logging
+public import MCUControl
+public import SIP
+import SIPWire
+import Synchronization
+
+/// The focus: the SIP user agent behind every conference URI. It resolves the tenant from the Request-URI's domain
+/// and the meeting from its user part, authenticates callers in the tenant's realm, applies the meeting's policy
+/// (lock, capacity, quotas, lobby, PIN), keeps each conference's roster, publishes it through the conference event
+/// package (RFC 4575) and drives media only through ``MCUController``. It is also the focus factory (conferences are
+/// created on first join and removed after the last participant leaves) and the registrar of its tenants' users.
+public final class Focus: Sendable {
+    /// Settings from the `focus` section and the SIP/media addresses the executable knows.
+    public struct Configuration: Sendable {
+        public var focus = FocusConfiguration()
+        /// The address for SDP c= lines; nil: the local address the request arrived on, else the dialed IPv4 host,
+        /// else `fallbackAddress`.
+        public var advertisedAddress: String?
+        public var fallbackAddress = "127.0.0.1"
+        /// Our SIP host and port, for Contact.
+        public var contactHost = "127.0.0.1"
+        public var contactPort = 5060
+
+        public init() {}
+    }
+
+    /// A participant's place: which conference, which MCU endpoint.
+    struct Membership: Sendable {
+        var conference: ConferenceID
+        var endpoint: EndpointID
+    }
+
+    let agent: SIPUserAgent
+    let mcu: any MCUController
+    /// Tenants, users and meetings.
+    public let directory: TenantDirectory
+    let store: any FocusStore
+    let configuration: Configuration
+    let logger: Logger
+    let authenticator: DigestAuthenticator
+    let conferences = Mutex<[ConferenceID: FocusConference]>([:])
+    let members = Mutex<[SIPDialogID: Membership]>([:])
+    let usage = Mutex<[String: TenantUsage]>([:])
+    /// The conference event package's subscriptions.
+    public let subscriptions: ConferenceSubscriptions
+    /// Counters for `/metrics`.
+    public let counters = FocusCounters()
+
+    public init(
+        agent: SIPUserAgent, mcu: any MCUController, store: any FocusStore, directory: TenantDirectory, configuration: Configuration,
+        logger: Logger
+    ) {
+        self.agent = agent
+        self.mcu = mcu
+        self.store = store
+        self.directory = directory
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "subsystem"] = "focus"
+        self.logger = logger
+        self.authenticator = DigestAuthenticator(lookup: { realm, user, algorithm in
+            directory.ha1(realm: realm, username: user, algorithm: algorithm)
+        })
+        self.subscriptions = ConferenceSubscriptions(
+            maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger)
+    }
+
+    /// Applies the configuration's tenants, users and meetings to the store and loads the directory from it.
+    public static func prepare(store: any FocusStore, configuration: FocusConfiguration) async throws(FocusStoreError) -> TenantDirectory {
+        let tenants = configuration.effectiveTenants
+        try await store.applyConfiguration(
+            tenants: tenants.map(\.tenant), users: tenants.flatMap { $0.hashedUsers() },
+            meetings: tenants.flatMap { $0.scheduledMeetings() })
+        let directory = TenantDirectory(defaultTenant: configuration.defaultTenant)
+        try await directory.reload(from: store)
+        return directory
+    }
+
+    /// Installs the SIP handlers.
+    public func install() async {
+        await agent.setHandler(.invite) { [self] incoming in await self.invite(incoming) }
+        await agent.setHandler(.bye) { [self] incoming in
+            await incoming.respond(200)
+            if let id = incoming.dialog?.id { await self.leave(id, reason: "departed") }
+        }
+        await agent.setHandler(.subscribe) { [self] incoming in await self.subscribe(incoming) }
+        await agent.onDialogTerminated { [self] id, reason in
+            Task {
+                await self.leave(id, reason: reason)
+                await self.subscriptions.dialogEnded(id)
+            }
+        }
+    }
+
+    // MARK: - Lookups
+
+    /// The tenant and meeting a conference URI names. An unknown meeting (ad hoc meetings off) is `.notFound`, exactly
+    /// like another tenant's meeting would be: both just do not exist in the tenant the domain selects.
+    func resolve(_ uri: SIPURI) throws(JoinRefusal) -> (tenant: Tenant, meetingID: String, meeting: ScheduledMeeting?) {
+        guard let tenant = directory.tenant(forHost: uri.host), let meetingID = uri.user, !meetingID.isEmpty else {
+            throw JoinRefusal.notFound
+        }
+        let meeting = directory.meeting(tenant: tenant.id, id: meetingID)
+        if meeting == nil && !tenant.policy.adHocMeetings { throw JoinRefusal.notFound }
+        return (tenant, meetingID, meeting)
+    }
+
+    /// The live conference, created (not yet on the MCU) when there is none.
+    func conference(_ id: ConferenceID, tenant: Tenant, meeting: ScheduledMeeting?) -> FocusConference {
+        conferences.withLock { table in
+            if let existing = table[id] { return existing }
+            let created = FocusConference(
+                id: id, tenant: tenant, meeting: meeting, events: subscriptions, now: FocusClock.now())
+            table[id] = created
+            return created
+        }
+    }
+
+    /// A live conference, if there is one.
+    public func existingConference(_ id: ConferenceID) -> FocusConference? { conferences.withLock { $0[id] } }
+
+    /// Every live conference of a tenant (all of them for nil).
+    public func liveConferences(tenant: String?) -> [FocusConference] {
+        conferences.withLock { table in
+            table.values.filter { tenant == nil || $0.id.tenant == tenant }.sorted { $0.id.description < $1.id.description }
+        }
+    }
+
+    /// Participants (dialogs) in the focus now.
+    public var participantCount: Int { members.withLock { $0.count } }
+
+    /// The membership of a dialog.
+    public func endpoint(of dialog: SIPDialogID) -> (ConferenceID, EndpointID)? {
+        members.withLock { $0[dialog].map { ($0.conference, $0.endpoint) } }
+    }
+
+    /// The address for our SDP: configured, else the local address the request arrived on, else the IPv4 host the
+    /// caller dialed, else the fallback.
+    func advertisedAddress(for request: SIPRequest, arrivedOn peer: SIPPeer) -> String {
+        if let configured = configuration.advertisedAddress { return configured }
+        if let local = peer.localAddress?.ipAddress, local != "0.0.0.0", !local.contains(":") { return local }
+        let host = request.uri.host
+        let parts = host.split(separator: ".")
+        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) { return host }
+        return configuration.fallbackAddress
+    }
+
+    /// `Contact` for a conference: its URI on our address, marked as a focus (RFC 4579 §3).
+    func contact(for conference: ConferenceID) -> String {
+        "<sip:\(conference.meeting)@\(configuration.contactHost):\(configuration.contactPort)>;isfocus"
+    }
+}
+
+/// Wall-clock seconds since 1970 for roster times.
+enum FocusClock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
