@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "SIPWire", targets: ["SIPWire"]),
         .library(name: "SIP", targets: ["SIP"]),
+        .library(name: "FocusSQLite", targets: ["FocusSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -88,6 +90,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// The focus's store on one machine: tenants, users, meetings and registrations in an embedded SQLite file.
+        .target(
+            name: "FocusSQLite",
+            dependencies: ["Focus", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "consort",
             dependencies: [
@@ -115,6 +124,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
+        .testTarget(name: "FocusSQLiteTests", dependencies: ["FocusSQLite", "Focus"], swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsortTests",
