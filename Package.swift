@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "SIPWire", targets: ["SIPWire"]),
         .library(name: "SIP", targets: ["SIP"]),
+        .library(name: "FocusSQLite", targets: ["FocusSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -89,10 +91,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// The focus's store on one machine: tenants, users, meetings and registrations in an embedded SQLite file.
+        .target(
+            name: "FocusSQLite",
+            dependencies: ["Focus", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "consort",
             dependencies: [
-                "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus", "LoadGenerator",
+                "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus", "FocusSQLite",
+                "LoadGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,13 +126,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
+        .testTarget(name: "FocusSQLiteTests", dependencies: ["FocusSQLite", "Focus"], swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsortTests",
             dependencies: [
-                "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "SIP", "SIPWire", "LoadGenerator",
+                "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "FocusSQLite", "SIP", "SIPWire", "LoadGenerator",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Scenarios"],
             swiftSettings: swiftSettings),
     ]
 )
