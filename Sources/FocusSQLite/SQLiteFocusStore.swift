@@ -4,7 +4,7 @@ import GRDB
 /// The ``FocusStore`` of one machine: tenants, users, scheduled meetings and registrations in an embedded SQLite file.
 ///
 /// Opening creates the file (and its parent directory) and brings the schema up to date with named migrations
-/// (``SQLiteFocusStore/migrator``), so a later schema change is one more migration, applied on the next start.
+/// (`SQLiteFocusStore+Schema.swift`), so a later schema change is one more migration, applied on the next start.
 /// The database runs in WAL mode with foreign keys on: deleting a tenant deletes its users, meetings and
 /// registrations with it.
 ///
