@@ -22,7 +22,10 @@ enum FileSystem {
             let partial = (absolute ? "/" : "") + components.joined(separator: "/")
             if isDirectory(partial) || mkdir(partial, 0o755) == 0 { continue }
             let code = errno
-            if code == EEXIST && isDirectory(partial) { continue }
+            if code == EEXIST {
+                if isDirectory(partial) { continue }  // made by someone else since the check
+                throw FocusStoreError("\(partial) is a file, not a directory")
+            }
             throw FocusStoreError("cannot create directory \(partial): \(String(cString: strerror(code)))")
         }
     }

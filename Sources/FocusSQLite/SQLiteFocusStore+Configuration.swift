@@ -22,14 +22,6 @@ extension SQLiteFocusStore {
     ) async throws(FocusStoreError) {
         try await write("apply the configuration") { db in
             let tenantIDs = Set(tenants.map(\.id))
-            for user in users where !tenantIDs.contains(user.tenant) {
-                throw FocusStoreError("user \(user.name) belongs to tenant \(user.tenant), which the configuration does not declare")
-            }
-            for meeting in meetings where !tenantIDs.contains(meeting.tenant) {
-                throw FocusStoreError(
-                    "meeting \(meeting.id) belongs to tenant \(meeting.tenant), which the configuration does not declare")
-            }
-
             for tenant in tenants {
                 try db.upsert(tenant, source: .configuration)
             }
@@ -39,6 +31,9 @@ extension SQLiteFocusStore {
             }
 
             for user in users {
+                guard tenantIDs.contains(user.tenant) else {
+                    throw FocusStoreError("user \(user.name) belongs to tenant \(user.tenant), which the configuration does not declare")
+                }
                 try db.upsert(user)
             }
             let userKeys = Set(users.map { RecordKey(tenant: $0.tenant, id: $0.name) })
@@ -49,6 +44,10 @@ extension SQLiteFocusStore {
             }
 
             for var meeting in meetings {
+                guard tenantIDs.contains(meeting.tenant) else {
+                    throw FocusStoreError(
+                        "meeting \(meeting.id) belongs to tenant \(meeting.tenant), which the configuration does not declare")
+                }
                 meeting.source = .configuration
                 try db.upsert(meeting)
             }

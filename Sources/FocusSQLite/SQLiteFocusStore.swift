@@ -4,12 +4,14 @@ import GRDB
 /// The ``FocusStore`` of one machine: tenants, users, scheduled meetings and registrations in an embedded SQLite file.
 ///
 /// Opening creates the file (and its parent directory) and brings the schema up to date with named migrations
-/// (``SQLiteFocusStore/migrator``), so a later schema change is one more migration, applied on the next start.
+/// (`SQLiteFocusStore+Schema.swift`), so a later schema change is one more migration, applied on the next start.
 /// The database runs in WAL mode with foreign keys on: deleting a tenant deletes its users, meetings and
 /// registrations with it.
 ///
 /// One serial connection (GRDB's `DatabaseQueue`) does all the work: the focus reads and writes a few records per
 /// call set-up or REGISTER, far below what one connection serves. The async methods run it off the caller's thread.
+/// The connection closes when the store is released (SQLite then folds the write-ahead log into the file); there is
+/// no `close()`, because GRDB treats any use of a closed connection as a programmer error that traps.
 public final class SQLiteFocusStore: FocusStore {
     /// The database file, as given to ``init(path:)``.
     public let path: String
@@ -41,15 +43,6 @@ public final class SQLiteFocusStore: FocusStore {
             try Self.migrator.migrate(queue)
         } catch {
             throw FocusStoreError("cannot migrate database \(path): \(Self.explain(error))")
-        }
-    }
-
-    /// Closes the connection, checkpointing the write-ahead log into the file. Calls made afterwards throw.
-    public func close() throws(FocusStoreError) {
-        do {
-            try queue.close()
-        } catch {
-            throw FocusStoreError("cannot close database \(path): \(Self.explain(error))")
         }
     }
 }

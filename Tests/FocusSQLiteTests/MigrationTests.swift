@@ -1,0 +1,32 @@
+import Focus
+import Testing
+
+@testable import FocusSQLite
+
+@Suite("Opening a fresh database file")
+struct MigrationTests {
+    @Test("creates the directory, the file, the tables and the expiry index, in WAL mode with foreign keys on")
+    func freshFileIsMigrated() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/nested/focus.sqlite"
+            let store = try SQLiteFocusStore(path: path)
+            let report = try await store.schemaReport()
+            #expect(report.tables == ["grdb_migrations", "meetings", "registrations", "tenants", "users"])
+            #expect(report.indexes == ["registrations_expires"])
+            #expect(report.journalMode == "wal")
+            #expect(report.foreignKeys)
+            #expect(report.migrations == ["v1: tenants, users, meetings, registrations"])
+            #expect(try await store.tenants().isEmpty)
+        }
+    }
+
+    @Test("reopening a migrated file applies no migration twice")
+    func migrationsRunOnce() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/focus.sqlite"
+            _ = try SQLiteFocusStore(path: path)
+            let reopened = try SQLiteFocusStore(path: path)
+            #expect(try await reopened.schemaReport().migrations == ["v1: tenants, users, meetings, registrations"])
+        }
+    }
+}
