@@ -58,7 +58,9 @@ public final class Focus: Sendable {
         var logger = logger
         logger[metadataKey: "subsystem"] = "focus"
         self.logger = logger
-        self.authenticator = DigestAuthenticator(lookup: { realm, user, algorithm in
+        self.authenticator = DigestAuthenticator(
+            lifetimeSeconds: agent.configuration.nonceLifetimeSeconds, algorithms: configuration.focus.digestAlgorithms,
+            lookup: { realm, user, algorithm in
             directory.ha1(realm: realm, username: user, algorithm: algorithm)
         })
         self.subscriptions = ConferenceSubscriptions(

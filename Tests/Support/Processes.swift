@@ -68,10 +68,11 @@ public func runProgram(_ executable: String, _ arguments: [String], timeout: Tim
 }
 
 /// Starts a long-running program; the caller stops it with `stop(_:)`.
-public func launchProgram(_ executable: String, _ arguments: [String]) throws -> (Process, URL) {
+public func launchProgram(_ executable: String, _ arguments: [String], directory: URL? = nil) throws -> (Process, URL) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("consort-test-\(UUID().uuidString).log")
     _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
     let handle = try FileHandle(forWritingTo: outputFile)
@@ -80,6 +81,14 @@ public func launchProgram(_ executable: String, _ arguments: [String]) throws ->
     process.standardInput = FileHandle.nullDevice
     try process.run()
     return (process, outputFile)
+}
+
+/// Waits up to `timeout` seconds for a launched program to exit by itself, then stops it; returns its status and output.
+public func waitForProgram(_ launched: (Process, URL), timeout: TimeInterval) -> (status: Int32, output: String) {
+    let deadline = Date().addingTimeInterval(timeout)
+    while launched.0.isRunning && Date() < deadline { usleep(20_000) }
+    let result = stopProgram(launched)
+    return (result.status, result.output)
 }
 
 /// Stops a launched program (SIGTERM, then SIGKILL after `grace` seconds); returns its status and output.

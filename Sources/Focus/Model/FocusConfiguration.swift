@@ -1,3 +1,5 @@
+public import SIP
+
 /// The `focus` section of `Config/consort.yaml`: the database, the tenants with their users and scheduled meetings,
 /// and which tenant answers requests for unknown hosts.
 public struct FocusConfiguration: Sendable, Codable, Equatable {
@@ -20,6 +22,9 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
     /// SIP URI of an outbound proxy for dial-out to addresses that are not the tenant's registered users; nil: to
     /// the URI's host.
     public var outboundProxy: String? = nil
+    /// Digest algorithms challenged with, in order of preference (RFC 8760: SHA-256 first). Clients that know only
+    /// MD5 and take the first challenge (sipp 3.6) need MD5 alone here.
+    public var digestAlgorithms: [DigestAlgorithm] = [.sha256, .md5]
     /// The customer organisations.
     public var tenants: [TenantConfiguration] = []
 
@@ -27,7 +32,7 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case database, defaultTenant, emptyConferenceGraceSeconds, maxSubscriptionSeconds, maxRegistrationSeconds, passcodeAttempts
-        case promptDirectory, outboundProxy, tenants
+        case promptDirectory, outboundProxy, digestAlgorithms, tenants
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,6 +46,7 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
         passcodeAttempts = try c.decodeIfPresent(Int.self, forKey: .passcodeAttempts) ?? d.passcodeAttempts
         promptDirectory = try c.decodeIfPresent(String.self, forKey: .promptDirectory) ?? d.promptDirectory
         outboundProxy = try c.decodeIfPresent(String.self, forKey: .outboundProxy)
+        digestAlgorithms = try c.decodeIfPresent([DigestAlgorithm].self, forKey: .digestAlgorithms) ?? d.digestAlgorithms
         tenants = try c.decodeIfPresent([TenantConfiguration].self, forKey: .tenants) ?? d.tenants
     }
 
@@ -57,6 +63,7 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
         if maxSubscriptionSeconds < 60 { return "focus.maxSubscriptionSeconds must be at least 60" }
         if maxRegistrationSeconds < 60 { return "focus.maxRegistrationSeconds must be at least 60" }
         if passcodeAttempts < 1 { return "focus.passcodeAttempts must be at least 1" }
+        if digestAlgorithms.isEmpty { return "focus.digestAlgorithms must name SHA-256, MD5 or both" }
         var ids = Set<String>()
         var domains: [String: String] = [:]
         for tenant in effectiveTenants {
