@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SIPWire", targets: ["SIPWire"]),
         .library(name: "SIP", targets: ["SIP"]),
         .library(name: "FocusSQLite", targets: ["FocusSQLite"]),
+        .library(name: "ConferenceInfo", targets: ["ConferenceInfo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,6 +44,9 @@ let package = Package(
         .target(name: "SIPWire", swiftSettings: swiftSettings),
         /// Session descriptions (RFC 8866) and offer/answer (RFC 3264): no I/O.
         .target(name: "SDP", swiftSettings: swiftSettings),
+        /// Conference state documents, application/conference-info+xml (RFC 4575): model, XML writer and reader,
+        /// partial notifications. No I/O.
+        .target(name: "ConferenceInfo", swiftSettings: swiftSettings),
         .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CConsortShims"], swiftSettings: swiftSettings),
         .target(name: "AudioMixer", dependencies: ["OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
@@ -85,7 +89,7 @@ let package = Package(
         .target(
             name: "Focus",
             dependencies: [
-                "SIP", "SIPWire", "SDP", "MCUControl", .product(name: "Logging", package: "swift-log"),
+                "SIP", "SIPWire", "SDP", "MCUControl", "ConferenceInfo", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
@@ -116,6 +120,9 @@ let package = Package(
         .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "SIPWireTests", dependencies: ["SIPWire"], exclude: ["RFC4475.md"], swiftSettings: swiftSettings),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConferenceInfoTests", dependencies: ["ConferenceInfo", "TestSupport"], exclude: ["Schema"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "SIPTests",
             dependencies: [
