@@ -56,7 +56,11 @@ extension Focus {
     /// The conference's state: the live roster, or an empty one for a meeting nobody is in.
     func currentSnapshot(_ id: ConferenceID, meeting: ScheduledMeeting? = nil) async -> ConferenceSnapshot {
         if let live = existingConference(id) { return await live.snapshot() }
-        let subject = meeting?.subject ?? directory.meeting(tenant: id.tenant, id: id.meeting)?.subject ?? id.meeting
-        return ConferenceSnapshot(id: id, subject: subject, locked: false, active: false, roster: [])
+        let scheduled = meeting ?? directory.meeting(tenant: id.tenant, id: id.meeting)
+        let tenant = directory.tenant(id: id.tenant)
+        let policy = (tenant?.policy ?? MeetingPolicy()).applying(scheduled?.policy ?? MeetingPolicyOverrides())
+        return ConferenceSnapshot(
+            id: id, uri: conferenceURI(id, tenant: tenant), subject: scheduled?.subject ?? id.meeting,
+            maxParticipants: policy.maxParticipants, locked: false, active: false, roster: [])
     }
 }

@@ -112,7 +112,8 @@ public final class Focus: Sendable {
         conferences.withLock { table in
             if let existing = table[id] { return existing }
             let created = FocusConference(
-                id: id, tenant: tenant, meeting: meeting, events: subscriptions, now: FocusClock.now())
+                id: id, uri: conferenceURI(id, tenant: tenant), tenant: tenant, meeting: meeting, events: subscriptions,
+                now: FocusClock.now())
             table[id] = created
             return created
         }
@@ -145,6 +146,12 @@ public final class Focus: Sendable {
         let parts = host.split(separator: ".")
         if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) { return host }
         return configuration.fallbackAddress
+    }
+
+    /// The conference URI: the meeting at the tenant's first domain, or at our address for a tenant reached by IP.
+    func conferenceURI(_ id: ConferenceID, tenant: Tenant?) -> String {
+        if let domain = tenant?.domains.first { return "sip:\(id.meeting)@\(domain)" }
+        return "sip:\(id.meeting)@\(configuration.contactHost):\(configuration.contactPort)"
     }
 
     /// `Contact` for a conference: its URI on our address, marked as a focus (RFC 4579 §3).

@@ -1,5 +1,5 @@
 /// Where a conference reports roster changes: the conference event package's subscriptions (and metrics).
-/// `publish` must return at once; delivery happens elsewhere.
+/// `publish` must return at once; delivery happens elsewhere. Subscribers get the difference from what they hold.
 public protocol ConferenceEventPublisher: Sendable {
-    func publish(_ snapshot: ConferenceSnapshot, changed: [RosterEntry], removed: [RosterEntry])
+    func publish(_ snapshot: ConferenceSnapshot)
 }

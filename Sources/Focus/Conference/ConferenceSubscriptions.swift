@@ -1,3 +1,4 @@
+import ConferenceInfo
 public import Logging
 public import MCUControl
 public import SIP
@@ -19,8 +20,8 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     struct Subscription: Sendable {
         var conference: ConferenceID
         var dialog: SIPDialogHandle
-        /// The version of the last document queued.
-        var version: UInt32
+        /// The full state the subscriber holds once it has applied everything queued (its version is the last sent).
+        var held: ConferenceInfoDocument
         /// Monotonic deadline (nanoseconds).
         var expires: UInt64
         var queue: AsyncStream<Notification>.Continuation
@@ -52,7 +53,8 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// NOTIFY says terminated.
     func add(_ dialog: SIPDialogHandle, conference: ConferenceID, seconds: Int, snapshot: ConferenceSnapshot) {
         let (stream, continuation) = AsyncStream<Notification>.makeStream()
-        let body = snapshot.conferenceInfo(version: 1)
+        let document = snapshot.conferenceInfo(version: 1)
+        let body = document.xml
         if seconds == 0 {
             continuation.yield(.document(body: body, state: "terminated;reason=timeout"))
             continuation.yield(.close)
@@ -60,7 +62,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         } else {
             table.withLock { t in
                 t[dialog.id] = Subscription(
-                    conference: conference, dialog: dialog, version: 1, expires: Self.deadline(seconds), queue: continuation,
+                    conference: conference, dialog: dialog, held: document, expires: Self.deadline(seconds), queue: continuation,
                     timer: nil)
             }
             continuation.yield(.document(body: body, state: "active;expires=\(seconds)"))
@@ -74,9 +76,9 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     func refresh(_ dialog: SIPDialogID, seconds: Int, snapshot: ConferenceSnapshot) -> Bool {
         let found = table.withLock { t -> Bool in
             guard var s = t[dialog] else { return false }
-            s.version &+= 1
+            s.held = snapshot.conferenceInfo(version: s.held.version &+ 1)
             s.expires = Self.deadline(seconds)
-            s.queue.yield(.document(body: snapshot.conferenceInfo(version: s.version), state: "active;expires=\(seconds)"))
+            s.queue.yield(.document(body: s.held.xml, state: "active;expires=\(seconds)"))
             t[dialog] = s
             return true
         }
@@ -86,11 +88,22 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     /// Ends a subscription with a final NOTIFY (terminated; `reason` per RFC 6665 §4.1.3, nil after an unsubscribe).
     func terminate(_ dialog: SIPDialogID, reason: String?, snapshot: ConferenceSnapshot) {
-        guard var s = table.withLock({ $0.removeValue(forKey: dialog) }) else { return }
+        guard let s = table.withLock({ $0.removeValue(forKey: dialog) }) else { return }
         s.timer?.cancel()
-        s.version &+= 1
         let state = reason.map { "terminated;reason=\($0)" } ?? "terminated"
-        s.queue.yield(.document(body: snapshot.conferenceInfo(version: s.version), state: state))
+        s.queue.yield(.document(body: snapshot.conferenceInfo(version: s.held.version &+ 1).xml, state: state))
+        s.queue.yield(.close)
+        s.queue.finish()
+        counters.subscriptions(count)
+    }
+
+    /// Ends a subscription with a final NOTIFY repeating `document` at the next version.
+    private func terminate(_ dialog: SIPDialogID, reason: String, document: ConferenceInfoDocument) {
+        guard let s = table.withLock({ $0.removeValue(forKey: dialog) }) else { return }
+        s.timer?.cancel()
+        var final = document
+        final.version = s.held.version &+ 1
+        s.queue.yield(.document(body: final.xml, state: "terminated;reason=\(reason)"))
         s.queue.yield(.close)
         s.queue.finish()
         counters.subscriptions(count)
@@ -101,14 +114,29 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     // MARK: - ConferenceEventPublisher
 
-    /// A roster change: every subscriber of the conference gets a partial document with the next version.
-    public func publish(_ snapshot: ConferenceSnapshot, changed: [RosterEntry], removed: [RosterEntry]) {
+    /// A roster change: every subscriber of the conference gets what changed since the state it holds, as a partial
+    /// document with the next version (or a full one when a change cannot be said partially, RFC 4575 §4.6). The
+    /// difference is computed once for all subscribers that hold the same state.
+    public func publish(_ snapshot: ConferenceSnapshot) {
         latest.withLock { $0[snapshot.id] = snapshot }
+        let newest = snapshot.conferenceInfo(version: 0)
         table.withLock { t in
+            var cache: (held: ConferenceInfoDocument, update: ConferenceInfoDocument?)?
             for (id, var s) in t where s.conference == snapshot.id {
-                s.version &+= 1
-                let body = snapshot.partialConferenceInfo(version: s.version, changed: changed, removed: removed)
-                s.queue.yield(.document(body: body, state: "active;expires=\(Self.remainingSeconds(s.expires))"))
+                var key = s.held
+                key.version = 0
+                let update: ConferenceInfoDocument?
+                if let cache, cache.held == key {
+                    update = cache.update
+                } else {
+                    update = key.changes(to: newest)
+                    cache = (key, update)
+                }
+                guard var next = update else { continue }
+                next.version = s.held.version &+ 1
+                s.held = newest
+                s.held.version = next.version
+                s.queue.yield(.document(body: next.xml, state: "active;expires=\(Self.remainingSeconds(s.expires))"))
                 t[id] = s
             }
         }
@@ -119,8 +147,12 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     func conferenceEnded(_ conference: ConferenceID, subject: String) {
         latest.withLock { $0[conference] = nil }
         let ids = table.withLock { t in t.filter { $0.value.conference == conference }.map(\.key) }
-        let empty = ConferenceSnapshot(id: conference, subject: subject, locked: false, active: false, roster: [])
-        for id in ids { terminate(id, reason: "noresource", snapshot: empty) }
+        for id in ids {
+            guard let held = table.withLock({ $0[id]?.held }) else { continue }
+            var empty = ConferenceSnapshot(id: conference, uri: held.entity, subject: subject, maxParticipants: 0, locked: false, active: false, roster: [])
+            empty.maxParticipants = Int(held.description?.maximumUserCount ?? 0)
+            terminate(id, reason: "noresource", snapshot: empty)
+        }
     }
 
     /// The dialog is gone (the subscriber's NOTIFY answer was 481, or transport failure): forget it, send nothing.
@@ -182,9 +214,13 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     private func expire(_ dialog: SIPDialogID) {
         guard let s = table.withLock({ $0[dialog] }), Self.remainingSeconds(s.expires) == 0 else { return }
-        let empty = ConferenceSnapshot(id: s.conference, subject: s.conference.meeting, locked: false, active: false, roster: [])
         logger.debug("subscription expired", metadata: ["conference": "\(s.conference)"])
-        terminate(dialog, reason: "timeout", snapshot: latest.withLock { $0[s.conference] } ?? empty)
+        guard let snapshot = latest.withLock({ $0[s.conference] }) else {
+            // Nothing changed since it subscribed: the final NOTIFY repeats the state it holds.
+            terminate(dialog, reason: "timeout", document: s.held)
+            return
+        }
+        terminate(dialog, reason: "timeout", snapshot: snapshot)
     }
 
 

@@ -12,6 +12,8 @@ public actor FocusConference {
     public nonisolated let policy: MeetingPolicy
     /// Seconds since 1970 when the focus created it.
     public nonisolated let createdAt: Double
+    /// The conference URI (RFC 4575 entity): `sip:<meeting>@<tenant domain>`, or on our address for a tenant without one.
+    public nonisolated let uri: String
 
     /// Participants in join order (disconnected ones are removed).
     private(set) var entries: [RosterEntry] = []
@@ -30,8 +32,9 @@ public actor FocusConference {
     public private(set) var ended = false
     let events: any ConferenceEventPublisher
 
-    init(id: ConferenceID, tenant: Tenant, meeting: ScheduledMeeting?, events: any ConferenceEventPublisher, now: Double) {
+    init(id: ConferenceID, uri: String, tenant: Tenant, meeting: ScheduledMeeting?, events: any ConferenceEventPublisher, now: Double) {
         self.id = id
+        self.uri = uri
         self.tenant = tenant
         self.meeting = meeting
         self.policy = tenant.policy.applying(meeting?.policy ?? MeetingPolicyOverrides())
@@ -117,7 +120,7 @@ public actor FocusConference {
         let entry = entries.remove(at: i)
         dialogs[endpoint] = nil
         generation &+= 1
-        events.publish(self.snapshot(), changed: [], removed: [entry])
+        events.publish(self.snapshot())
         return entry
     }
 
@@ -154,21 +157,24 @@ public actor FocusConference {
 
     private func touch(_ changed: [EndpointID]) {
         generation &+= 1
-        let changedEntries = entries.filter { changed.contains($0.endpoint) }
-        events.publish(snapshot(), changed: changedEntries, removed: [])
+        events.publish(snapshot())
     }
 
     /// What the conference event package reports.
     public func snapshot() -> ConferenceSnapshot {
         ConferenceSnapshot(
-            id: id, subject: subject, locked: locked, active: entries.contains(where: \.isInMix), roster: entries)
+            id: id, uri: uri, subject: subject, maxParticipants: policy.maxParticipants, locked: locked,
+            active: entries.contains(where: \.isInMix), roster: entries)
     }
 }
 
 /// A conference's state at one moment, for the conference event package and the admin API.
 public struct ConferenceSnapshot: Sendable, Equatable {
     public var id: ConferenceID
+    /// The conference URI (RFC 4575 entity).
+    public var uri: String
     public var subject: String
+    public var maxParticipants: Int
     public var locked: Bool
     /// Someone is in the mix.
     public var active: Bool

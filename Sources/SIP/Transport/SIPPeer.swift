@@ -24,6 +24,11 @@ public struct SIPPeer: Sendable, Hashable, CustomStringConvertible {
         self.localAddress = localAddress
     }
 
+    /// A peer at an IP address literal (`127.0.0.1`, `::1`); throws for anything else.
+    public init(transport: SIPTransportKind, ipAddress: String, port: Int) throws {
+        self.init(transport: transport, address: try SocketAddress(ipAddress: ipAddress, port: port))
+    }
+
     public static func == (a: SIPPeer, b: SIPPeer) -> Bool { a.transport == b.transport && a.address == b.address }
     public func hash(into hasher: inout Hasher) {
         hasher.combine(transport)
