@@ -7,6 +7,9 @@ import OpusCodec
 /// Decoding is skipped where it is not needed: a participant whose packets carry an RFC 6464 level, or who is in
 /// DTX, is decoded only while it is (about to be) a speaker.
 ///
+/// A participant can be isolated (neither heard nor sent the mix) and can hear an announcement of its own, on top of
+/// its mix or alone; each such participant costs one more encode while its announcement plays.
+///
 /// A conference lives on one event loop and is never touched from another; nothing here takes a lock, and a tick in
 /// steady state allocates nothing.
 public final class ConferenceMixer {
@@ -100,7 +103,7 @@ public final class ConferenceMixer {
             p.decodedThisTick = false
             p.hasAudio = false
             var level = AudioLevelMeter.silence
-            if !p.isMuted {
+            if p.isHeard {
                 switch p.frame {
                 case .silence:
                     break
@@ -135,7 +138,7 @@ public final class ConferenceMixer {
         var i = 0
         while i < speakers.count {
             let s = speakers[i]
-            if s.isMuted || tickCount &- s.lastActiveTick > holdTicks {
+            if !s.isHeard || tickCount &- s.lastActiveTick > holdTicks {
                 demote(s)
             } else {
                 i += 1
@@ -158,7 +161,7 @@ public final class ConferenceMixer {
 
     private func loudestCandidate() -> MixerParticipant? {
         var best: MixerParticipant?
-        for p in participants where !p.isSpeaker && !p.isMuted && p.smoothedDBov >= thresholdDBov {
+        for p in participants where !p.isSpeaker && p.isHeard && p.smoothedDBov >= thresholdDBov {
             if best == nil || p.smoothedDBov > (best?.smoothedDBov ?? -200) { best = p }
         }
         return best
@@ -188,7 +191,7 @@ public final class ConferenceMixer {
 
     private func mixAndEncode() {
         // Decode every speaker, and every active talker that may become one, so its decoder stays current.
-        for p in participants where p.isSpeaker || (!p.isMuted && p.smoothedDBov >= thresholdDBov) {
+        for p in participants where p.isSpeaker || (p.isHeard && p.smoothedDBov >= thresholdDBov) {
             _ = p.decodeDueFrame(profile: &profile, profiling: profiling)
         }
         for i in 0..<sum.count { sum[i] = 0 }
@@ -205,20 +208,54 @@ public final class ConferenceMixer {
             } else {
                 for i in 0..<s.mixMinus.count { s.mixMinus[i] = fullMix[i] }
             }
-            encode(stream, UnsafeBufferPointer(s.mixMinus))
+            // A speaker hearing an announcement is encoded below, with the announcement on top.
+            if !s.playsAnnouncement { encode(stream, UnsafeBufferPointer(s.mixMinus)) }
         }
         for g in groups { g.listeners = 0 }
-        for p in participants where !p.isSpeaker { p.group.listeners += 1 }
+        for p in participants where !p.isSpeaker && !p.isIsolated && !p.playsAnnouncement { p.group.listeners += 1 }
         for g in groups where g.listeners > 0 {
             encode(g.shared, UnsafeBufferPointer(fullMix))
         }
+        encodeAnnouncements()
         for p in participants {
-            let stream = p.ownStream ?? p.group.shared
+            let stream: EncodedStream?
+            if p.announcedThisTick {
+                stream = p.announcementStream
+            } else if p.isIsolated {
+                stream = nil  // nothing to hear: send nothing, let the timestamp advance
+            } else {
+                stream = p.ownStream ?? p.group.shared
+            }
+            let increment = UInt32(p.format.samplesPerFrame)
+            guard let stream else {
+                p.output = MixerOutput(payload: UnsafeRawBufferPointer(start: nil, count: 0), transmit: false, marker: false, timestampIncrement: increment)
+                p.sentLastTick = false
+                continue
+            }
             let transmit = stream.length > 0 && !stream.isDiscontinuous
             p.output = MixerOutput(
-                payload: stream.payload, transmit: transmit, marker: transmit && !p.sentLastTick,
-                timestampIncrement: UInt32(p.format.samplesPerFrame))
+                payload: stream.payload, transmit: transmit, marker: transmit && !p.sentLastTick, timestampIncrement: increment)
             p.sentLastTick = transmit
+        }
+    }
+
+    /// One extra encode per participant hearing an announcement: what it would hear (its mix-minus as a speaker, the
+    /// full mix as a listener, nothing when isolated) with the next 20 ms of the prompt on top.
+    private func encodeAnnouncements() {
+        for p in participants {
+            p.announcedThisTick = false
+            guard p.playsAnnouncement, let announcement = p.announcement, let stream = p.announcementStream else { continue }
+            let heard: UnsafeBufferPointer<Int16>?
+            if p.isIsolated {
+                heard = nil
+            } else if p.isSpeaker {
+                heard = UnsafeBufferPointer(p.mixMinus)
+            } else {
+                heard = UnsafeBufferPointer(fullMix)
+            }
+            announcement.mix(over: heard, limiter: limiter, into: p.mixMinus)
+            encode(stream, UnsafeBufferPointer(p.mixMinus))
+            p.announcedThisTick = true
         }
     }
 

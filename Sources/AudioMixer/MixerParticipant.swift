@@ -9,6 +9,12 @@ public final class MixerParticipant {
     public let format: AudioFormat
     /// A muted participant is heard by nobody (an ingress filter); it still hears the others.
     public var isMuted = false
+    /// An isolated participant is neither heard nor sent the conference: only its announcement reaches it (a lobby,
+    /// PIN entry). Takes effect at the next tick.
+    public var isIsolated = false
+    /// What plays to this participant alone (see ``play(_:)``); nil when nothing does. A non-looping announcement stays
+    /// here, ``Announcement/isFinished``, until ``stopAnnouncement()``; the mixer no longer plays it.
+    public private(set) var announcement: Announcement?
     /// Linear gain applied to this participant's voice (1.0 = unchanged; clamped to 0...8).
     public var gain: Double {
         get { Double(gainQ12) / 4096 }
@@ -40,6 +46,11 @@ public final class MixerParticipant {
     var smoothedDBov: Float = -127
     var lastActiveTick: UInt64 = 0
     var ownStream: EncodedStream?
+    /// The encoder of what this participant hears while an announcement plays to it (it cannot share the listeners'
+    /// encode); made at its first announcement and kept, so later ones allocate nothing.
+    private(set) var announcementStream: EncodedStream?
+    /// Whether this tick's output came from ``announcementStream``.
+    var announcedThisTick = false
     unowned let group: FormatGroup
     var sentLastTick = true
 
@@ -64,6 +75,35 @@ public final class MixerParticipant {
         pcm.deallocate()
         mixMinus.deallocate()
         narrowband.deallocate()
+    }
+
+    /// Heard by the others (neither muted nor isolated).
+    var isHeard: Bool {
+        @inline(__always) get { !isMuted && !isIsolated }
+    }
+
+    /// Whether an announcement is due to play this tick.
+    var playsAnnouncement: Bool {
+        @inline(__always) get {
+            guard let announcement else { return false }
+            return !announcement.isFinished
+        }
+    }
+
+    /// Plays `announcement` to this participant alone from the next tick, replacing what played. Call on the
+    /// conference's loop; the first call allocates this participant's announcement encoder (throws when it cannot).
+    public func play(_ announcement: Announcement) throws {
+        if announcementStream == nil { announcementStream = try EncodedStream(format: format) }
+        if !playsAnnouncement, let stream = announcementStream {
+            // Continue the stream this participant is hearing, so its decoder hears no seam.
+            stream.continueFrom(ownStream ?? group.shared)
+        }
+        self.announcement = announcement
+    }
+
+    /// Stops what plays to this participant (its encoder is kept for the next announcement).
+    public func stopAnnouncement() {
+        announcement = nil
     }
 
     /// Hands the mixer one received RTP payload. `audioLevel` is the RFC 6464 level (-dBov) when the packet

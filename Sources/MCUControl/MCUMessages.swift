@@ -37,25 +37,50 @@ public struct EndpointPolicy: Sendable, Codable, Equatable {
     }
 }
 
-/// `addEndpoint`: the caller's SDP offer in, the MCU's answer out.
+/// `addEndpoint`: the caller's SDP offer in, the MCU's answer out; or, for dial-out, no offer in and the MCU's offer out.
 public struct AddEndpointRequest: Sendable, Codable, Equatable {
     public var conference: ConferenceID
     public var endpoint: EndpointID
-    /// The remote SDP offer, as received.
-    public var offer: String
+    /// The remote SDP offer, as received. Nil asks the MCU for an offer (dial-out): the response's `answer` then holds
+    /// the MCU's SDP offer (Opus, PCMU, PCMA, telephone-event; RTP/AVP, or RTP/SAVP with a=crypto when
+    /// `policy.allowPlainRTP` is false; video only when `policy.allowVideo`), and no media flows until
+    /// `modifyEndpoint` brings the remote answer.
+    public var offer: String?
     /// The address to write into the answer's c= line (the local address the INVITE arrived on, or configured).
     public var advertisedAddress: String
     public var policy: EndpointPolicy
     /// A label for logs and statistics (e.g. the caller's URI).
     public var label: String
+    /// What the endpoint takes part in from its first tick.
+    public var mode: EndpointMode = .conference
 
-    public init(conference: ConferenceID, endpoint: EndpointID, offer: String, advertisedAddress: String, policy: EndpointPolicy = EndpointPolicy(), label: String = "") {
+    public init(
+        conference: ConferenceID, endpoint: EndpointID, offer: String?, advertisedAddress: String, policy: EndpointPolicy = EndpointPolicy(),
+        label: String = "", mode: EndpointMode = .conference
+    ) {
         self.conference = conference
         self.endpoint = endpoint
         self.offer = offer
         self.advertisedAddress = advertisedAddress
         self.policy = policy
         self.label = label
+        self.mode = mode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case conference, endpoint, offer, advertisedAddress, policy, label, mode
+    }
+
+    /// Decodes a request; a missing `mode` means `.conference`, missing `policy` and `label` their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        conference = try c.decode(ConferenceID.self, forKey: .conference)
+        endpoint = try c.decode(EndpointID.self, forKey: .endpoint)
+        offer = try c.decodeIfPresent(String.self, forKey: .offer)
+        advertisedAddress = try c.decode(String.self, forKey: .advertisedAddress)
+        policy = try c.decodeIfPresent(EndpointPolicy.self, forKey: .policy) ?? EndpointPolicy()
+        label = try c.decodeIfPresent(String.self, forKey: .label) ?? ""
+        mode = try c.decodeIfPresent(EndpointMode.self, forKey: .mode) ?? .conference
     }
 }
 
@@ -84,9 +109,10 @@ public struct EndpointMedia: Sendable, Codable, Equatable {
     }
 }
 
-/// The answer to `addEndpoint` (and to `modifyEndpoint` with a new offer).
+/// The answer to `addEndpoint` (and to `modifyEndpoint` with a new offer or a dial-out answer).
 public struct AddEndpointResponse: Sendable, Codable, Equatable {
-    /// The SDP answer to send back in the 200 OK.
+    /// The SDP answer to send back in the 200 OK. For a dial-out `addEndpoint` (no offer) it is the MCU's SDP offer to
+    /// put in the INVITE; for a `modifyEndpoint` that applied a dial-out answer it repeats that offer (nothing to send).
     public var answer: String
     public var media: [EndpointMedia]
 
@@ -96,7 +122,8 @@ public struct AddEndpointResponse: Sendable, Codable, Equatable {
     }
 }
 
-/// `modifyEndpoint`: mute (ingress filter), or a re-INVITE's new offer (hold, media changes).
+/// `modifyEndpoint`: mute (ingress filter), mode (lobby, PIN entry), a re-INVITE's new offer (hold, media changes), or
+/// the remote answer to the MCU's dial-out offer. Nil fields leave things as they are.
 public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
     public var conference: ConferenceID
     public var endpoint: EndpointID
@@ -107,14 +134,24 @@ public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
     public var advertisedAddress: String?
     /// Pin this endpoint's video for everyone (true) or return to voice-activated switching (false); nil leaves it.
     public var pinVideo: Bool?
+    /// Isolate the endpoint or admit it to the conference, from the next tick; nil leaves it.
+    public var mode: EndpointMode?
+    /// The remote SDP answer to the MCU's offer for a dial-out endpoint; applying it starts media. Not together with
+    /// `offer`.
+    public var answer: String?
 
-    public init(conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil, pinVideo: Bool? = nil) {
+    public init(
+        conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil,
+        pinVideo: Bool? = nil, mode: EndpointMode? = nil, answer: String? = nil
+    ) {
         self.conference = conference
         self.endpoint = endpoint
         self.muted = muted
         self.offer = offer
         self.advertisedAddress = advertisedAddress
         self.pinVideo = pinVideo
+        self.mode = mode
+        self.answer = answer
     }
 }
 
@@ -124,6 +161,10 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     public var label: String
     public var codec: String
     public var muted: Bool
+    /// What the endpoint takes part in now.
+    public var mode: EndpointMode
+    /// The prompt playing to it, if any.
+    public var announcement: String?
     public var speaking: Bool
     public var packetsReceived: UInt64
     public var bytesReceived: UInt64
@@ -145,8 +186,10 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     /// Keyframe requests (PLI/FIR) we sent to this endpoint as a video source.
     public var keyFrameRequests: UInt64
 
-    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64, roundTripMilliseconds: Double? = nil, rtcpReceived: UInt64 = 0, rtcpSent: UInt64 = 0, videoPacketsReceived: UInt64 = 0, videoPacketsForwarded: UInt64 = 0, keyFrameRequests: UInt64 = 0) {
+    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64, roundTripMilliseconds: Double? = nil, rtcpReceived: UInt64 = 0, rtcpSent: UInt64 = 0, videoPacketsReceived: UInt64 = 0, videoPacketsForwarded: UInt64 = 0, keyFrameRequests: UInt64 = 0, mode: EndpointMode = .conference, announcement: String? = nil) {
         self.endpoint = endpoint
+        self.mode = mode
+        self.announcement = announcement
         self.label = label
         self.codec = codec
         self.muted = muted

@@ -17,8 +17,12 @@ public final class EmbeddedMCU: MCUController {
     let opus: OpusEncoderSettings
     let logger: Logger
     private let group: MultiThreadedEventLoopGroup
-    private let ports: PortAllocator
-    private let conferences = Mutex<[ConferenceID: MediaConference]>([:])
+    let ports: PortAllocator
+    let conferences = Mutex<[ConferenceID: MediaConference]>([:])
+    /// Prompts read once and shared.
+    let prompts = PromptLibrary()
+    /// DTMF digits and finished announcements, on their way to the focus.
+    let events = MCUEventDispatcher()
 
     /// Creates the MCU and its event loops; throws when the configuration cannot work.
     public init(configuration: MCUConfiguration, mixer: MixerConfiguration, opus: OpusEncoderSettings, logger: Logger) throws(MediaError) {
@@ -49,6 +53,7 @@ public final class EmbeddedMCU: MCUController {
                 metadata: ["conference": "\(conference.id)", "ticks": "\(counts?.0 ?? 0)", "lateTicks": "\(counts?.1 ?? 0)"])
         }
         try? await group.shutdownGracefully()
+        await events.finish()
     }
 
     /// How many event loops run conferences.
@@ -64,7 +69,7 @@ public final class EmbeddedMCU: MCUController {
         } catch {
             throw MCUControlError(.failed, "cannot create the mixer: \(error)")
         }
-        let conference = MediaConference(id: id, eventLoop: group.next(), mixer: mixer, logger: logger)
+        let conference = MediaConference(id: id, eventLoop: group.next(), mixer: mixer, logger: logger, events: events)
         let inserted = conferences.withLock { table -> Bool in
             guard table[id] == nil else { return false }
             table[id] = conference
@@ -88,7 +93,9 @@ public final class EmbeddedMCU: MCUController {
         let released = (try? await conference.eventLoop.submit { () -> [Int] in
             conference.stop()
             let ports = conference.endpoints.flatMap { [$0.rtp.port] + ($0.video.map { [$0.rtp.port] } ?? []) }
+                + conference.dialOuts.values.flatMap(\.ports)
             for endpoint in conference.endpoints { conference.remove(endpoint) }
+            conference.dialOuts.removeAll()
             return ports
         }.get()) ?? []
         for port in released { ports.release(port) }
@@ -98,19 +105,18 @@ public final class EmbeddedMCU: MCUController {
         guard let conference = conferences.withLock({ $0[request.conference] }) else {
             throw MCUControlError(.notFound, "no conference \(request.conference)")
         }
+        guard let offerText = request.offer else { return try await offerDialOut(request, in: conference) }
         let offer: SessionDescription
         do {
-            offer = try SessionDescription(parsing: request.offer)
+            offer = try SessionDescription(parsing: offerText)
         } catch {
             throw MCUControlError(.notAcceptable, error.reason)
         }
         // Sockets are bound while the answer is built, so the answer carries ports that are really ours.
         var sockets: [Int: (UDPSocket, UDPSocket)] = [:]
-        let bindAddress = configuration.bindAddress
         let policy = SDPAnswerPolicy(
             address: request.advertisedAddress, allowVideo: request.policy.allowVideo, allowPlainRTP: request.policy.allowPlainRTP,
-            opus: SDPOpusPolicy(maxAverageBitrate: opus.bitrate, useInbandFEC: opus.inbandFEC, useDTX: opus.dtx),
-            sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+            opus: opusPolicy, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
         let answer: SDPAnswer
         do {
             answer = try SDPOfferAnswer.answer(
@@ -119,16 +125,7 @@ public final class EmbeddedMCU: MCUController {
                     // One audio and one video stream per endpoint.
                     guard type == "audio" || type == "video" else { return nil }
                     let taken = sockets.keys.compactMap { offer.media.indices.contains($0) ? offer.media[$0].type : nil }
-                    guard !taken.contains(type) else { return nil }
-                    var pair: (UDPSocket, UDPSocket)?
-                    let port = self.ports.allocate { port in
-                        guard let rtp = try? UDPSocket(address: bindAddress, port: port),
-                            let rtcp = try? UDPSocket(address: bindAddress, port: port + 1)
-                        else { return false }
-                        pair = (rtp, rtcp)
-                        return true
-                    }
-                    guard let port, let pair else { return nil }
+                    guard !taken.contains(type), let (port, pair) = self.bindPortPair() else { return nil }
                     sockets[index] = pair
                     return SDPLocalMedia(port: port)
                 },
@@ -140,106 +137,28 @@ public final class EmbeddedMCU: MCUController {
             for (_, pair) in sockets { ports.release(pair.0.port) }
             throw MCUControlError(.notAcceptable, error.reason)
         }
-        guard let audio = answer.media.first(where: { $0.type == "audio" && $0.accepted }),
-            let (rtpSocket, rtcpSocket) = sockets[audio.index], let codec = audio.codec, let pt = audio.payloadType
-        else {
-            for (_, pair) in sockets { ports.release(pair.0.port) }
-            if ports.free == 0 { throw MCUControlError(.capacity, "no RTP ports left in \(configuration.rtpPorts)") }
-            throw MCUControlError(.notAcceptable, answer.media.first?.rejectionReason ?? "no audio stream could be accepted")
-        }
-        let format: AudioFormat
-        switch codec.lowercased() {
-        case "opus": format = .opus(opus)
-        case "pcmu": format = .pcmu
-        case "pcma": format = .pcma
-        default:
-            for (_, pair) in sockets { ports.release(pair.0.port) }
-            throw MCUControlError(.notAcceptable, "codec \(codec) is not mixed")
-        }
-        let sessions: (inbound: SRTPSession?, outbound: SRTPSession?)
-        do {
-            sessions = try audio.srtpSessions()
-        } catch {
-            for (_, pair) in sockets { ports.release(pair.0.port) }
-            throw error
-        }
-        let (remote, remoteRTCP) = audio.remoteAddresses
-        let levelID = audio.extensionMaps.first { $0.uri == "urn:ietf:params:rtp-hdrext:ssrc-audio-level" }.map { UInt8(clamping: $0.id) }
-        let configuration = self.configuration
-        let muted = request.policy.muted
-        let direction = audio.direction
-        let finalInbound = sessions.inbound
-        let finalOutbound = sessions.outbound
-        let videoStream: VideoStream?
-        do {
-            videoStream = try makeVideo(answer: answer, sockets: sockets)
-        } catch {
-            for (_, pair) in sockets { ports.release(pair.0.port) }
-            throw error
-        }
-        // A video socket pair that carries no forwarded video goes back.
-        for (index, pair) in sockets where index != audio.index && videoStream?.rtp !== pair.0 { ports.release(pair.0.port) }
-        let created: EndpointMedia? = try? await conference.eventLoop.submit { () -> EndpointMedia? in
-            guard let participant = try? conference.mixer.addParticipant(format: format) else { return nil }
-            participant.isMuted = muted
-            let endpoint = MediaEndpoint(
-                id: request.endpoint, label: request.label, codecName: codec, participant: participant, rtp: rtpSocket,
-                rtcp: audio.rtcpMux ? nil : rtcpSocket, payloadType: UInt8(clamping: pt),
-                telephoneEventPayloadType: audio.telephoneEventPayloadType.map { UInt8(clamping: $0) },
-                audioLevelExtensionID: levelID, inbound: finalInbound, outbound: finalOutbound, remote: remote,
-                remoteRTCP: remoteRTCP, allowPlainAddressChange: configuration.allowPlainRTPAddressChange,
-                selfMuteSequence: configuration.selfMuteDTMF)
-            Self.apply(direction, to: endpoint)
-            endpoint.video = videoStream
-            conference.add(endpoint)
-            return EndpointMedia(
-                type: "audio", accepted: true, localPort: rtpSocket.port, codec: codec, payloadType: pt, clockRate: audio.clockRate,
-                cryptoSuite: audio.cryptoSuite, localSSRC: endpoint.localSSRC)
-        }.get()
-        guard let created else {
-            for (_, pair) in sockets { ports.release(pair.0.port) }
-            throw MCUControlError(.failed, "could not add the endpoint to the mixer")
-        }
-        logger.info(
-            "endpoint added",
-            metadata: [
-                "conference": "\(request.conference)", "endpoint": "\(request.endpoint)", "codec": "\(codec)",
-                "srtp": "\(audio.cryptoSuite ?? "off")", "port": "\(rtpSocket.port)",
-            ])
-        let media = answer.media.map { m -> EndpointMedia in
-            if m.index == audio.index { return created }
-            if let stream = videoStream, m.type == "video", m.accepted {
-                return EndpointMedia(
-                    type: "video", accepted: true, localPort: stream.rtp.port, codec: m.codec, payloadType: m.payloadType,
-                    clockRate: m.clockRate, cryptoSuite: m.cryptoSuite, localSSRC: stream.localSSRC)
-            }
-            return EndpointMedia(type: m.type, accepted: false, localPort: 0, rejectionReason: m.rejectionReason ?? (m.accepted ? "codec not forwarded" : nil))
-        }
+        let media = try await start(answer.media, sockets: sockets, in: conference, settings: EndpointSettings(request))
         return AddEndpointResponse(answer: answer.description.serialized, media: media)
     }
 
-    /// The forwarded video of an endpoint, when its video m-line was accepted with VP8 or H.264.
-    private func makeVideo(answer: SDPAnswer, sockets: [Int: (UDPSocket, UDPSocket)]) throws(MCUControlError)
-        -> VideoStream?
-    {
-        guard let video = answer.media.first(where: { $0.type == "video" && $0.accepted }),
-            let (rtp, rtcp) = sockets[video.index], let pt = video.payloadType
-        else { return nil }
-        let codec: VideoCodec
-        switch video.codec?.uppercased() {
-        case "VP8": codec = .vp8
-        case "H264": codec = .h264
-        default: return nil
+    /// The Opus parameters written into our descriptions.
+    var opusPolicy: SDPOpusPolicy {
+        SDPOpusPolicy(maxAverageBitrate: opus.bitrate, useInbandFEC: opus.inbandFEC, useDTX: opus.dtx)
+    }
+
+    /// An RTP/RTCP socket pair on the next free ports of the range, or nil when none is left.
+    func bindPortPair() -> (Int, (UDPSocket, UDPSocket))? {
+        let bindAddress = configuration.bindAddress
+        var pair: (UDPSocket, UDPSocket)?
+        let port = ports.allocate { port in
+            guard let rtp = try? UDPSocket(address: bindAddress, port: port),
+                let rtcp = try? UDPSocket(address: bindAddress, port: port + 1)
+            else { return false }
+            pair = (rtp, rtcp)
+            return true
         }
-        let (inbound, outbound) = try video.srtpSessions()
-        let (remote, remoteRTCP) = video.remoteAddresses
-        let pli = video.rtcpFeedback.contains { $0.type == "nack" && $0.parameter == "pli" }
-        let fir = video.rtcpFeedback.contains { $0.type == "ccm" && $0.parameter == "fir" }
-        return VideoStream(
-            rtp: rtp, rtcp: video.rtcpMux ? nil : rtcp, payloadType: UInt8(clamping: pt), codec: codec, inbound: inbound,
-            outbound: outbound, sends: video.direction == .sendrecv || video.direction == .recvonly,
-            receives: video.direction == .sendrecv || video.direction == .sendonly, prefersFIR: fir && !pli, remote: remote,
-            remoteRTCP: remoteRTCP)
+        guard let port, let pair else { return nil }
+        return (port, pair)
     }
 
     /// The direction we answered (RFC 3264 §6.1): hold by the other side means we stop sending to it.
@@ -252,15 +171,40 @@ public final class EmbeddedMCU: MCUController {
         guard let conference = conferences.withLock({ $0[request.conference] }) else {
             throw MCUControlError(.notFound, "no conference \(request.conference)")
         }
-        let found: Bool = (try? await conference.eventLoop.submit { () -> Bool in
-            guard let endpoint = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return false }
-            if let muted = request.muted { endpoint.participant.isMuted = muted }
-            if let pin = request.pinVideo { conference.pinVideo(pin ? endpoint.id : nil) }
-            return true
-        }.get()) ?? false
-        guard found else { throw MCUControlError(.notFound, "no endpoint \(request.endpoint) in \(request.conference)") }
+        if request.offer != nil && request.answer != nil {
+            throw MCUControlError(.notAcceptable, "a modification carries a new offer or the answer to the MCU's offer, not both")
+        }
+        let found: ModifiedEndpoint? = try? await conference.eventLoop.submit { () -> ModifiedEndpoint in
+            if let endpoint = conference.endpoints.first(where: { $0.id == request.endpoint }) {
+                if let muted = request.muted { endpoint.participant.isMuted = muted }
+                if let mode = request.mode { conference.setMode(mode, of: endpoint) }
+                if let pin = request.pinVideo { conference.pinVideo(pin ? endpoint.id : nil) }
+                return .started
+            }
+            guard conference.dialOuts[request.endpoint] != nil else { return .none }
+            if let muted = request.muted { conference.dialOuts[request.endpoint]?.settings.muted = muted }
+            if let mode = request.mode { conference.dialOuts[request.endpoint]?.settings.mode = mode }
+            return .awaitingAnswer
+        }.get()
+        guard let found, found != .none else {
+            throw MCUControlError(.notFound, "no endpoint \(request.endpoint) in \(request.conference)")
+        }
+        if let answerText = request.answer {
+            guard found == .awaitingAnswer else {
+                throw MCUControlError(.notAcceptable, "endpoint \(request.endpoint) is not waiting for an answer to an MCU offer")
+            }
+            return try await applyDialOutAnswer(answerText, for: request.endpoint, in: conference)
+        }
         guard let offerText = request.offer else { return nil }
+        guard found == .started else {
+            throw MCUControlError(.notAcceptable, "endpoint \(request.endpoint) has no media yet: the answer to the MCU's offer comes first")
+        }
         return try await reanswer(conference, request: request, offerText: offerText)
+    }
+
+    /// What `modifyEndpoint` found.
+    private enum ModifiedEndpoint: Sendable {
+        case none, started, awaitingAnswer
     }
 
     /// A re-INVITE's offer: same ports and keys, new direction and remote address (hold, resume, address change).
@@ -280,8 +224,7 @@ public final class EmbeddedMCU: MCUController {
         guard let (port, _) = state ?? nil else { throw MCUControlError(.notFound, "no endpoint \(request.endpoint)") }
         let policy = SDPAnswerPolicy(
             address: request.advertisedAddress ?? "127.0.0.1", allowVideo: false,
-            opus: SDPOpusPolicy(maxAverageBitrate: opus.bitrate, useInbandFEC: opus.inbandFEC, useDTX: opus.dtx),
-            sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+            opus: opusPolicy, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
         let answer: SDPAnswer
         do {
             answer = try SDPOfferAnswer.answer(
@@ -307,6 +250,7 @@ public final class EmbeddedMCU: MCUController {
     public func removeEndpoint(_ conferenceID: ConferenceID, _ endpointID: EndpointID) async {
         guard let conference = conferences.withLock({ $0[conferenceID] }) else { return }
         let released: [Int]? = try? await conference.eventLoop.submit { () -> [Int]? in
+            if let dialOut = conference.dialOuts.removeValue(forKey: endpointID) { return dialOut.ports }
             guard let endpoint = conference.endpoints.first(where: { $0.id == endpointID }) else { return nil }
             conference.remove(endpoint)
             return [endpoint.rtp.port] + (endpoint.video.map { [$0.rtp.port] } ?? [])

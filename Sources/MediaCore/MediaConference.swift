@@ -11,7 +11,10 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     let eventLoop: any EventLoop
     let mixer: ConferenceMixer
     let logger: Logger
+    let events: MCUEventDispatcher
     var endpoints: [MediaEndpoint] = []
+    /// Dial-out endpoints waiting for the answer to the MCU's offer: not ticked, not sent to.
+    var dialOuts: [EndpointID: DialOutOffer] = [:]
     private(set) var ticks: UInt64 = 0
     private(set) var lateTicks: UInt64 = 0
     private var reference: NIODeadline = .now()
@@ -26,8 +29,9 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// A tick that starts this much after its due time counts as late.
     static let lateness = TimeAmount.milliseconds(5)
 
-    init(id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger) {
+    init(id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger, events: MCUEventDispatcher) {
         self.id = id
+        self.events = events
         self.eventLoop = eventLoop
         self.mixer = mixer
         self.logger = logger
@@ -86,6 +90,11 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         for endpoint in endpoints {
             endpoint.sendMix(buffer: sendBuffer)
             endpoint.sendReportIfDue(tick: ticks, now: nanos, buffer: sendBuffer)
+            if let announcement = endpoint.participant.announcement, announcement.isFinished {
+                // Its last frame went out just now.
+                endpoint.participant.stopAnnouncement()
+                endpoint.events?.announcementFinished(announcement.audio.name)
+            }
         }
         routeVideo(now: nanos, tick: ticks)
         scheduleNext()
@@ -93,6 +102,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
 
     /// Adds an endpoint (on the loop), giving it a key for video routing.
     func add(_ endpoint: MediaEndpoint) {
+        endpoint.events = events.sink(conference: id, endpoint: endpoint.id)
         endpoint.key = nextKey
         nextKey += 1
         endpoints.append(endpoint)
@@ -110,12 +120,29 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         endpoint.sendGoodbye(buffer: sendBuffer)
         mixer.remove(endpoint.participant)
         endpoints.removeAll { $0 === endpoint }
-        if videoRouter.speaker == endpoint.key { videoRouter.speaker = nil }
-        if videoRouter.previousSpeaker == endpoint.key { videoRouter.previousSpeaker = nil }
         if videoRouter.pinned == endpoint.key { videoRouter.pinned = nil }
+        stopShowingVideo(of: endpoint.key)
+    }
+
+    /// Isolates an endpoint or admits it (on the loop; the mixer follows at the next tick). An isolated endpoint's
+    /// video stops being shown to others at once, and it stops being sent video; admitted again, it asks for a keyframe
+    /// of whatever it is shown. A pin on it stays, and applies again when it is admitted.
+    func setMode(_ mode: EndpointMode, of endpoint: MediaEndpoint) {
+        guard endpoint.mode != mode else { return }
+        endpoint.mode = mode
+        guard mode == .isolated else { return }
+        stopShowingVideo(of: endpoint.key)
+        endpoint.video?.source = nil
+        endpoint.video?.pending = nil
+    }
+
+    /// No receiver is shown `key`'s video any more.
+    private func stopShowingVideo(of key: EndpointKey) {
+        if videoRouter.speaker == key { videoRouter.speaker = nil }
+        if videoRouter.previousSpeaker == key { videoRouter.previousSpeaker = nil }
         for other in endpoints {
-            if other.video?.source == endpoint.key { other.video?.source = nil }
-            if other.video?.pending == endpoint.key { other.video?.pending = nil }
+            if other.video?.source == key { other.video?.source = nil }
+            if other.video?.pending == key { other.video?.pending = nil }
         }
     }
 

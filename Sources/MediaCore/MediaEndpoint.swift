@@ -17,6 +17,7 @@ struct EndpointCounters {
     var droppedPayloadType: UInt64 = 0
     var rtcpReceived: UInt64 = 0
     var rtcpSent: UInt64 = 0
+    /// DTMF events (digits) reported.
     var dtmfEvents: UInt64 = 0
     var sendFailures: UInt64 = 0
     var dropped: UInt64 {
@@ -60,8 +61,19 @@ final class MediaEndpoint {
     var sequence: UInt16
     var timestamp: UInt32
 
-    // DTMF (RFC 4733): the last event's timestamp (an event is reported once), and the digits typed so far.
-    var lastDTMFTimestamp: UInt32?
+    /// What the endpoint takes part in; isolating it takes it out of the mix both ways from the next tick.
+    var mode: EndpointMode = .conference {
+        didSet {
+            participant.isIsolated = mode == .isolated
+            typed.removeAll(keepingCapacity: true)
+        }
+    }
+    /// Where its DTMF digits and finished announcements are reported (set when it joins a conference).
+    var events: EndpointEventSink?
+
+    // DTMF (RFC 4733): the event in progress, identified by its RTP timestamp, reported once at its end; the digits
+    // typed so far, for the self-mute sequence.
+    var dtmf = DTMFEventState()
     var typed: [Character] = []
     let selfMuteSequence: [Character]
 
@@ -94,7 +106,7 @@ final class MediaEndpoint {
         reserveDTMFBuffer()
     }
 
-    private func reserveDTMFBuffer() { typed.reserveCapacity(8) }
+    private func reserveDTMFBuffer() { typed.reserveCapacity(max(8, selfMuteSequence.count)) }
 
     /// Reads every queued datagram of this endpoint and hands valid audio to the mixer.
     func receiveAll(buffer: UnsafeMutableRawBufferPointer, now: UInt64, tick: UInt64) {
@@ -110,6 +122,7 @@ final class MediaEndpoint {
                 handleRTCP(buffer, length: length, from: source, now: now)
             }
         }
+        if dtmf.isUnreported { finishDTMFIfSilent(tick: tick) }
     }
 
     @inline(__always)
@@ -164,7 +177,7 @@ final class MediaEndpoint {
                 payload: payload, sequenceNumber: header.sequenceNumber, timestamp: header.timestamp, audioLevel: level,
                 arrival: now)
         } else if let te = telephoneEventPayloadType, header.payloadType == te {
-            handleDTMF(payload, timestamp: header.timestamp)
+            handleDTMF(payload, timestamp: header.timestamp, tick: tick)
         } else {
             counters.droppedPayloadType &+= 1
         }
@@ -182,28 +195,6 @@ final class MediaEndpoint {
         counters.rtcpReceived &+= 1
         if rtcp != nil { remoteRTCP = source }
         readRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<plain]), now: now)
-    }
-
-    /// RFC 4733 §2.3: event, E bit, volume, duration. A digit counts once, at the first packet of its event.
-    private func handleDTMF(_ payload: UnsafeRawBufferPointer, timestamp: UInt32) {
-        guard payload.count >= 4, lastDTMFTimestamp != timestamp else { return }
-        lastDTMFTimestamp = timestamp
-        let event = payload[0]
-        let digit: Character
-        switch event {
-        case 0...9: digit = Character(Unicode.Scalar(UInt8(48) + event))
-        case 10: digit = "*"
-        case 11: digit = "#"
-        default: return
-        }
-        counters.dtmfEvents &+= 1
-        guard !selfMuteSequence.isEmpty else { return }
-        if typed.count == selfMuteSequence.count { typed.removeFirst() }
-        typed.append(digit)
-        if typed == selfMuteSequence {
-            participant.isMuted.toggle()
-            typed.removeAll(keepingCapacity: true)
-        }
     }
 
     /// Sends what the mixer made for this endpoint this tick.
@@ -247,6 +238,7 @@ final class MediaEndpoint {
             srtpFailures: counters.droppedAuthentication, roundTripMilliseconds: rtcpState.roundTripMilliseconds,
             rtcpReceived: counters.rtcpReceived, rtcpSent: counters.rtcpSent,
             videoPacketsReceived: video?.packetsReceived ?? 0, videoPacketsForwarded: video?.packetsForwarded ?? 0,
-            keyFrameRequests: video?.keyFrameRequestsSent ?? 0)
+            keyFrameRequests: video?.keyFrameRequestsSent ?? 0, mode: mode,
+            announcement: participant.announcement.map(\.audio.name))
     }
 }

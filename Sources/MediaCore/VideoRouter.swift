@@ -19,9 +19,9 @@ struct VideoRouter {
         speaker = loudest
     }
 
-    /// The source `receiver` should see.
-    func desiredSource(for receiver: EndpointKey, fallback: EndpointKey?) -> EndpointKey? {
-        if let pinned, pinned != receiver { return pinned }
+    /// The source `receiver` should see; a pin is skipped while the pinned endpoint is isolated.
+    func desiredSource(for receiver: EndpointKey, fallback: EndpointKey?, pinUsable: Bool = true) -> EndpointKey? {
+        if pinUsable, let pinned, pinned != receiver { return pinned }
         if let speaker, speaker != receiver { return speaker }
         if let previousSpeaker, previousSpeaker != receiver { return previousSpeaker }
         return fallback
@@ -38,10 +38,13 @@ extension MediaConference {
             if loudest == nil || e.participant.level < (loudest?.participant.level ?? 127) { loudest = e }
         }
         videoRouter.update(loudest: loudest?.key)
-        let fallback = endpoints.first { $0.video?.sends == true && $0.video?.latched == true }?.key
-        for receiver in endpoints {
+        // Isolated endpoints (lobby, PIN entry) are neither shown nor shown anything.
+        let fallback = endpoints.first { $0.mode == .conference && $0.video?.sends == true && $0.video?.latched == true }?.key
+        let pinUsable = videoRouter.pinned.flatMap { endpoint(withKey: $0) }?.mode == .conference
+        for receiver in endpoints where receiver.mode == .conference {
             guard let video = receiver.video, video.receives else { continue }
-            let desired = videoRouter.desiredSource(for: receiver.key, fallback: fallback == receiver.key ? nil : fallback)
+            let desired = videoRouter.desiredSource(
+                for: receiver.key, fallback: fallback == receiver.key ? nil : fallback, pinUsable: pinUsable)
             if desired != video.source && desired != video.pending {
                 video.pending = desired
                 if let desired, let source = endpoint(withKey: desired) { requestKeyFrame(from: source, tick: tick) }
@@ -101,7 +104,7 @@ extension MediaConference {
         }
         video.remoteSSRC = header.ssrc
         video.packetsReceived &+= 1
-        guard video.sends else { return }
+        guard video.sends, source.mode == .conference else { return }
         video.history.store(packet, sequenceNumber: header.sequenceNumber)
         let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
         let keyFrame = VideoKeyFrame.startsKeyFrame(payload, codec: video.codec)

@@ -1,0 +1,8 @@
+/// What the MCU tells the focus without being asked, through the handler given to
+/// ``MCUController/setEventHandler(_:)``. Events of one MCU arrive in the order they happened, never on a media loop.
+public enum MCUEvent: Sendable, Codable, Equatable {
+    /// A DTMF digit (RFC 4733 event, reported once per event at its end) from an endpoint: "0"-"9", "*", "#", "A"-"D".
+    case dtmf(ConferenceID, EndpointID, digit: String)
+    /// A non-looping announcement finished playing to an endpoint.
+    case announcementFinished(ConferenceID, EndpointID, prompt: String)
+}
