@@ -6,7 +6,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # xmllint validates conference-info documents).
 APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev libsqlite3-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux baresip-core ffmpeg libxml2-utils
 
-.PHONY: deps build release run test janus-deps perf-janus perf-compare bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp clean
+.PHONY: deps build release run test janus-deps perf-janus perf-compare bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp fuzz-confinfo clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -85,6 +85,12 @@ fuzz-sdp:
 	mkdir -p .build/fuzz-corpus-sdp fuzz-artifacts
 	$(SWIFTC) $(FUZZ_COMMON) -module-name SDP Sources/SDP/*.swift Tests/Fuzz/SDPFuzz.swift -o .build/fuzz-sdp
 	SWIFT_BACKTRACE=enable=no .build/fuzz-sdp -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-sdp Tests/Fuzz/Seeds/sdp
+
+# The ConferenceInfo reader, writer, merge and diff (Tests/Fuzz/ConferenceInfoFuzz.swift; seeds: generated documents).
+fuzz-confinfo:
+	mkdir -p .build/fuzz-corpus-confinfo fuzz-artifacts
+	$(SWIFTC) $(FUZZ_COMMON) -module-name ConferenceInfo Sources/ConferenceInfo/*.swift Tests/Fuzz/ConferenceInfoFuzz.swift -o .build/fuzz-confinfo
+	SWIFT_BACKTRACE=enable=no .build/fuzz-confinfo -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=fuzz-artifacts/ .build/fuzz-corpus-confinfo Tests/Fuzz/Seeds/confinfo
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -11,7 +11,7 @@ public struct ConferenceInfoSubscriber: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// The document was taken: `document` is now its content.
         case applied
-        /// The document's version is not higher than the held one: ignored.
+        /// The document's version is not higher than the held one, or it is about another conference: ignored.
         case stale
         /// A partial document that cannot be applied (nothing held, or versions skipped): the subscriber should send
         /// a refreshing SUBSCRIBE to be sent a full document. What it held is kept.

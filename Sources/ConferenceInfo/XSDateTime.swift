@@ -12,8 +12,11 @@ enum XSDateTime {
     /// `seconds` as `yyyy-mm-ddThh:mm:ss[.fff]Z`, clamped to years 0001–9999 (a non-finite value writes the epoch).
     static func format(_ seconds: Double) -> String {
         let clamped = seconds.isFinite ? min(max(seconds, writableSeconds.lowerBound), writableSeconds.upperBound) : 0
-        var whole = Int64(clamped.rounded(.down))
-        var millis = Int64(((clamped - Double(whole)) * 1000).rounded())
+        // Floor and round by conversion, not Double.rounded(): that would make the target link libm, which nothing
+        // else here needs.
+        var whole = Int64(clamped)
+        if Double(whole) > clamped { whole -= 1 }
+        var millis = Int64((clamped - Double(whole)) * 1000 + 0.5)
         if millis >= 1000 { whole += 1; millis -= 1000 }
         let days = floorDivide(whole, 86_400)
         let secondOfDay = whole - days * 86_400
