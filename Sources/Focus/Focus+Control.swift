@@ -93,3 +93,51 @@ extension Focus {
         await endConference(conference, within: 2, reason: "ended by the organizer")
     }
 }
+
+// MARK: - Scheduled meetings (admin API)
+
+extension Focus {
+    /// Creates or replaces a scheduled meeting (source `.api`, kept across restarts) and makes it callable at once.
+    public func saveMeeting(_ meeting: ScheduledMeeting) async throws(ControlError) {
+        guard directory.tenant(id: meeting.tenant) != nil else { throw ControlError(.notFound, "no such tenant") }
+        guard !meeting.id.isEmpty, !meeting.id.contains(where: { $0 == "@" || $0 == "/" || $0 == " " || $0 == ":" }) else {
+            throw ControlError(.invalid, "a meeting id is a SIP user part: no '@', '/', ':' or spaces")
+        }
+        if let organizer = meeting.organizer, directory.user(tenant: meeting.tenant, name: organizer) == nil {
+            throw ControlError(.invalid, "organizer \(organizer) is not a user of the tenant")
+        }
+        for presenter in meeting.presenters where directory.user(tenant: meeting.tenant, name: presenter) == nil {
+            throw ControlError(.invalid, "presenter \(presenter) is not a user of the tenant")
+        }
+        if let pin = meeting.passcode, pin.isEmpty || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw ControlError(.invalid, "a passcode is digits only")
+        }
+        if let existing = directory.meeting(tenant: meeting.tenant, id: meeting.id), existing.source == .configuration {
+            throw ControlError(.conflict, "meeting \(meeting.id) comes from the configuration file; change it there")
+        }
+        var record = meeting
+        record.source = .api
+        do {
+            try await store.saveMeeting(record)
+        } catch {
+            throw ControlError(.failed, "cannot save the meeting: \(error.reason)")
+        }
+        directory.replaceMeeting(tenant: record.tenant, id: record.id, with: record)
+        logger.info("meeting saved", metadata: ["tenant": "\(record.tenant)", "meeting": "\(record.id)"])
+    }
+
+    /// Deletes a scheduled meeting created through the API (a live conference of it goes on until it empties).
+    public func deleteMeeting(tenant: String, id: String) async throws(ControlError) {
+        guard let existing = directory.meeting(tenant: tenant, id: id) else { throw ControlError(.notFound, "no such meeting") }
+        guard existing.source == .api else {
+            throw ControlError(.conflict, "meeting \(id) comes from the configuration file; remove it there")
+        }
+        do {
+            _ = try await store.deleteMeeting(tenant: tenant, id: id)
+        } catch {
+            throw ControlError(.failed, "cannot delete the meeting: \(error.reason)")
+        }
+        directory.replaceMeeting(tenant: tenant, id: id, with: nil)
+        logger.info("meeting deleted", metadata: ["tenant": "\(tenant)", "meeting": "\(id)"])
+    }
+}
