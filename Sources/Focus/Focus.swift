@@ -88,6 +88,9 @@ public final class Focus: Sendable {
             if let id = incoming.dialog?.id { await self.leave(id, reason: "departed") }
         }
         await agent.setHandler(.subscribe) { [self] incoming in await self.subscribe(incoming) }
+        await agent.setHandler(.register) { [self] incoming in await self.register(incoming) }
+        await agent.setHandler(.refer) { [self] incoming in await self.refer(incoming) }
+        purgeRegistrationsPeriodically()
         await listenToMCU()
         await agent.onDialogTerminated { [self] id, reason in
             Task {
