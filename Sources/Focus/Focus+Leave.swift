@@ -1,6 +1,7 @@
 import Logging
 import MCUControl
 import SIP
+import Synchronization
 
 extension Focus {
     /// A participant's dialog ended (BYE either way, session timer, transport failure): their media stops, their seat
@@ -81,16 +82,32 @@ extension Focus {
     }
 }
 
-/// Runs `body`, giving up (returning nil) after `seconds`.
+/// Runs `body`, giving up (returning nil) after `seconds`. The body keeps running after a timeout (a SIP transaction
+/// cannot be interrupted); only the wait is bounded.
 func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            return nil
+    await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+        let once = ResumeOnce(continuation)
+        Task {
+            let value = try? await body()
+            once.resume(value)
         }
-        let first = try await group.next() ?? nil
-        group.cancelAll()
-        return first
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            once.resume(nil)
+        }
+    }
+}
+
+/// Resumes a continuation once, whichever of several tasks gets there first.
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T?, Never>?>
+
+    init(_ continuation: CheckedContinuation<T?, Never>) { self.continuation = Mutex(continuation) }
+
+    func resume(_ value: T?) {
+        continuation.withLock { c in
+            c?.resume(returning: value)
+            c = nil
+        }
     }
 }

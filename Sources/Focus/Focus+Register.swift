@@ -14,15 +14,12 @@ extension Focus {
             await incoming.respond(404, reason: "Not Found (no such user)")
             return
         }
-        // The address must be the tenant's, and a user of it; anything else does not exist here.
-        let ownDomain = tenant.domains.isEmpty || tenant.domains.contains { $0.lowercased() == to.uri.host.lowercased() }
-        guard ownDomain, directory.user(tenant: tenant.id, name: aor) != nil else {
-            await incoming.respond(404, reason: "Not Found (no such user)")
-            return
-        }
+        // Challenge first, whoever the address names, so a REGISTER cannot probe which users exist; only an
+        // authenticated user may register, and only their own address in the tenant's domain.
         guard let user = await incoming.authenticate(with: authenticator, realm: tenant.realm) else { return }
-        guard user == aor else {
-            logger.notice("REGISTER for another user refused", metadata: ["tenant": "\(tenant.id)", "user": "\(user)", "aor": "\(aor)"])
+        let ownDomain = tenant.domains.isEmpty || tenant.domains.contains { $0.lowercased() == to.uri.host.lowercased() }
+        guard user == aor, ownDomain else {
+            logger.notice("REGISTER for another address refused", metadata: ["tenant": "\(tenant.id)", "user": "\(user)", "aor": "\(to.uri)"])
             await incoming.respond(403, reason: "Forbidden (you may register only your own address)")
             return
         }
