@@ -87,8 +87,9 @@ public enum AdminJSON {
         case is String.Type: "a string"
         case is Int.Type: "an integer"
         case is Bool.Type: "true or false"
-        case is [String].Type: "a list of strings"
-        default: "\(type)"
+        case is Double.Type: "a number"
+        default:
+            "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "an object" : "\(type)"
         }
     }
 }
