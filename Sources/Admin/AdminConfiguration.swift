@@ -14,10 +14,12 @@ public struct AdminConfiguration: Sendable, Codable, Equatable {
     /// Serve `/metrics` without a token (for a Prometheus scraper on a trusted network).
     public var metricsPublic: Bool = false
 
+    /// The defaults: 127.0.0.1:8080, no operator tokens, `/metrics` behind a token.
     public init() {}
 
     enum CodingKeys: String, CodingKey { case address, port, operatorTokens, metricsPublic }
 
+    /// Decodes the section; a missing key takes its default.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = AdminConfiguration()

@@ -4,18 +4,23 @@ public import Hummingbird
 /// An admin API failure: the HTTP status, a reason a person can act on, and for 401 the challenges to answer. Its
 /// response is JSON, `{"error": "<reason>"}`. Equality compares the status only, like ``ControlError``'s code.
 public struct AdminError: HTTPResponseError, Equatable, CustomStringConvertible {
+    /// The HTTP status answered.
     public var status: HTTPResponse.Status
+    /// What went wrong, said so the caller can fix it; the body's `error`.
     public var reason: String
     /// `WWW-Authenticate` values for a 401 (Digest per algorithm, then Bearer).
     public var challenges: [String]
 
+    /// An error with its status, reason and (for 401) challenges.
     public init(_ status: HTTPResponse.Status, _ reason: String, challenges: [String] = []) {
         self.status = status
         self.reason = reason
         self.challenges = challenges
     }
 
+    /// `<status> <reason>`, for logs.
     public var description: String { "\(status.code) \(reason)" }
+    /// Errors are equal when their statuses are.
     public static func == (a: AdminError, b: AdminError) -> Bool { a.status == b.status }
 
     /// A malformed request: bad JSON, a missing field, an impossible value.
@@ -42,6 +47,7 @@ public struct AdminError: HTTPResponseError, Equatable, CustomStringConvertible 
         }
     }
 
+    /// The JSON error response, with `WWW-Authenticate` for each challenge.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = AdminJSON.response(ErrorBody(error: reason), status: status)
         if !challenges.isEmpty { response.headers[values: .wwwAuthenticate] = challenges }

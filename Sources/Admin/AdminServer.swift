@@ -37,6 +37,7 @@ public struct AdminServer: Service {
             logger: logger)
     }
 
+    /// Serves until graceful shutdown; throws ``AdminServerError`` when it cannot listen.
     public func run() async throws {
         let address = configuration.address
         let logger = self.logger
@@ -72,6 +73,7 @@ public struct AdminServer: Service {
 
 /// The admin server could not start; the reason says what to change.
 public struct AdminServerError: Error, CustomStringConvertible {
+    /// What failed and what to change.
     public let description: String
     init(_ description: String) { self.description = description }
 }

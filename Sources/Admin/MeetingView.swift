@@ -2,11 +2,17 @@ public import Focus
 
 /// A scheduled meeting as the API shows it.
 public struct MeetingView: Codable, Sendable, Equatable {
+    /// The tenant it belongs to.
     public var tenant: String
+    /// The meeting ID: the user part of its URI, and its conference's ID.
     public var id: String
+    /// Shown to participants (conference-description).
     public var subject: String
+    /// The user who owns it.
     public var organizer: String?
+    /// Users who may control it from the start.
     public var presenters: [String]
+    /// Digits a caller enters (DTMF) before joining.
     public var passcode: String?
     /// Departures from the tenant's policy (only the ones set).
     public var policy: MeetingPolicyOverrides
@@ -15,6 +21,7 @@ public struct MeetingView: Codable, Sendable, Equatable {
     /// A conference of it is running now.
     public var live: Bool
 
+    /// The view of a stored meeting.
     public init(_ meeting: ScheduledMeeting, live: Bool) {
         tenant = meeting.tenant
         id = meeting.id
@@ -33,10 +40,15 @@ public struct MeetingView: Codable, Sendable, Equatable {
 public struct MeetingBody: Codable, Sendable, Equatable {
     /// Required for POST; for PUT, when given, it must be the URL's.
     public var id: String?
+    /// Default: the ID.
     public var subject: String?
+    /// A user of the tenant.
     public var organizer: String?
+    /// Users of the tenant.
     public var presenters: [String]?
+    /// Digits only.
     public var passcode: String?
+    /// Departures from the tenant's policy.
     public var policy: MeetingPolicyOverrides?
 
     /// The fields a body may have, nested ones as `policy.<key>`.
@@ -45,6 +57,7 @@ public struct MeetingBody: Codable, Sendable, Equatable {
         "policy.lobby", "policy.videoAllowed", "policy.plainRTPAllowed", "policy.muteOnEntry",
     ]
 
+    /// A body from its fields.
     public init(
         id: String? = nil, subject: String? = nil, organizer: String? = nil, presenters: [String]? = nil, passcode: String? = nil,
         policy: MeetingPolicyOverrides? = nil
