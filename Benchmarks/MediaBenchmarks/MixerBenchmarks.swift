@@ -24,4 +24,19 @@ func mixerBenchmarks() {
             }
         }
     }
+    // Two listeners hearing a looping announcement on top of the mix: two more encodes a tick, still no allocation.
+    Benchmark("Mixer_tick_20_participants_3_speakers_2_announcements_SRTP_off", configuration: tickConfiguration()) { benchmark in
+        var options = MixerBenchOptions()
+        options.participants = 20
+        options.talkers = 3
+        options.announcements = 2
+        options.srtp = .off
+        options.clipSeconds = 4
+        let bench = try MixerBench(options: options)
+        bench.run(ticks: 100)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { bench.run(ticks: 1) }
+        benchmark.stopMeasurement()
+        blackHole(bench.sentPackets)
+    }
 }

@@ -78,18 +78,21 @@ extension Focus {
         await conference.update(endpoint) { $0.status = .disconnecting }
         if let dialog = await conference.dialog(for: endpoint) {
             _ = try? await withDeadline(2) { try await dialog.bye() }
-            await leave(dialog.id, reason: "booted")
-        } else {
-            await mcu.removeEndpoint(conference.id, endpoint)
-            if await conference.remove(endpoint) != nil { releaseSeat(conference.id) }
-            await removeIfEmpty(conference, graceSeconds: configuration.focus.emptyConferenceGraceSeconds)
+            members.withLock { $0[dialog.id] = nil }
         }
+        await drop(endpoint, from: conference, reason: "booted")
         logger.info("ejected", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
     }
 
-    /// Ends the meeting for everyone (BYE to all).
+    /// Ends the meeting for everyone: they hear "the organizer ended the meeting", then BYE.
     public func end(_ conference: FocusConference) async {
         logger.info("ending meeting", metadata: ["meeting": "\(conference.id)"])
+        let present = await conference.roster.filter { $0.isInMix || $0.status == .pending }
+        for entry in present {
+            admissions.withLock { $0[AdmissionKey(conference: conference.id, endpoint: entry.endpoint)] = nil }
+            await play(.meetingEnded, to: AdmissionKey(conference: conference.id, endpoint: entry.endpoint))
+        }
+        if !present.isEmpty { try? await Task.sleep(for: .milliseconds(2_200)) }
         await endConference(conference, within: 2, reason: "ended by the organizer")
     }
 }

@@ -79,6 +79,9 @@ extension Focus {
         }
         let policy = conference.policy
         let muted = policy.muteOnEntry && !seat.role.controls
+        // A PIN is asked of everyone but the meeting's organizer and presenters (authenticated).
+        let needsPIN = meeting?.passcode != nil && !seat.role.controls
+        let waits = needsPIN || seat.lobby
         do {
             try await mcu.addConference(id)
             await conference.markOnMCU()
@@ -87,19 +90,22 @@ extension Focus {
                     conference: id, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),
                     advertisedAddress: advertisedAddress(for: request, arrivedOn: incoming.peer),
                     policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed, muted: muted),
-                    label: identity.uri))
+                    label: identity.uri, mode: waits ? .isolated : .conference))
             if await incoming.isCancelled {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)
                 return
             }
+            // In the lobby (without a PIN to type) the caller only listens: our answer says sendonly until admitted.
+            let answerSDP =
+                seat.lobby && !needsPIN ? (Self.reoffer(answer.answer, direction: .sendonly, bumpVersion: false) ?? answer.answer) : answer.answer
             let dialog = await incoming.respond(
                 200,
                 headers: [
                     ("Contact", contact(for: id)), ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, SUBSCRIBE, REFER, NOTIFY"),
                     ("Supported", "timer"),
                 ],
-                body: Array(answer.answer.utf8), contentType: "application/sdp")
+                body: Array(answerSDP.utf8), contentType: "application/sdp")
             guard let dialog else {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)
@@ -110,15 +116,23 @@ extension Focus {
             await conference.update(endpoint) { entry in
                 entry.media = answer.media
                 entry.muted = muted
-                entry.status = .connected
+                entry.status = waits ? .pending : .connected
             }
             counters.joined(tenant: tenant.id)
             logger.info(
-                "joined",
+                waits ? (needsPIN ? "answered for PIN entry" : "waiting in the lobby") : "joined",
                 metadata: [
                     "meeting": "\(id)", "from": "\(identity.uri)", "user": "\(identity.user ?? "anonymous")",
                     "role": "\(seat.role.rawValue)",
                 ])
+            let key = AdmissionKey(conference: id, endpoint: endpoint)
+            if waits {
+                let stage: Admission.Stage = needsPIN ? .pin(digits: "", failures: 0) : .lobby
+                await beginAdmission(
+                    key, Admission(stage: stage, lobbyAfterPIN: needsPIN && seat.lobby, muted: muted, answer: answer.answer))
+            } else {
+                await greetIfAlone(key, conference: conference)
+            }
         } catch {
             await mcu.removeEndpoint(id, endpoint)
             await giveBack(conference, endpoint: endpoint, seatTaken: true)

@@ -7,10 +7,22 @@ extension Focus {
     /// is free, and the conference goes when it stays empty for the grace period.
     func leave(_ id: SIPDialogID, reason: String) async {
         guard let member = members.withLock({ $0.removeValue(forKey: id) }) else { return }
-        logger.info("left", metadata: ["meeting": "\(member.conference)", "reason": "\(reason)"])
-        await mcu.removeEndpoint(member.conference, member.endpoint)
-        guard let conference = existingConference(member.conference) else { return }
-        if await conference.remove(member.endpoint) != nil { releaseSeat(member.conference) }
+        guard let conference = existingConference(member.conference) else {
+            await mcu.removeEndpoint(member.conference, member.endpoint)
+            return
+        }
+        await drop(member.endpoint, from: conference, reason: reason)
+    }
+
+    /// Takes a participant out: roster, seat, MCU endpoint. Safe to call twice (a BYE we sent and the dialog's end
+    /// both lead here); the roster removal is the one step that decides.
+    func drop(_ endpoint: EndpointID, from conference: FocusConference, reason: String) async {
+        admissions.withLock { $0[AdmissionKey(conference: conference.id, endpoint: endpoint)] = nil }
+        if await conference.remove(endpoint) != nil {
+            releaseSeat(conference.id)
+            logger.info("left", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)", "reason": "\(reason)"])
+        }
+        await mcu.removeEndpoint(conference.id, endpoint)
         await removeIfEmpty(conference, graceSeconds: configuration.focus.emptyConferenceGraceSeconds)
     }
 

@@ -41,6 +41,8 @@ public final class Focus: Sendable {
     let conferences = Mutex<[ConferenceID: FocusConference]>([:])
     let members = Mutex<[SIPDialogID: Membership]>([:])
     let usage = Mutex<[String: TenantUsage]>([:])
+    /// Callers typing a PIN or waiting in the lobby.
+    let admissions = Mutex<[AdmissionKey: Admission]>([:])
     /// The conference event package's subscriptions.
     public let subscriptions: ConferenceSubscriptions
     /// Counters for `/metrics`.
@@ -86,6 +88,10 @@ public final class Focus: Sendable {
             if let id = incoming.dialog?.id { await self.leave(id, reason: "departed") }
         }
         await agent.setHandler(.subscribe) { [self] incoming in await self.subscribe(incoming) }
+        await agent.setHandler(.register) { [self] incoming in await self.register(incoming) }
+        await agent.setHandler(.refer) { [self] incoming in await self.refer(incoming) }
+        purgeRegistrationsPeriodically()
+        await listenToMCU()
         await agent.onDialogTerminated { [self] id, reason in
             Task {
                 await self.leave(id, reason: reason)

@@ -2,7 +2,9 @@
 /// the conference mix (the others do not hear it); to an `.isolated` endpoint it is heard alone. A new request replaces
 /// whatever was playing to that endpoint.
 public struct AnnouncementRequest: Sendable, Codable, Equatable {
+    /// The conference the endpoint is in.
     public var conference: ConferenceID
+    /// The one endpoint that hears the prompt.
     public var endpoint: EndpointID
     /// A WAV file (PCM 16-bit mono, 8/16/48 kHz) to play to this endpoint only. Read and converted to 48 kHz when the
     /// request arrives; a path on the MCU's host.
@@ -10,6 +12,7 @@ public struct AnnouncementRequest: Sendable, Codable, Equatable {
     /// Start again when it ends, until stopped or replaced (lobby music/prompt).
     public var loop: Bool = false
 
+    /// Makes a request; by default the prompt plays once.
     public init(conference: ConferenceID, endpoint: EndpointID, prompt: String, loop: Bool = false) {
         self.conference = conference
         self.endpoint = endpoint

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import AudioMixer
 import OpusCodec
 import RTPWire
@@ -26,6 +29,11 @@ public final class MixerBench {
     static let audioLevelExtensionID: UInt8 = 1
     static let payloadType: UInt8 = 111
     private static let windowTicks = 50
+    /// What announced listeners hear on top of the mix: 1.3 s of a 600 Hz tone, looping (so the wrap is measured too).
+    private static let announcementAudio = AnnouncementAudio(
+        name: "bench", samples48kHz: (0..<62_400).map { (i: Int) -> Int16 in
+            Int16(6_000 * sin(2 * Double.pi * 600 * Double(i) / 48_000))
+        })
 
     private var conferences: [ConferenceMixer] = []
     private var endpoints: [[BenchEndpoint]] = []
@@ -71,6 +79,9 @@ public final class MixerBench {
                     try BenchEndpoint(
                         participant: participant, clip: clip, offset: offset, profile: options.srtp.profile,
                         ssrc: UInt32(c * 1_000 + p + 1)))
+            }
+            for member in members.suffix(options.announcements) {
+                try member.participant.play(Announcement(audio: Self.announcementAudio, loops: true))
             }
             conferences.append(mixer)
             endpoints.append(members)

@@ -41,6 +41,8 @@ public struct MixerBenchOptions: Sendable, Equatable {
     public var opus = OpusEncoderSettings()
     /// Seconds of synthetic input, replayed in a loop.
     public var clipSeconds = 10
+    /// Listeners per conference (the last ones) hearing a looping announcement on top of the mix: one more encode each.
+    public var announcements = 0
 
     public init() {}
 
@@ -49,6 +51,9 @@ public struct MixerBenchOptions: Sendable, Equatable {
         if participants < 1 || participants > 1_000 { return "--participants must be 1...1000" }
         if conferences < 1 || conferences > 1_000 { return "--conferences must be 1...1000" }
         if talkers < 0 || talkers > participants { return "--talkers must be 0...participants (\(participants))" }
+        if announcements < 0 || announcements > participants - talkers {
+            return "--announcements must be 0...listeners (\(participants - talkers))"
+        }
         if let p = opus.validationProblem() { return p }
         return mixer.validationProblem()
     }

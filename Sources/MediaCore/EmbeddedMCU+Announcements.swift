@@ -40,6 +40,7 @@ extension EmbeddedMCU {
         }
     }
 
+    /// Stops what plays to the endpoint, from the next tick (no `announcementFinished` follows).
     public func stopAnnouncement(_ conferenceID: ConferenceID, _ endpoint: EndpointID) async {
         guard let conference = conferences.withLock({ $0[conferenceID] }) else { return }
         _ = try? await conference.eventLoop.submit {
@@ -48,6 +49,7 @@ extension EmbeddedMCU {
         }.get()
     }
 
+    /// Where DTMF digits and finished announcements go: called in order from one task, never on a media loop.
     public func setEventHandler(_ handler: @escaping @Sendable (MCUEvent) -> Void) async {
         events.setHandler(handler)
     }

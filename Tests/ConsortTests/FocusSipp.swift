@@ -54,7 +54,8 @@ enum FocusSipp {
         var arguments = [
             "-sf", file.path, "127.0.0.1:\(port)", "-i", "127.0.0.1", "-p", "\(freePort(udpAndTCP: false))", "-m", "1",
             "-timeout", "\(timeout)s", "-timeout_error", "-nostdin", "-s", service, "-key", "domain", domain, "-key", "user", user,
-            "-mp", "\(freePort(udpAndTCP: false))",
+            // -mi: sipp's play_dtmf sends RTP only with an explicit media address.
+            "-mp", "\(freePort(udpAndTCP: false))", "-mi", "127.0.0.1",
         ]
         for (k, v) in keys where k != "pause" { arguments += ["-key", k, v] }
         // <pause/> without a length pauses for -d milliseconds.

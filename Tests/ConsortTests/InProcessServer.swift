@@ -35,6 +35,9 @@ struct InProcessServer {
         let store = try SQLiteFocusStore(path: folder.appendingPathComponent("focus.sqlite").path)
         var settings = focusSettings
         settings.emptyConferenceGraceSeconds = graceSeconds
+        if !settings.promptDirectory.hasPrefix("/") {
+            settings.promptDirectory = packageRoot.appendingPathComponent(settings.promptDirectory).path
+        }
         let directory = try await Focus.prepare(store: store, configuration: settings)
         let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
         let agent = SIPUserAgent(configuration: sip, logger: logger)

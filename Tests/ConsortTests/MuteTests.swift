@@ -30,7 +30,11 @@ struct MuteTests {
 
         // Mute the third phone at the MCU (ingress filter).
         let conference = ConferenceID(tenant: "default", meeting: "room1")
-        #expect(focus.participantCount == 3)
+        // The phone sees the 200 OK a moment before the focus has filed the dialog.
+        for _ in 0..<100 where focus.participantCount < 3 { try await Task.sleep(for: .milliseconds(20)) }
+        let roster = await focus.liveConference(tenant: "default", id: "room1")?.roster ?? []
+        #expect(focus.participantCount == 3, "\(roster.map { ($0.uri, $0.status) })")
+        #expect(roster.allSatisfy { $0.status == .connected && $0.role == .attendee })
         let statsBefore = try #require(await mcu.statistics(conference))
         let muted = try #require(statsBefore.endpoints.first { $0.label.contains("m2@") })
         _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: muted.endpoint, muted: true))

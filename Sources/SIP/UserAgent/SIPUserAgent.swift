@@ -217,7 +217,7 @@ public final class SIPUserAgent: Sendable {
     }
 
     /// The socket address for a URI: its host (an IP address, or a name resolved once) and port (5060, or 5061 for sips).
-    static func resolve(_ uri: SIPURI, defaultTransport: SIPTransportKind) -> SIPPeer? {
+    public static func resolve(_ uri: SIPURI, defaultTransport: SIPTransportKind) -> SIPPeer? {
         var transport = defaultTransport
         if let t = uri.transportParameter?.uppercased(), let kind = SIPTransportKind(rawValue: t) { transport = kind }
         if uri.scheme == .sips { transport = .tls }

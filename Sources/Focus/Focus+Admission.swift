@@ -1,0 +1,222 @@
+import Logging
+public import MCUControl
+import SDP
+import SIP
+
+/// PIN entry, the lobby and the announcements: a caller who must type the meeting's PIN or wait for an organizer is
+/// answered with media isolated at the MCU (they hear only prompts, nobody hears them) and enters the mix when the
+/// PIN is right and, where a lobby applies, an organizer or presenter admits them.
+extension Focus {
+    /// Starts listening to the MCU's events (DTMF, finished announcements), handled one at a time in order.
+    func listenToMCU() async {
+        let (stream, continuation) = AsyncStream<MCUEvent>.makeStream()
+        await mcu.setEventHandler { event in continuation.yield(event) }
+        Task { [self] in
+            for await event in stream { await handle(event) }
+        }
+    }
+
+    func handle(_ event: MCUEvent) async {
+        switch event {
+        case .dtmf(let conference, let endpoint, let digit):
+            logger.debug("DTMF", metadata: ["meeting": "\(conference)", "endpoint": "\(endpoint)", "digit": "\(digit)"])
+            await dtmf(digit, from: AdmissionKey(conference: conference, endpoint: endpoint))
+        case .announcementFinished(let conference, let endpoint, _):
+            let key = AdmissionKey(conference: conference, endpoint: endpoint)
+            let next = admissions.withLock { table -> String? in
+                let prompt = table[key]?.promptAfter
+                table[key]?.promptAfter = nil
+                return prompt
+            }
+            if let next { await play(next, to: key) }
+        }
+    }
+
+    /// Plays a prompt to one endpoint (a missing prompt file is logged, not fatal).
+    func play(_ prompt: Prompt, to key: AdmissionKey, loop: Bool = false) async {
+        await play(prompt.rawValue, to: key, loop: loop)
+    }
+
+    func play(_ name: String, to key: AdmissionKey, loop: Bool = false) async {
+        let path = "\(configuration.focus.promptDirectory)/\(name).wav"
+        do {
+            try await mcu.playAnnouncement(AnnouncementRequest(conference: key.conference, endpoint: key.endpoint, prompt: path, loop: loop))
+        } catch {
+            logger.warning("cannot play a prompt", metadata: ["prompt": "\(path)", "reason": "\(error.reason)"])
+        }
+    }
+
+    /// After the 200 OK: a caller who must type the PIN hears the PIN prompt; one who waits hears the lobby prompt.
+    func beginAdmission(_ key: AdmissionKey, _ admission: Admission) async {
+        admissions.withLock { $0[key] = admission }
+        switch admission.stage {
+        case .pin:
+            await play(.enterPIN, to: key)
+            armPINTimeout(key)
+        case .lobby:
+            await play(.lobby, to: key, loop: true)
+        }
+    }
+
+    /// One DTMF digit from a caller typing the PIN: `#` ends the entry, `*` starts it again.
+    func dtmf(_ digit: String, from key: AdmissionKey) async {
+        enum Step { case none, check(String, Int) }
+        let step = admissions.withLock { table -> Step in
+            guard var a = table[key], !a.closing, case .pin(let digits, let failures) = a.stage else { return .none }
+            switch digit {
+            case "#":
+                a.stage = .pin(digits: "", failures: failures)
+                table[key] = a
+                return .check(digits, failures)
+            case "*":
+                a.stage = .pin(digits: "", failures: failures)
+            default:
+                a.stage = .pin(digits: String((digits + digit).suffix(32)), failures: failures)
+            }
+            table[key] = a
+            return .none
+        }
+        guard case .check(let entered, let failures) = step else { return }
+        guard let conference = existingConference(key.conference) else { return }
+        let passcode = conference.meeting?.passcode ?? ""
+        if entered == passcode {
+            logger.info("PIN accepted", metadata: ["meeting": "\(key.conference)", "endpoint": "\(key.endpoint)"])
+            await mcu.stopAnnouncement(key.conference, key.endpoint)
+            await pinAccepted(key, conference: conference)
+            return
+        }
+        let attempts = failures + 1
+        counters.joinFailed(tenant: key.conference.tenant, reason: "pin")
+        logger.info("wrong PIN", metadata: ["meeting": "\(key.conference)", "attempt": "\(attempts)"])
+        if attempts >= configuration.focus.passcodeAttempts {
+            admissions.withLock { $0[key]?.closing = true }
+            await play(.wrongPIN, to: key)
+            try? await Task.sleep(for: .milliseconds(2_200))
+            await hangUp(key, conference: conference, reason: "wrong PIN \(attempts) times")
+            return
+        }
+        admissions.withLock { table in
+            table[key]?.stage = .pin(digits: "", failures: attempts)
+            table[key]?.promptAfter = Prompt.enterPIN.rawValue
+        }
+        await play(.wrongPIN, to: key)
+    }
+
+    /// Gives up on a caller who types no correct PIN within a minute.
+    private func armPINTimeout(_ key: AdmissionKey) {
+        Task { [self] in
+            try? await Task.sleep(for: .seconds(60))
+            let stillTyping = admissions.withLock { table -> Bool in
+                if case .pin = table[key]?.stage { return true }
+                return false
+            }
+            guard stillTyping, let conference = existingConference(key.conference) else { return }
+            await hangUp(key, conference: conference, reason: "no PIN entered")
+        }
+    }
+
+    /// The PIN was right: on to the lobby when one applies, else into the mix (unless the meeting got locked).
+    private func pinAccepted(_ key: AdmissionKey, conference: FocusConference) async {
+        let next = admissions.withLock { table -> Admission? in
+            guard var a = table[key] else { return nil }
+            if a.lobbyAfterPIN {
+                a.stage = .lobby
+                table[key] = a
+            } else {
+                table[key] = nil
+            }
+            return a
+        }
+        guard let next else { return }
+        if next.lobbyAfterPIN {
+            await play(.lobby, to: key, loop: true)
+            return
+        }
+        let entry = await conference.entry(key.endpoint)
+        if await conference.locked, !(entry?.role.controls ?? false) {
+            await play(.locked, to: key)
+            try? await Task.sleep(for: .milliseconds(1_800))
+            await hangUp(key, conference: conference, reason: "meeting locked")
+            return
+        }
+        await enterMix(key, conference: conference, muted: next.muted)
+    }
+
+    /// Moves an admitted caller into the mix and tells a lone participant they are first.
+    func enterMix(_ key: AdmissionKey, conference: FocusConference, muted: Bool) async {
+        do {
+            _ = try await mcu.modifyEndpoint(
+                ModifyEndpointRequest(conference: key.conference, endpoint: key.endpoint, muted: muted, mode: .conference))
+        } catch {
+            logger.warning("cannot admit into the mix", metadata: ["meeting": "\(key.conference)", "reason": "\(error.reason)"])
+            await hangUp(key, conference: conference, reason: "media failure")
+            return
+        }
+        await conference.update(key.endpoint) { entry in
+            entry.muted = muted
+            entry.status = .connected
+        }
+        await greetIfAlone(key, conference: conference)
+    }
+
+    /// Plays "you are the first participant" to someone alone in the mix.
+    func greetIfAlone(_ key: AdmissionKey, conference: FocusConference) async {
+        if await conference.roster.count(where: \.isInMix) == 1 { await play(.firstParticipant, to: key) }
+    }
+
+    /// Ends a caller's call from the focus side (BYE) and frees their seat.
+    func hangUp(_ key: AdmissionKey, conference: FocusConference, reason: String) async {
+        admissions.withLock { $0[key] = nil }
+        if let dialog = await conference.dialog(for: key.endpoint) {
+            _ = try? await withDeadline(2) { try await dialog.bye() }
+            members.withLock { $0[dialog.id] = nil }
+        }
+        await drop(key.endpoint, from: conference, reason: reason)
+    }
+
+    // MARK: - Lobby control
+
+    /// Admits a caller from the lobby: into the mix, and a re-INVITE turns their media back to sendrecv.
+    public func admit(_ conference: FocusConference, endpoint: EndpointID) async throws(ControlError) {
+        let key = AdmissionKey(conference: conference.id, endpoint: endpoint)
+        let admission = admissions.withLock { table -> Admission? in
+            guard let a = table[key], a.stage == .lobby else { return nil }
+            table[key] = nil
+            return a
+        }
+        guard let admission else {
+            if await conference.entry(endpoint) == nil { throw ControlError(.notFound, "no such participant") }
+            throw ControlError(.conflict, "the participant is not waiting in the lobby")
+        }
+        await mcu.stopAnnouncement(conference.id, endpoint)
+        await enterMix(key, conference: conference, muted: admission.muted)
+        if let dialog = await conference.dialog(for: endpoint), let offer = Self.reoffer(admission.answer, direction: .sendrecv) {
+            Task {
+                _ = try? await dialog.request(.invite, body: Array(offer.utf8), contentType: "application/sdp")
+            }
+        }
+        logger.info("admitted from the lobby", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
+    }
+
+    /// Turns a caller in the lobby away (BYE).
+    public func deny(_ conference: FocusConference, endpoint: EndpointID) async throws(ControlError) {
+        let key = AdmissionKey(conference: conference.id, endpoint: endpoint)
+        let waiting = admissions.withLock { $0[key]?.stage == .lobby }
+        guard waiting else {
+            if await conference.entry(endpoint) == nil { throw ControlError(.notFound, "no such participant") }
+            throw ControlError(.conflict, "the participant is not waiting in the lobby")
+        }
+        logger.info("denied from the lobby", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
+        await hangUp(key, conference: conference, reason: "denied")
+    }
+
+    /// A new offer from a previous answer: every accepted stream set to `direction`, the origin's version raised
+    /// (RFC 3264 §8).
+    static func reoffer(_ answer: String, direction: SDPDirection, bumpVersion: Bool = true) -> String? {
+        guard var sdp = try? SessionDescription(parsing: answer) else { return nil }
+        if bumpVersion { sdp.origin.sessionVersion &+= 1 }
+        sdp.attributes.removeAll { SDPDirection(rawValue: $0.name) != nil && $0.value == nil }
+        for i in sdp.media.indices where sdp.media[i].port != 0 { sdp.media[i].direction = direction }
+        return sdp.serialized
+    }
+}

@@ -1,0 +1,77 @@
+import Logging
+import SIP
+import SIPWire
+
+/// The registrar (RFC 3261 §10) of each tenant's users: REGISTER to the tenant's domain, digest in its realm, as the
+/// user whose address is in To; bindings live in the store until they expire, and dial-out to the user reaches them.
+extension Focus {
+    /// The shortest registration accepted (423 Interval Too Brief below it).
+    static let minRegistrationSeconds = 60
+
+    func register(_ incoming: SIPIncomingRequest) async {
+        let request = incoming.request
+        guard let tenant = directory.tenant(forHost: request.uri.host), let to = request.to, let aor = to.uri.user, !aor.isEmpty else {
+            await incoming.respond(404, reason: "Not Found (no such user)")
+            return
+        }
+        // The address must be the tenant's, and a user of it; anything else does not exist here.
+        let ownDomain = tenant.domains.isEmpty || tenant.domains.contains { $0.lowercased() == to.uri.host.lowercased() }
+        guard ownDomain, directory.user(tenant: tenant.id, name: aor) != nil else {
+            await incoming.respond(404, reason: "Not Found (no such user)")
+            return
+        }
+        guard let user = await incoming.authenticate(with: authenticator, realm: tenant.realm) else { return }
+        guard user == aor else {
+            logger.notice("REGISTER for another user refused", metadata: ["tenant": "\(tenant.id)", "user": "\(user)", "aor": "\(aor)"])
+            await incoming.respond(403, reason: "Forbidden (you may register only your own address)")
+            return
+        }
+        let callID = request.callID ?? ""
+        let cseq = request.cseq?.sequence ?? 0
+        let now = FocusClock.now()
+        do {
+            if request.isWildcardContact {
+                guard request.expires == 0 else {
+                    await incoming.respond(400, reason: "Bad Request (Contact: * needs Expires: 0)")
+                    return
+                }
+                try await store.removeRegistrations(tenant: tenant.id, user: aor, contact: nil)
+                logger.info("unregistered", metadata: ["tenant": "\(tenant.id)", "user": "\(aor)"])
+            } else {
+                for contact in request.contacts {
+                    let asked = contact.parameter("expires").flatMap { $0.flatMap { Int($0) } } ?? request.expires ?? 3600
+                    if asked > 0 && asked < Self.minRegistrationSeconds {
+                        await incoming.respond(423, reason: "Interval Too Brief", headers: [("Min-Expires", "\(Self.minRegistrationSeconds)")])
+                        return
+                    }
+                    let uri = contact.uri.description
+                    if asked == 0 {
+                        try await store.removeRegistrations(tenant: tenant.id, user: aor, contact: uri)
+                        continue
+                    }
+                    let seconds = min(asked, configuration.focus.maxRegistrationSeconds)
+                    try await store.saveRegistration(
+                        Registration(tenant: tenant.id, user: aor, contact: uri, callID: callID, cseq: cseq, expires: now + Double(seconds)))
+                    logger.info("registered", metadata: ["tenant": "\(tenant.id)", "user": "\(aor)", "contact": "\(uri)", "expires": "\(seconds)"])
+                }
+            }
+            let bindings = try await store.registrations(tenant: tenant.id, user: aor, now: now)
+            let headers = bindings.map { ("Contact", "<\($0.contact)>;expires=\(max(0, Int($0.expires - now)))") }
+            await incoming.respond(200, headers: headers)
+        } catch {
+            logger.error("registrar store failed", metadata: ["reason": "\(error.reason)"])
+            await incoming.respond(500, reason: "Server Internal Error (registration store: \(error.reason))")
+        }
+    }
+
+    /// Deletes lapsed bindings every minute.
+    func purgeRegistrationsPeriodically() {
+        Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                guard let self else { return }
+                _ = try? await self.store.purgeExpiredRegistrations(now: FocusClock.now())
+            }
+        }
+    }
+}
