@@ -1,21 +1,21 @@
 import Focus
 import Hummingbird
 
-/// Dial-out and the lobby (C3P addUser by the focus, setLobbyAccess). Placeholders until the focus has
-/// `dialOut`, `admit` and `deny`.
+/// The lobby (C3P setLobbyAccess): admit or deny a caller who waits.
 extension AdminAPI {
-    func dialOut(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try await conference(request, context)
-        throw AdminError(.notImplemented, "dial-out is not available in this build")
-    }
-
+    /// Lets a caller in from the lobby: into the mix, their media back to sendrecv; answers the participant.
     func admit(_ request: Request, _ context: BasicRequestContext) async throws(AdminError) -> Response {
-        _ = try await participant(request, context)
-        throw AdminError(.notImplemented, "the lobby is not available in this build")
+        let (principal, conference, entry) = try await participant(request, context)
+        try await control { () async throws(ControlError) in try await focus.admit(conference, endpoint: entry.endpoint) }
+        audit("admitted \(entry.endpoint)", principal, "\(conference.id)")
+        return try await participantResponse(conference, entry.endpoint)
     }
 
+    /// Turns a caller in the lobby away (BYE); 204.
     func deny(_ request: Request, _ context: BasicRequestContext) async throws(AdminError) -> Response {
-        _ = try await participant(request, context)
-        throw AdminError(.notImplemented, "the lobby is not available in this build")
+        let (principal, conference, entry) = try await participant(request, context)
+        try await control { () async throws(ControlError) in try await focus.deny(conference, endpoint: entry.endpoint) }
+        audit("denied \(entry.endpoint)", principal, "\(conference.id)")
+        return AdminJSON.noContent()
     }
 }

@@ -42,7 +42,7 @@ struct AdminMeetingTests {
         #expect(replaced.status == 200 && replaced.object["subject"] as? String == "Standup v2")
         #expect(replaced.object["presenters"] as? [String] == [], "PUT replaces the whole meeting")
         #expect(putNew.status == 201 && putNew.object["id"] as? String == "retro")
-        #expect(list.array.map { $0["id"] as? String } == ["board", "retro", "standup", "weekly"])
+        #expect(list.array.map { $0["id"] as? String } == ["board", "retro", "standup", "townhall", "weekly"])
         #expect(list.array.first { $0["id"] as? String == "weekly" }?["source"] as? String == "configuration")
         #expect(deleted.status == 204 && deleted.body.isEmpty)
         #expect(gone.status == 404 && gone.error == "no meeting standup in tenant acme")

@@ -62,7 +62,7 @@ struct AdminServeTests {
         }
         try #require(bound && listen(fd, 1) == 0)
         let server = try launch(sipPort: freePort(), adminPort: adminPort)
-        let result = waitForProgram(server, timeout: 15)
+        let result = await waitForExit(server, timeout: 15)
         #expect(result.status != 0)
         #expect(result.output.contains("admin API: cannot listen on 127.0.0.1:\(adminPort)"), "\(result.output.suffix(1_500))")
         #expect(result.output.contains("--admin-port"))

@@ -13,8 +13,9 @@ import FoundationNetworking
 #endif
 
 /// The focus, an embedded MCU and the admin API in the test process, the API on a free loopback port; requests go
-/// over real HTTP (URLSession). Tenants: acme (alice organizes weekly, bob organizes board) and globex (carol
-/// organizes private), each with its admin token, and an operator token.
+/// over real HTTP (URLSession). Tenants: acme (alice organizes weekly and townhall, which has a lobby for anonymous
+/// callers; bob organizes board) and globex (carol organizes private), each with its admin token, and an operator
+/// token.
 struct AdminTestBed {
     static let operatorToken = "operator-test-token"
     static let acmeToken = "acme-admin-token"
@@ -42,7 +43,12 @@ struct AdminTestBed {
         weekly.subject = "Acme weekly"
         var board = MeetingConfiguration(id: "board")
         board.organizer = "bob"
-        acme.meetings = [weekly, board]
+        // sipp's built-in answerer (the dial-out callee) answers with one m= line: offer audio only.
+        board.policy = MeetingPolicyOverrides(videoAllowed: false)
+        var townhall = MeetingConfiguration(id: "townhall")
+        townhall.organizer = "alice"
+        townhall.policy = MeetingPolicyOverrides(lobby: .anonymous)
+        acme.meetings = [weekly, board, townhall]
         var globex = TenantConfiguration(id: "globex")
         globex.domains = ["globex.test"]
         globex.policy.adHocMeetings = false
@@ -223,4 +229,18 @@ final class LogRecorder: LogHandler, Sendable {
         get { state.withLock { $0.1 } }
         set { state.withLock { $0.1 = newValue } }
     }
+}
+
+/// Waits for a launched program to exit without blocking a thread of the task pool (the admin server and the focus
+/// run on it in this process: a blocked thread would starve them), then stops it if it has not; status and output.
+func waitForExit(_ launched: (Process, URL), timeout: Double) async -> (status: Int32, output: String) {
+    let deadline = Date().addingTimeInterval(timeout)
+    while launched.0.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    let result = stopProgram(launched, grace: 2)
+    return (result.status, result.output)
+}
+
+/// Runs a program to completion (bounded by `timeout`) without blocking a thread of the task pool.
+func runAsync(_ executable: String, _ arguments: [String], timeout: Double) async throws -> (status: Int32, output: String) {
+    await waitForExit(try launchProgram(executable, arguments), timeout: timeout)
 }
