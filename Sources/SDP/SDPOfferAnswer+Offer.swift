@@ -131,7 +131,9 @@ extension SDPOfferAnswer {
     public static func negotiate(localOffer offer: SessionDescription, remoteAnswer answer: SessionDescription) throws(SDPError)
         -> [SDPNegotiatedMedia]
     {
-        guard answer.media.count == offer.media.count else {
+        // RFC 3264 §6 wants every m= line answered. Some answerers (sipp's built-in uas, older phones) drop the streams
+        // they refuse instead of setting port 0: those trailing lines count as refused rather than failing the call.
+        guard !answer.media.isEmpty, answer.media.count <= offer.media.count else {
             throw SDPError(.answerMismatch, "the answer has \(answer.media.count) m= lines, the offer had \(offer.media.count) (RFC 3264 §6)")
         }
         var result: [SDPNegotiatedMedia] = []
@@ -206,6 +208,12 @@ extension SDPOfferAnswer {
             for ssrc in theirs.ssrcs where !seen.contains(ssrc.ssrc) { seen.append(ssrc.ssrc) }
             entry.remoteSSRCs = seen
             result.append(entry)
+        }
+        for index in answer.media.count..<offer.media.count {
+            var missing = SDPNegotiatedMedia(
+                rejected: index, type: offer.media[index].type, proto: offer.media[index].proto, reason: "", mid: offer.media[index].mid)
+            missing.rejectionReason = "the answer left this m= line out (taken as refused)"
+            result.append(missing)
         }
         guard result.contains(where: \.accepted) else {
             let first = result.first { $0.type == "audio" } ?? result.first

@@ -4,6 +4,7 @@ import Foundation
 import MCUControl
 import SIP
 import SIPWire
+import Synchronization
 import Testing
 import TestSupport
 
@@ -69,6 +70,37 @@ struct FocusEventTests {
             .subscribe, to: try #require(SIPURI("sip:weekly@acme.test")), headers: [("Event", "conference"), ("Expires", "60")], via: peer)
         #expect(membersOnly.statusCode == 401, "acme needs digest, for watching as for joining")
         await server.stop()
+    }
+
+    @Test("a refresh gets a full NOTIFY with the next version; an expired subscription gets terminated;reason=timeout")
+    func refreshAndExpiry() async throws {
+        let server = try await InProcessServer.start(focus: FocusJoinTests.tenants())
+        let client = SIPUserAgent(configuration: { var c = SIPConfiguration(); c.address = "127.0.0.1"; c.port = 0; return c }(), logger: .init(label: "t"))
+        _ = try await client.start()
+        let received = Mutex<[(state: String, body: String)]>([])
+        await client.setHandler(.notify) { incoming in
+            received.withLock { $0.append((incoming.request.headers["Subscription-State"] ?? "", String(decoding: incoming.request.body, as: UTF8.self))) }
+            await incoming.respond(200)
+        }
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        let (response, dialog) = try await client.requestDialog(
+            .subscribe, to: try #require(SIPURI("sip:private@globex.test")), headers: [("Event", "conference"), ("Expires", "2")], via: peer)
+        #expect(response.statusCode == 200 && response.headers["Expires"] == "2")
+        let subscription = try #require(dialog)
+        try await Task.sleep(for: .milliseconds(300))
+        let refreshed = try await subscription.request(.subscribe, headers: [("Event", "conference"), ("Expires", "3")])
+        #expect(refreshed.statusCode == 200)
+        for _ in 0..<250 where !received.withLock({ $0.contains { $0.state.hasPrefix("terminated") } }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let notes = received.withLock { $0 }
+        await client.stop()
+        await server.stop()
+        #expect(notes.count == 3, "initial, refresh, expiry: \(notes.map(\.state))")
+        let versions = try notes.map { try ConferenceInfoDocument(xml: $0.body).version }
+        #expect(versions == [1, 2, 3])
+        #expect(notes.first?.state.hasPrefix("active;expires=") == true)
+        #expect(notes.last?.state == "terminated;reason=timeout")
     }
 
     /// The bodies of the NOTIFYs sipp received, in order, from its -trace_msg log.

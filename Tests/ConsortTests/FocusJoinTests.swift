@@ -1,6 +1,8 @@
 import Focus
 import Foundation
 import MCUControl
+import SIP
+import SIPWire
 import Testing
 import TestSupport
 
@@ -81,6 +83,25 @@ struct FocusJoinTests {
         #expect(alice.user == "alice" && alice.role == .organizer && alice.displayName == "Alice A")
         #expect(alice.uri == "sip:alice@acme.test" && alice.joiningMethod == .dialedIn)
         #expect(alice.media.first?.accepted == true)
+    }
+
+    @Test("SHA-256 digest (RFC 8760, offered first): the SIP stack's own client joins as alice")
+    func sha256Join() async throws {
+        var tenants = Self.tenants()
+        tenants.digestAlgorithms = [.sha256, .md5]
+        let server = try await InProcessServer.start(focus: tenants)
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio \(freePort()) RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        let challenged = try await server.agent.request(.options, to: try #require(SIPURI("sip:weekly@acme.test")), via: peer)
+        #expect(challenged.statusCode == 200)
+        let call = try await server.agent.invite(
+            try #require(SIPURI("sip:weekly@acme.test")), from: SIPNameAddress(uri: try #require(SIPURI("sip:alice@acme.test"))),
+            body: Array(offer.utf8), via: peer, credentials: SIPCredentials(username: "alice", password: "alice-pw"))
+        let roster = await server.focus.liveConference(tenant: "acme", id: "weekly")?.roster ?? []
+        _ = try? await call.dialog.bye()
+        await server.stop()
+        #expect(call.response.statusCode == 200)
+        #expect(roster.first?.user == "alice" && roster.first?.role == .organizer)
     }
 
     @Test("a wrong password is refused 403 after the challenge")

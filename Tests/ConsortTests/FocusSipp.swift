@@ -36,6 +36,17 @@ enum FocusSipp {
         return try launchProgram(sipp, arguments, directory: directory)
     }
 
+    /// Starts sipp's built-in answering scenario (`-sn uas`: 180, 200 with SDP, waits for BYE) on `port`, for one call.
+    static func launchAnswerer(port: Int, timeout: Int = 30, directory: URL) throws -> (Process, URL) {
+        guard let sipp = tool("sipp") else { throw SippMissing() }
+        return try launchProgram(
+            sipp,
+            [
+                "-sn", "uas", "-i", "127.0.0.1", "-p", "\(port)", "-m", "1", "-nostdin", "-timeout", "\(timeout)s", "-timeout_error",
+                "-mp", "\(freePort(udpAndTCP: false))",
+            ], directory: directory)
+    }
+
     struct SippMissing: Error, CustomStringConvertible {
         var description: String { "sipp is not installed: run `make deps` (Debian package sip-tester)" }
     }

@@ -20,7 +20,10 @@ struct InProcessServer {
     let folder: URL
 
     /// `focus` gives the tenants; the default has only the default tenant (ad hoc meetings, anyone may join).
-    static func start(focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10) async throws -> InProcessServer {
+    /// `database`: a file to keep (restart tests); nil: one in a temporary folder removed by `stop()`.
+    static func start(
+        focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil
+    ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let port = freePort()
@@ -32,7 +35,7 @@ struct InProcessServer {
         media.loops = 1
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-focus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let store = try SQLiteFocusStore(path: folder.appendingPathComponent("focus.sqlite").path)
+        let store = try SQLiteFocusStore(path: database ?? folder.appendingPathComponent("focus.sqlite").path)
         var settings = focusSettings
         settings.emptyConferenceGraceSeconds = graceSeconds
         if !settings.promptDirectory.hasPrefix("/") {

@@ -81,8 +81,14 @@ struct SDPOfferTests {
         #expect(agreed[0].codec == "PCMU" && agreed[0].telephoneEventPayloadType == 101 && agreed[0].direction == .sendonly)
         #expect(agreed[0].remoteRTCPPort == 3457 && !agreed[0].rtcpMux)
         #expect(!agreed[1].accepted && agreed[1].rejectionReason == "the answerer refused this stream (port 0)")
+        // An answer that leaves a trailing stream out (instead of port 0) refuses that stream; one with more lines fails.
         var short = answer
         short.media.removeLast()
-        #expect(throws: SDPError(.answerMismatch, "")) { try SDPOfferAnswer.negotiate(localOffer: offer, remoteAnswer: short) }
+        let tolerated = try SDPOfferAnswer.negotiate(localOffer: offer, remoteAnswer: short)
+        #expect(tolerated.count == 2 && tolerated[0].accepted && !tolerated[1].accepted)
+        #expect(tolerated[1].rejectionReason == "the answer left this m= line out (taken as refused)")
+        var long = answer
+        long.media.append(answer.media[1])
+        #expect(throws: SDPError(.answerMismatch, "")) { try SDPOfferAnswer.negotiate(localOffer: offer, remoteAnswer: long) }
     }
 }

@@ -1,0 +1,147 @@
+import Logging
+public import MCUControl
+import SDP
+import SIP
+import SIPWire
+
+/// Dial-out (the C3P addUser when the focus calls the user): the focus INVITEs a SIP URI with an offer from the MCU.
+/// A tenant user's address reaches their registered contacts (tried in turn); any other URI goes to its host, or
+/// through `focus.outboundProxy`. The roster shows dialing-out → alerting → connected, or disconnected with the reason.
+extension Focus {
+    /// What became of a dial-out, for REFER's NOTIFY (a sipfrag status line) and logs.
+    typealias DialOutProgress = @Sendable (_ status: Int, _ reason: String) async -> Void
+
+    /// The live conference of a meeting, started (without participants) when it is not live yet; 404 for a meeting
+    /// that does not exist in the tenant (ad hoc meetings are created when the tenant allows them).
+    public func conference(tenant: String, id: String) throws(ControlError) -> FocusConference {
+        guard let record = directory.tenant(id: tenant) else { throw ControlError(.notFound, "no such meeting") }
+        let meeting = directory.meeting(tenant: tenant, id: id)
+        guard meeting != nil || record.policy.adHocMeetings else { throw ControlError(.notFound, "no such meeting") }
+        return conference(ConferenceID(tenant: tenant, meeting: id), tenant: record, meeting: meeting)
+    }
+
+    /// Calls `uri` into the conference and returns its endpoint at once; the call proceeds in the background.
+    public func dialOut(_ conference: FocusConference, to uri: String, requestedBy: String?) async throws(ControlError) -> EndpointID {
+        try await startDialOut(conference, to: uri, requestedBy: requestedBy, progress: nil)
+    }
+
+    func startDialOut(
+        _ conference: FocusConference, to text: String, requestedBy: String?, progress: DialOutProgress?
+    ) async throws(ControlError) -> EndpointID {
+        guard let uri = SIPURI(text), uri.scheme != .tel, uri.user != nil || !uri.host.isEmpty else {
+            throw ControlError(.invalid, "\(text) is not a SIP URI")
+        }
+        let tenant = conference.tenant
+        let user = uri.user.flatMap { name in
+            tenant.domains.contains { $0.lowercased() == uri.host.lowercased() } ? directory.user(tenant: tenant.id, name: name) : nil
+        }
+        let targets = try await dialTargets(for: uri, user: user, tenant: tenant)
+        let endpoint = EndpointID("dialout-" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
+        do throws(JoinRefusal) {
+            try reserveUsage(tenant, conference: conference.id)
+        } catch {
+            throw ControlError(.conflict, error.reason)
+        }
+        let identity = CallerIdentity(user: user?.name, uri: user.map { "sip:\($0.name)@\(tenant.realm)" } ?? "sip:\(uri.user.map { "\($0)@" } ?? "")\(uri.host)", displayName: user?.displayName)
+        do throws(JoinRefusal) {
+            _ = try await conference.reserve(endpoint, identity: identity, method: .dialedOut, now: FocusClock.now())
+        } catch {
+            releaseSeat(conference.id)
+            throw ControlError(.conflict, error.reason)
+        }
+        logger.info("dialing out", metadata: ["meeting": "\(conference.id)", "to": "\(text)", "by": "\(requestedBy ?? "admin")"])
+        Task { [self] in
+            await placeCall(conference, endpoint: endpoint, targets: targets, progress: progress)
+        }
+        return endpoint
+    }
+
+    /// Where to send the INVITE: Request-URI and next hop.
+    private func dialTargets(for uri: SIPURI, user: TenantUser?, tenant: Tenant) async throws(ControlError) -> [(SIPURI, SIPPeer?)] {
+        if let user {
+            let bindings: [Registration]
+            do {
+                bindings = try await store.registrations(tenant: tenant.id, user: user.name, now: FocusClock.now())
+            } catch {
+                throw ControlError(.failed, "registrations: \(error.reason)")
+            }
+            let contacts = bindings.sorted { $0.expires > $1.expires }.compactMap { SIPURI($0.contact) }
+            guard !contacts.isEmpty else { throw ControlError(.notFound, "\(user.name) is not registered") }
+            return contacts.map { ($0, nil) }
+        }
+        if let proxy = configuration.focus.outboundProxy.flatMap(SIPURI.init) {
+            guard let peer = SIPUserAgent.resolve(proxy, defaultTransport: .udp) else {
+                throw ControlError(.failed, "cannot resolve the outbound proxy \(proxy)")
+            }
+            return [(uri, peer)]
+        }
+        return [(uri, nil)]
+    }
+
+    private func placeCall(
+        _ conference: FocusConference, endpoint: EndpointID, targets: [(SIPURI, SIPPeer?)], progress: DialOutProgress?
+    ) async {
+        let policy = conference.policy
+        let offer: AddEndpointResponse
+        do {
+            try await mcu.addConference(conference.id)
+            await conference.markOnMCU()
+            offer = try await mcu.addEndpoint(
+                AddEndpointRequest(
+                    conference: conference.id, endpoint: endpoint, offer: nil,
+                    advertisedAddress: configuration.advertisedAddress ?? configuration.fallbackAddress,
+                    policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed), label: endpoint.value))
+        } catch {
+            await failDialOut(conference, endpoint: endpoint, status: 500, reason: "media: \(error.reason)", progress: progress)
+            return
+        }
+        let from = SIPNameAddress(displayName: conference.meeting?.subject, uri: SIPURI(user: conference.id.meeting, host: conference.tenant.domains.first ?? configuration.contactHost))
+        var last = (480, "Temporarily Unavailable")
+        for (target, peer) in targets {
+            do {
+                let call = try await agent.invite(
+                    target, from: from, body: Array(offer.answer.utf8), via: peer,
+                    onProvisional: { response in
+                        guard response.statusCode == 180 || response.statusCode == 183 else { return }
+                        Task { await conference.update(endpoint) { $0.status = .alerting } }
+                    })
+                let answer = String(decoding: call.response.body, as: UTF8.self)
+                let media = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference.id, endpoint: endpoint, answer: answer))
+                members.withLock { $0[call.dialog.id] = Membership(conference: conference.id, endpoint: endpoint) }
+                await conference.setDialog(call.dialog, for: endpoint)
+                await conference.update(endpoint) { entry in
+                    entry.status = .connected
+                    entry.media = media?.media ?? offer.media
+                }
+                counters.joined(tenant: conference.id.tenant)
+                logger.info("dial-out answered", metadata: ["meeting": "\(conference.id)", "to": "\(target)"])
+                await progress?(200, "OK")
+                return
+            } catch let error as SIPError {
+                if let response = error.response { last = (response.statusCode, response.reason) } else { last = (408, "Request Timeout") }
+                logger.info("dial-out attempt failed", metadata: ["to": "\(target)", "reason": "\(error)"])
+            } catch let error as MCUControlError {
+                last = (488, "Not Acceptable Here (\(error.reason))")
+                break
+            } catch {
+                last = (500, "\(error)")
+            }
+        }
+        await failDialOut(conference, endpoint: endpoint, status: last.0, reason: last.1, progress: progress)
+    }
+
+    /// Shows the failure in the roster for a few seconds, then frees the seat.
+    private func failDialOut(
+        _ conference: FocusConference, endpoint: EndpointID, status: Int, reason: String, progress: DialOutProgress?
+    ) async {
+        counters.joinFailed(tenant: conference.id.tenant, reason: "dialOut")
+        logger.info("dial-out failed", metadata: ["meeting": "\(conference.id)", "status": "\(status)", "reason": "\(reason)"])
+        await conference.update(endpoint) { entry in
+            entry.status = .disconnected
+            entry.reason = "\(status) \(reason)"
+        }
+        await progress?(status, reason)
+        try? await Task.sleep(for: .seconds(5))
+        await drop(endpoint, from: conference, reason: "dial-out failed")
+    }
+}
