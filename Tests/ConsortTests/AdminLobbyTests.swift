@@ -53,12 +53,10 @@ struct AdminLobbyTests {
     @Test("dial-out: 202 with the endpoint, the meeting started if needed, the callee connected (sipp UAS), then ejected")
     func dialOut() async throws {
         let bed = try await AdminTestBed.start()
-        let sipp = try #require(tool("sipp"), "sipp is not installed: run `make deps` (Debian package sip-tester)")
+        let calls = try SippCalls()
+        defer { calls.stop() }
         let calleePort = freePort(udpAndTCP: false)
-        let callee = try launchProgram(
-            sipp,
-            ["-sn", "uas", "-i", "127.0.0.1", "-p", "\(calleePort)", "-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin",
-             "-mp", "\(freePort(udpAndTCP: false))", "-mi", "127.0.0.1"])
+        let callee = try FocusSipp.launchAnswerer(port: calleePort, timeout: 20, directory: calls.callFolder())
         let base = "/v1/tenants/acme/conferences/board/participants"
         let body = #"{"uri": "sip:callee@127.0.0.1:\#(calleePort)"}"#
 
