@@ -205,13 +205,10 @@ final class LogRecorder: LogHandler, Sendable {
 
     var all: [Record] { records.withLock { $0 } }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
         var merged = metadata
-        for (k, v) in explicit ?? [:] { merged[k] = v }
-        let record = Record(level: level, message: "\(message)", metadata: merged.mapValues { "\($0)" })
+        for (k, v) in event.metadata ?? [:] { merged[k] = v }
+        let record = Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
         records.withLock { $0.append(record) }
     }
 
