@@ -2,7 +2,8 @@ import Focus
 import Hummingbird
 import MCUControl
 
-/// One participant: read, eject (C3P deleteUser), mute and unmute (modifyEndpointMedia).
+/// One participant: read, eject (C3P deleteUser), mute and unmute (modifyEndpointMedia), admit or deny from the
+/// lobby (setLobbyAccess).
 extension AdminAPI {
     func getParticipant(_ request: Request, _ context: BasicRequestContext) async throws(AdminError) -> Response {
         let (_, _, entry) = try await participant(request, context)
@@ -25,6 +26,22 @@ extension AdminAPI {
         }
         audit(muted ? "muted \(entry.endpoint)" : "unmuted \(entry.endpoint)", principal, "\(conference.id)")
         return try await participantResponse(conference, entry.endpoint)
+    }
+
+    /// Lets a caller in from the lobby: into the mix, their media back to sendrecv; answers the participant.
+    func admit(_ request: Request, _ context: BasicRequestContext) async throws(AdminError) -> Response {
+        let (principal, conference, entry) = try await participant(request, context)
+        try await control { () async throws(ControlError) in try await focus.admit(conference, endpoint: entry.endpoint) }
+        audit("admitted \(entry.endpoint)", principal, "\(conference.id)")
+        return try await participantResponse(conference, entry.endpoint)
+    }
+
+    /// Turns a caller in the lobby away (BYE); 204.
+    func deny(_ request: Request, _ context: BasicRequestContext) async throws(AdminError) -> Response {
+        let (principal, conference, entry) = try await participant(request, context)
+        try await control { () async throws(ControlError) in try await focus.deny(conference, endpoint: entry.endpoint) }
+        audit("denied \(entry.endpoint)", principal, "\(conference.id)")
+        return AdminJSON.noContent()
     }
 
     /// The participant as they are now (404 when they left meanwhile).
