@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // No default traits: the Admin API needs neither swift-configuration nor full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -102,11 +105,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// The HTTP admin API (tenants, meetings, live conferences and their control) and `/metrics` in Prometheus text.
+        .target(
+            name: "Admin",
+            dependencies: [
+                "Focus", "SIP", "SIPWire", "MCUControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "consort",
             dependencies: [
                 "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus", "FocusSQLite",
-                "LoadGenerator",
+                "LoadGenerator", "Admin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,6 +155,7 @@ let package = Package(
             name: "ConsortTests",
             dependencies: [
                 "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "FocusSQLite", "SIP", "SIPWire", "LoadGenerator",
+                "Admin",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Scenarios"],

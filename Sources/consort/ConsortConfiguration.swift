@@ -1,3 +1,4 @@
+import Admin
 import AudioMixer
 import Focus
 import Foundation
@@ -14,16 +15,19 @@ struct ConsortConfiguration: Codable, Equatable {
     var media = MediaConfiguration()
     /// Tenants, users, meetings and the focus's behaviour.
     var focus = FocusConfiguration()
+    /// The HTTP admin API and `/metrics`.
+    var admin = AdminConfiguration()
 
     init() {}
 
-    enum CodingKeys: String, CodingKey { case sip, media, focus }
+    enum CodingKeys: String, CodingKey { case sip, media, focus, admin }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sip = try c.decodeIfPresent(SIPConfiguration.self, forKey: .sip) ?? SIPConfiguration()
         media = try c.decodeIfPresent(MediaConfiguration.self, forKey: .media) ?? MediaConfiguration()
         focus = try c.decodeIfPresent(FocusConfiguration.self, forKey: .focus) ?? FocusConfiguration()
+        admin = try c.decodeIfPresent(AdminConfiguration.self, forKey: .admin) ?? AdminConfiguration()
     }
 
     /// Reads and checks a configuration file; the error says which file and what is wrong.
@@ -95,6 +99,7 @@ struct ConsortConfiguration: Codable, Equatable {
         if let p = media.opus.validationProblem() { return "media.opus: \(p)" }
         if let p = media.mcu.validationProblem() { return p }
         if let p = focus.validationProblem() { return p }
+        if let p = admin.validationProblem(tenants: focus.effectiveTenants) { return p }
         return media.mixer.validationProblem()
     }
 

@@ -1,3 +1,4 @@
+import Admin
 public import ArgumentParser
 import Foundation
 public import Logging
@@ -19,6 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "SIP address to listen on (overrides sip.address).") var sipAddress: String?
     @Option(help: "SIP port for UDP and TCP (overrides sip.port; 0 picks a free one).") var sipPort: Int?
     @Option(help: "RTP port range first-last (overrides media.rtpPorts).") var rtpPorts: String?
+    @Option(help: "HTTP port of the admin API (overrides admin.port; 0 picks a free one).") var adminPort: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
@@ -32,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let sipAddress { configuration.sip.address = sipAddress }
         if let sipPort { configuration.sip.port = sipPort }
         if let rtpPorts { configuration.media.mcu.rtpPorts = rtpPorts }
+        if let adminPort { configuration.admin.port = adminPort }
         if let problem = configuration.validationProblem() { throw ValidationError(problem) }
 
         let server = ConferenceServer(configuration: configuration, logger: logger)
@@ -45,8 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// SIP focus + embedded MCU as one lifecycle service: binds, serves until shutdown, then ends every call (BYE),
-/// stops the media loops and closes the sockets.
+/// SIP focus + embedded MCU + admin API as one lifecycle service: binds, serves until shutdown, then ends every call
+/// (BYE), stops the media loops and closes the sockets.
 struct ConferenceServer: Service {
     let configuration: ConsortConfiguration
     let logger: Logger
@@ -100,10 +103,41 @@ struct ConferenceServer: Service {
             agent: agent, mcu: mcu, store: store, directory: directory, configuration: focusConfiguration, logger: logger)
         await meetings.install()
 
-        try? await gracefulShutdown()
+        let admin = AdminServer(
+            configuration: configuration.admin, focus: meetings, tenants: configuration.focus.effectiveTenants,
+            nonceLifetimeSeconds: configuration.sip.nonceLifetimeSeconds, logger: logger)
+        let adminFailure = await Self.serve(admin)
         logger.info("shutting down: ending every call")
         await meetings.endAll(within: 2)
         await mcu.shutdown()
         await agent.stop()
+        if let adminFailure { throw adminFailure }
+    }
+
+    /// Runs the admin API until graceful shutdown (which it sees too, and finishes its requests in flight); returns
+    /// the error that stopped it early, such as a port in use.
+    static func serve(_ admin: AdminServer) async -> (any Error)? {
+        await withTaskGroup(of: (any Error)?.self) { group in
+            group.addTask {
+                do {
+                    try await admin.run()
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            group.addTask {
+                try? await gracefulShutdown()
+                return nil
+            }
+            var failure: (any Error)?
+            while let result = await group.next() {
+                if let result {
+                    failure = result
+                    group.cancelAll()
+                }
+            }
+            return failure
+        }
     }
 }

@@ -19,7 +19,7 @@ struct ConferenceTests {
         let server = try launchProgram(
             consortBinary,
             ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
-             "--sip-port", "\(port)", "--rtp-ports", "\(port + 100)-\(port + 400)", "--log-level", "info"])
+             "--sip-port", "\(port)", "--rtp-ports", "\(port + 100)-\(port + 400)", "--admin-port", "0", "--log-level", "info"])
         for _ in 0..<200 {
             if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
             try await Task.sleep(for: .milliseconds(25))

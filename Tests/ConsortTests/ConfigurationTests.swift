@@ -16,9 +16,10 @@ struct ConfigurationTests {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let configuration = try ConsortConfiguration.load(path: path)
         #expect(try ConsortConfiguration.unknownKeys(in: text, known: configuration).isEmpty)
-        // The shipped file states the defaults, plus the demo tenants.
+        // The shipped file states the defaults, plus the demo tenants and the demo operator token.
         var expected = ConsortConfiguration()
         expected.focus.tenants = configuration.focus.tenants
+        expected.admin.operatorTokens = ["operator-demo-token"]
         #expect(configuration == expected)
         #expect(configuration.focus.tenants.map(\.id) == ["default", "contoso", "fabrikam"])
         #expect(configuration.focus.tenants[0].policy == MeetingPolicy(), "the default tenant keeps the default policy")

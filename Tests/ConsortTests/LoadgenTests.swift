@@ -17,7 +17,7 @@ struct LoadgenTests {
         let server = try launchProgram(
             consortBinary,
             ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
-             "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--log-level", "info"])
+             "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--admin-port", "0", "--log-level", "info"])
         defer { _ = stopProgram(server) }
         for _ in 0..<200 {
             if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }

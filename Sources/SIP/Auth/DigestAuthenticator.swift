@@ -57,8 +57,18 @@ public final class DigestAuthenticator: Sendable {
     /// Checks the Authorization header(s) of `request` for `realm`.
     public func verify(_ request: SIPRequest, realm: String, proxy: Bool = false) -> Outcome {
         let header = proxy ? "Proxy-Authorization" : "Authorization"
-        let offered = request.headers.values(header).compactMap(SIPDigestCredentials.init)
+        return verify(authorizations: request.headers.values(header), method: request.method.rawValue, realm: realm)
+    }
+
+    /// Checks credentials given as `Authorization` header values (other schemes are ignored) for a request with
+    /// `method` — a SIP method, or an HTTP one (RFC 7616 has the same digest rules). When `requestURI` is given, the
+    /// credentials must name it (RFC 7616 §3.4.6), so they cannot be replayed against another resource.
+    public func verify(authorizations: [String], method: String, realm: String, requestURI: String? = nil) -> Outcome {
+        let offered = authorizations.compactMap(SIPDigestCredentials.init)
         guard let credentials = offered.first(where: { $0.realm == realm }) else { return .challenge(stale: false) }
+        if let requestURI, credentials.uri != requestURI {
+            return .rejected("the digest uri \(credentials.uri) is not the request's \(requestURI)")
+        }
         guard let algorithm = DigestAlgorithm(headerValue: credentials.algorithm) else {
             return .rejected("unsupported digest algorithm \(credentials.algorithm ?? "")")
         }
@@ -74,7 +84,7 @@ public final class DigestAuthenticator: Sendable {
                 let cnonce = credentials.cnonce
             else { return .rejected("qop=auth needs nc and cnonce") }
             let expected = algorithm.response(
-                ha1: ha1, nonce: credentials.nonce, method: request.method.rawValue, uri: credentials.uri, qop: "auth",
+                ha1: ha1, nonce: credentials.nonce, method: method, uri: credentials.uri, qop: "auth",
                 nonceCount: nc, cnonce: cnonce)
             guard expected == credentials.response.lowercased() else { return .rejected("unknown user or wrong password") }
             // RFC 7616 §3.4.5: each request with a nonce must raise the count; anything else is a replay.
@@ -87,7 +97,7 @@ public final class DigestAuthenticator: Sendable {
             return fresh ? .authenticated(username: credentials.username) : .rejected("replayed nonce count")
         }
         let expected = algorithm.response(
-            ha1: ha1, nonce: credentials.nonce, method: request.method.rawValue, uri: credentials.uri, qop: nil,
+            ha1: ha1, nonce: credentials.nonce, method: method, uri: credentials.uri, qop: nil,
             nonceCount: nil, cnonce: nil)
         guard expected == credentials.response.lowercased() else { return .rejected("unknown user or wrong password") }
         // Without qop there is no count: a nonce is good for one request.
