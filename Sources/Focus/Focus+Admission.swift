@@ -21,8 +21,11 @@ extension Focus {
         case .dtmf(let conference, let endpoint, let digit):
             logger.debug("DTMF", metadata: ["meeting": "\(conference)", "endpoint": "\(endpoint)", "digit": "\(digit)"])
             await dtmf(digit, from: AdmissionKey(conference: conference, endpoint: endpoint))
-        case .announcementFinished(let conference, let endpoint, _):
+        case .announcementFinished(let conference, let endpoint, let prompt):
             let key = AdmissionKey(conference: conference, endpoint: endpoint)
+            if prompt.hasSuffix("\(Prompt.firstParticipant.rawValue).wav") {
+                greetings.withLock { if $0[conference] == endpoint { $0[conference] = nil } }
+            }
             let next = admissions.withLock { table -> String? in
                 let prompt = table[key]?.promptAfter
                 table[key]?.promptAfter = nil
@@ -159,9 +162,17 @@ extension Focus {
         await greetIfAlone(key, conference: conference)
     }
 
-    /// Plays "you are the first participant" to someone alone in the mix.
+    /// Plays "you are the first participant" to someone alone in the mix, and stops it as soon as anyone else is in.
     func greetIfAlone(_ key: AdmissionKey, conference: FocusConference) async {
-        if await conference.roster.count(where: \.isInMix) == 1 { await play(.firstParticipant, to: key) }
+        let inMix = await conference.roster.count(where: \.isInMix)
+        if inMix == 1 {
+            greetings.withLock { $0[key.conference] = key.endpoint }
+            await play(.firstParticipant, to: key)
+            // Someone may have arrived while the prompt was being started: then it stops at once.
+            if greetings.withLock({ $0[key.conference] != key.endpoint }) { await mcu.stopAnnouncement(key.conference, key.endpoint) }
+        } else if let greeted = greetings.withLock({ $0.removeValue(forKey: key.conference) }) {
+            await mcu.stopAnnouncement(key.conference, greeted)
+        }
     }
 
     /// Ends a caller's call from the focus side (BYE) and frees their seat.

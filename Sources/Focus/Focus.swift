@@ -43,6 +43,8 @@ public final class Focus: Sendable {
     let usage = Mutex<[String: TenantUsage]>([:])
     /// Callers typing a PIN or waiting in the lobby.
     let admissions = Mutex<[AdmissionKey: Admission]>([:])
+    /// Who is hearing the first-participant greeting, per conference (stopped when a second participant arrives).
+    let greetings = Mutex<[ConferenceID: EndpointID]>([:])
     /// The conference event package's subscriptions.
     public let subscriptions: ConferenceSubscriptions
     /// Counters for `/metrics`.
