@@ -12,13 +12,7 @@ extension Focus {
             return
         }
         let request = incoming.request
-        let target: (tenant: Tenant, meetingID: String, meeting: ScheduledMeeting?)
-        do {
-            target = try resolve(request.uri)
-        } catch {
-            await refuse(incoming, error, tenant: directory.tenant(forHost: request.uri.host)?.id)
-            return
-        }
+        guard let target = await resolveOrRefuse(incoming) else { return }
         guard !request.body.isEmpty else {
             await incoming.respond(488, headers: [("Warning", "399 consort \"an SDP offer in the INVITE is required\"")])
             counters.joinFailed(tenant: target.tenant.id, reason: "media")

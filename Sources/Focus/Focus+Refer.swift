@@ -30,13 +30,7 @@ extension Focus {
             conference = live
             referrer = entry.user
         } else {
-            let target: (tenant: Tenant, meetingID: String, meeting: ScheduledMeeting?)
-            do {
-                target = try resolve(request.uri)
-            } catch {
-                await refuse(incoming, error, tenant: directory.tenant(forHost: request.uri.host)?.id)
-                return
-            }
+            guard let target = await resolveOrRefuse(incoming) else { return }
             // Controlling a conference from outside it always needs credentials.
             var strict = target.tenant.policy
             strict.anonymousJoin = false

@@ -33,13 +33,7 @@ extension Focus {
             await incoming.respond(406, headers: [("Accept", "application/conference-info+xml")])
             return
         }
-        let target: (tenant: Tenant, meetingID: String, meeting: ScheduledMeeting?)
-        do {
-            target = try resolve(request.uri)
-        } catch {
-            await refuse(incoming, error, tenant: directory.tenant(forHost: request.uri.host)?.id)
-            return
-        }
+        guard let target = await resolveOrRefuse(incoming) else { return }
         let policy = target.tenant.policy.applying(target.meeting?.policy ?? MeetingPolicyOverrides())
         guard let identity = await identify(incoming, tenant: target.tenant, policy: policy) else { return }
         let id = ConferenceID(tenant: target.tenant.id, meeting: target.meetingID)

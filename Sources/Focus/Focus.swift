@@ -115,6 +115,16 @@ public final class Focus: Sendable {
         return (tenant, meetingID, meeting)
     }
 
+    /// `resolve` for a request, answering it (404, the same for every way of asking) when it names no meeting.
+    func resolveOrRefuse(_ incoming: SIPIncomingRequest) async -> (tenant: Tenant, meetingID: String, meeting: ScheduledMeeting?)? {
+        do {
+            return try resolve(incoming.request.uri)
+        } catch {
+            await refuse(incoming, error, tenant: directory.tenant(forHost: incoming.request.uri.host)?.id)
+            return nil
+        }
+    }
+
     /// The live conference, created (not yet on the MCU) when there is none.
     func conference(_ id: ConferenceID, tenant: Tenant, meeting: ScheduledMeeting?) -> FocusConference {
         conferences.withLock { table in
