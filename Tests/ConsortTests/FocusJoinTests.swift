@@ -104,6 +104,44 @@ struct FocusJoinTests {
         #expect(roster.first?.user == "alice" && roster.first?.role == .organizer)
     }
 
+    @Test("policy reaches the MCU: video off answers m=video 0, mute on entry mutes attendees, SRTP required refuses plain RTP with 488")
+    func policyReachesMedia() async throws {
+        var settings = FocusConfiguration()
+        var strict = TenantConfiguration(id: "strict")
+        strict.domains = ["strict.test"]
+        strict.policy.videoAllowed = false
+        strict.policy.muteOnEntry = true
+        var secure = TenantConfiguration(id: "secure")
+        secure.domains = ["secure.test"]
+        secure.policy.plainRTPAllowed = false
+        settings.tenants = [strict, secure]
+        let server = try await InProcessServer.start(focus: settings)
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        let port = freePort()
+        let offer = """
+            v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+            m=audio \(port) RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n\
+            m=video \(port + 2) RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n
+            """
+        let call = try await server.agent.invite(
+            try #require(SIPURI("sip:town@strict.test")), from: SIPNameAddress(uri: try #require(SIPURI("sip:guest@strict.test"))),
+            body: Array(offer.utf8), via: peer)
+        let answer = String(decoding: call.response.body, as: UTF8.self)
+        let entry = await server.focus.liveConference(tenant: "strict", id: "town")?.roster.first
+        let stats = await server.mcu.statistics(ConferenceID(tenant: "strict", meeting: "town"))
+        _ = try? await call.dialog.bye()
+        let refused = await #expect(throws: SIPError.self) {
+            _ = try await server.agent.invite(
+                try #require(SIPURI("sip:vault@secure.test")), from: SIPNameAddress(uri: try #require(SIPURI("sip:guest@secure.test"))),
+                body: Array(offer.utf8), via: peer)
+        }
+        await server.stop()
+        #expect(answer.contains("m=video 0 "), "\(answer)")
+        #expect(entry?.muted == true && entry?.status == .mutedViaFocus)
+        #expect(stats?.endpoints.first?.muted == true, "muted at the MCU (ingress filter)")
+        #expect(refused?.response?.statusCode == 488)
+    }
+
     @Test("a wrong password is refused 403 after the challenge")
     func wrongPassword() async throws {
         let server = try await InProcessServer.start(focus: Self.tenants())
