@@ -7,7 +7,8 @@ import Synchronization
 /// The conference event package's notifier side (RFC 4575 over RFC 6665): who subscribed to which conference, each
 /// subscription's document version and expiry, and the NOTIFYs. Every subscription has its own sender task, so
 /// NOTIFYs to one subscriber go out in version order while different subscribers are served in parallel; a
-/// conference's `publish` only enqueues and returns.
+/// conference's `publish` only enqueues and returns. A change is diffed and serialised once per conference: every
+/// subscriber that holds the previous state gets the same body with its own version number.
 public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// What a subscription's sender sends next.
     enum Notification: Sendable {
@@ -22,15 +23,38 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         var dialog: SIPDialogHandle
         /// The full state the subscriber holds once it has applied everything queued (its version is the last sent).
         var held: ConferenceInfoDocument
+        /// The conference's publication the subscriber holds, when it holds one (nil after subscribing or refreshing,
+        /// until the next change).
+        var heldGeneration: UInt64?
         /// Monotonic deadline (nanoseconds).
         var expires: UInt64
         var queue: AsyncStream<Notification>.Continuation
         var timer: Task<Void, Never>?
     }
 
-    private let table = Mutex<[SIPDialogID: Subscription]>([:])
-    /// The last snapshot published per live conference (for the final NOTIFY of an expiring subscription).
-    private let latest = Mutex<[ConferenceID: ConferenceSnapshot]>([:])
+    /// The last state published for a conference (version 0) and its number.
+    struct Publication: Sendable {
+        var document: ConferenceInfoDocument
+        var generation: UInt64
+        var snapshot: ConferenceSnapshot
+    }
+
+    struct State: Sendable {
+        var subscriptions: [SIPDialogID: Subscription] = [:]
+        var byConference: [ConferenceID: Set<SIPDialogID>] = [:]
+        var published: [ConferenceID: Publication] = [:]
+        /// The latest change per conference not yet sent (gathered for `coalescing`).
+        var pending: [ConferenceID: ConferenceSnapshot] = [:]
+
+        mutating func remove(_ dialog: SIPDialogID) -> Subscription? {
+            guard let s = subscriptions.removeValue(forKey: dialog) else { return nil }
+            byConference[s.conference]?.remove(dialog)
+            if byConference[s.conference]?.isEmpty == true { byConference[s.conference] = nil }
+            return s
+        }
+    }
+
+    private let state = Mutex(State())
     private let maxSeconds: Int
     private let logger: Logger
     let counters = FocusCounters()
@@ -41,10 +65,10 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     }
 
     /// Subscriptions now.
-    public var count: Int { table.withLock { $0.count } }
+    public var count: Int { state.withLock { $0.subscriptions.count } }
 
     /// Subscriptions to one conference now.
-    public func count(for conference: ConferenceID) -> Int { table.withLock { $0.values.count { $0.conference == conference } } }
+    public func count(for conference: ConferenceID) -> Int { state.withLock { $0.byConference[conference]?.count ?? 0 } }
 
     /// The interval granted for a requested one (RFC 6665 §4.2.1.1): at most the configured maximum.
     func grantedSeconds(_ requested: Int?) -> Int { min(max(requested ?? maxSeconds, 0), maxSeconds) }
@@ -54,18 +78,19 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     func add(_ dialog: SIPDialogHandle, conference: ConferenceID, seconds: Int, snapshot: ConferenceSnapshot) {
         let (stream, continuation) = AsyncStream<Notification>.makeStream()
         let document = snapshot.conferenceInfo(version: 1)
-        let body = document.xml
         if seconds == 0 {
-            continuation.yield(.document(body: body, state: "terminated;reason=timeout"))
+            continuation.yield(.document(body: document.xml, state: "terminated;reason=timeout"))
             continuation.yield(.close)
             continuation.finish()
         } else {
-            table.withLock { t in
-                t[dialog.id] = Subscription(
-                    conference: conference, dialog: dialog, held: document, expires: Self.deadline(seconds), queue: continuation,
-                    timer: nil)
+            state.withLock { s in
+                s.subscriptions[dialog.id] = Subscription(
+                    conference: conference, dialog: dialog, held: document, heldGeneration: nil, expires: Self.deadline(seconds),
+                    queue: continuation, timer: nil)
+                s.byConference[conference, default: []].insert(dialog.id)
+                // Sent in the same step as it is filed, so no change can be published to it before its full state.
+                continuation.yield(.document(body: document.xml, state: "active;expires=\(seconds)"))
             }
-            continuation.yield(.document(body: body, state: "active;expires=\(seconds)"))
             arm(dialog.id, seconds: seconds)
             counters.subscriptions(count)
         }
@@ -74,12 +99,13 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     /// A refresh (RFC 6665 §4.2.1.2): new expiry and a NOTIFY with the full state. Returns false for no subscription.
     func refresh(_ dialog: SIPDialogID, seconds: Int, snapshot: ConferenceSnapshot) -> Bool {
-        let found = table.withLock { t -> Bool in
-            guard var s = t[dialog] else { return false }
+        let found = state.withLock { st -> Bool in
+            guard var s = st.subscriptions[dialog] else { return false }
             s.held = snapshot.conferenceInfo(version: s.held.version &+ 1)
+            s.heldGeneration = nil
             s.expires = Self.deadline(seconds)
             s.queue.yield(.document(body: s.held.xml, state: "active;expires=\(seconds)"))
-            t[dialog] = s
+            st.subscriptions[dialog] = s
             return true
         }
         if found { arm(dialog, seconds: seconds) }
@@ -88,76 +114,119 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     /// Ends a subscription with a final NOTIFY (terminated; `reason` per RFC 6665 §4.1.3, nil after an unsubscribe).
     func terminate(_ dialog: SIPDialogID, reason: String?, snapshot: ConferenceSnapshot) {
-        guard let s = table.withLock({ $0.removeValue(forKey: dialog) }) else { return }
-        s.timer?.cancel()
-        let state = reason.map { "terminated;reason=\($0)" } ?? "terminated"
-        s.queue.yield(.document(body: snapshot.conferenceInfo(version: s.held.version &+ 1).xml, state: state))
-        s.queue.yield(.close)
-        s.queue.finish()
-        counters.subscriptions(count)
+        terminate(dialog, reason: reason) { version in snapshot.conferenceInfo(version: version) }
     }
 
-    /// Ends a subscription with a final NOTIFY repeating `document` at the next version.
-    private func terminate(_ dialog: SIPDialogID, reason: String, document: ConferenceInfoDocument) {
-        guard let s = table.withLock({ $0.removeValue(forKey: dialog) }) else { return }
+    private func terminate(_ dialog: SIPDialogID, reason: String?, document: (UInt32) -> ConferenceInfoDocument) {
+        guard let s = state.withLock({ $0.remove(dialog) }) else { return }
         s.timer?.cancel()
-        var final = document
-        final.version = s.held.version &+ 1
-        s.queue.yield(.document(body: final.xml, state: "terminated;reason=\(reason)"))
+        let subscriptionState = reason.map { "terminated;reason=\($0)" } ?? "terminated"
+        s.queue.yield(.document(body: document(s.held.version &+ 1).xml, state: subscriptionState))
         s.queue.yield(.close)
         s.queue.finish()
         counters.subscriptions(count)
     }
 
     /// Whether a dialog is a subscription here, and to what.
-    func conference(of dialog: SIPDialogID) -> ConferenceID? { table.withLock { $0[dialog]?.conference } }
+    func conference(of dialog: SIPDialogID) -> ConferenceID? { state.withLock { $0.subscriptions[dialog]?.conference } }
 
     // MARK: - ConferenceEventPublisher
 
-    /// A roster change: every subscriber of the conference gets what changed since the state it holds, as a partial
-    /// document with the next version (or a full one when a change cannot be said partially, RFC 4575 §4.6). The
-    /// difference is computed once for all subscribers that hold the same state.
+    /// How long changes to one conference are gathered into one NOTIFY per subscriber (a meeting's start brings many
+    /// joins at once, and each join changes the roster twice: dialing-in, then connected).
+    static let coalescing: Duration = .milliseconds(25)
+
+    /// A roster change. Changes are gathered for ``coalescing``; then every subscriber of the conference gets what
+    /// changed since the state it holds, as a partial document with the next version (or a full one when a change
+    /// cannot be said partially, RFC 4575 §4.6). Returns at once.
     public func publish(_ snapshot: ConferenceSnapshot) {
-        latest.withLock { $0[snapshot.id] = snapshot }
+        let first = state.withLock { st -> Bool in
+            guard st.byConference[snapshot.id] != nil else {
+                st.published[snapshot.id] = nil  // nobody watches: nothing to diff against later
+                return false
+            }
+            let first = st.pending[snapshot.id] == nil
+            st.pending[snapshot.id] = snapshot
+            return first
+        }
+        guard first else { return }
+        Task { [self] in
+            try? await Task.sleep(for: Self.coalescing)
+            guard let latest = state.withLock({ $0.pending.removeValue(forKey: snapshot.id) }) else { return }
+            notifyChange(latest)
+        }
+    }
+
+    /// Sends the difference to every subscriber: diffed and serialised once for all who hold the previous state.
+    private func notifyChange(_ snapshot: ConferenceSnapshot) {
         let newest = snapshot.conferenceInfo(version: 0)
-        table.withLock { t in
-            var cache: (held: ConferenceInfoDocument, update: ConferenceInfoDocument?)?
-            for (id, var s) in t where s.conference == snapshot.id {
-                var key = s.held
-                key.version = 0
-                let update: ConferenceInfoDocument?
-                if let cache, cache.held == key {
-                    update = cache.update
+        state.withLock { st in
+            guard let ids = st.byConference[snapshot.id] else { return }
+            let previous = st.published[snapshot.id]
+            let generation = (previous?.generation ?? 0) &+ 1
+            st.published[snapshot.id] = Publication(document: newest, generation: generation, snapshot: snapshot)
+            // The difference from the previous publication, serialised once with version 0 as a placeholder.
+            var common: String?? = .none
+            for id in ids {
+                guard var s = st.subscriptions[id] else { continue }
+                let body: String?
+                if let previous, s.heldGeneration == previous.generation {
+                    if case .none = common { common = .some(previous.document.changes(to: newest).map { Self.template($0) }) }
+                    body = common.flatMap { $0 }.map { Self.filling($0, version: s.held.version &+ 1) }
                 } else {
-                    update = key.changes(to: newest)
-                    cache = (key, update)
+                    var held = s.held
+                    held.version = 0
+                    body = held.changes(to: newest).map { Self.filling(Self.template($0), version: s.held.version &+ 1) }
                 }
-                guard var next = update else { continue }
-                next.version = s.held.version &+ 1
+                s.heldGeneration = generation
+                guard let body else {
+                    st.subscriptions[id] = s
+                    continue
+                }
+                let version = s.held.version &+ 1
                 s.held = newest
-                s.held.version = next.version
-                s.queue.yield(.document(body: next.xml, state: "active;expires=\(Self.remainingSeconds(s.expires))"))
-                t[id] = s
+                s.held.version = version
+                s.queue.yield(.document(body: body, state: "active;expires=\(Self.remainingSeconds(s.expires))"))
+                st.subscriptions[id] = s
             }
         }
+    }
+
+    /// A document's XML with version 0, to be filled per subscriber.
+    private static func template(_ document: ConferenceInfoDocument) -> String {
+        var d = document
+        d.version = 0
+        return d.xml
+    }
+
+    /// The template with `version` in the root element (the first ` version="0"` after the XML declaration's).
+    private static func filling(_ template: String, version: UInt32) -> String {
+        guard let range = template.firstRange(of: " version=\"0\"") else { return template }
+        var filled = template
+        filled.replaceSubrange(range, with: " version=\"\(version)\"")
+        return filled
     }
 
     /// The conference ended: each subscriber gets its final NOTIFY (reason noresource, RFC 6665 §4.1.3) with an
     /// empty roster.
     func conferenceEnded(_ conference: ConferenceID, subject: String) {
-        latest.withLock { $0[conference] = nil }
-        let ids = table.withLock { t in t.filter { $0.value.conference == conference }.map(\.key) }
+        let (ids, last) = state.withLock { st in
+            st.pending[conference] = nil
+            return (Array(st.byConference[conference] ?? []), st.published.removeValue(forKey: conference))
+        }
         for id in ids {
-            guard let held = table.withLock({ $0[id]?.held }) else { continue }
-            var empty = ConferenceSnapshot(id: conference, uri: held.entity, subject: subject, maxParticipants: 0, locked: false, active: false, roster: [])
-            empty.maxParticipants = Int(held.description?.maximumUserCount ?? 0)
+            guard let held = state.withLock({ $0.subscriptions[id]?.held }) else { continue }
+            let empty = ConferenceSnapshot(
+                id: conference, uri: held.entity, subject: subject,
+                maxParticipants: last?.snapshot.maxParticipants ?? Int(held.description?.maximumUserCount ?? 0), locked: false,
+                active: false, roster: [])
             terminate(id, reason: "noresource", snapshot: empty)
         }
     }
 
     /// The dialog is gone (the subscriber's NOTIFY answer was 481, or transport failure): forget it, send nothing.
     func dialogEnded(_ dialog: SIPDialogID) {
-        guard let s = table.withLock({ $0.removeValue(forKey: dialog) }) else { return }
+        guard let s = state.withLock({ $0.remove(dialog) }) else { return }
         s.timer?.cancel()
         s.queue.finish()
         counters.subscriptions(count)
@@ -169,10 +238,10 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         Task { [self] in
             for await notification in stream {
                 switch notification {
-                case .document(let body, let state):
+                case .document(let body, let subscriptionState):
                     do {
                         let response = try await dialog.request(
-                            .notify, headers: [("Event", "conference"), ("Subscription-State", state)], body: Array(body.utf8),
+                            .notify, headers: [("Event", "conference"), ("Subscription-State", subscriptionState)], body: Array(body.utf8),
                             contentType: "application/conference-info+xml")
                         counters.notifySent(ok: (200..<300).contains(response.statusCode))
                         if !(200..<300).contains(response.statusCode) {
@@ -204,25 +273,29 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
             guard !Task.isCancelled else { return }
             expire(dialog)
         }
-        let previous = table.withLock { t -> Task<Void, Never>? in
-            let old = t[dialog]?.timer
-            t[dialog]?.timer = timer
+        let previous = state.withLock { st -> Task<Void, Never>? in
+            let old = st.subscriptions[dialog]?.timer
+            st.subscriptions[dialog]?.timer = timer
             return old
         }
         previous?.cancel()
     }
 
     private func expire(_ dialog: SIPDialogID) {
-        guard let s = table.withLock({ $0[dialog] }), Self.remainingSeconds(s.expires) == 0 else { return }
+        guard let s = state.withLock({ $0.subscriptions[dialog] }), Self.remainingSeconds(s.expires) == 0 else { return }
         logger.debug("subscription expired", metadata: ["conference": "\(s.conference)"])
-        guard let snapshot = latest.withLock({ $0[s.conference] }) else {
+        if let snapshot = state.withLock({ $0.pending[s.conference] ?? $0.published[s.conference]?.snapshot }) {
+            terminate(dialog, reason: "timeout", snapshot: snapshot)
+        } else {
             // Nothing changed since it subscribed: the final NOTIFY repeats the state it holds.
-            terminate(dialog, reason: "timeout", document: s.held)
-            return
+            let held = s.held
+            terminate(dialog, reason: "timeout") { version in
+                var final = held
+                final.version = version
+                return final
+            }
         }
-        terminate(dialog, reason: "timeout", snapshot: snapshot)
     }
-
 
     private static func deadline(_ seconds: Int) -> UInt64 { monotonicNanoseconds() &+ UInt64(seconds) &* 1_000_000_000 }
 
