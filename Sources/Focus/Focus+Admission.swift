@@ -202,8 +202,16 @@ extension Focus {
         await mcu.stopAnnouncement(conference.id, endpoint)
         await enterMix(key, conference: conference, muted: admission.muted)
         if let dialog = await conference.dialog(for: endpoint), let offer = Self.reoffer(admission.answer, direction: .sendrecv) {
-            Task {
-                _ = try? await dialog.request(.invite, body: Array(offer.utf8), contentType: "application/sdp")
+            Task { [self] in
+                // A caller that does not take the re-INVITE is gone (or broken): end the call rather than keep a ghost.
+                let response = try? await dialog.request(.invite, body: Array(offer.utf8), contentType: "application/sdp")
+                guard let status = response?.statusCode, (200..<300).contains(status) || status == 491 else {
+                    logger.info(
+                        "admitted caller did not accept the re-INVITE: hanging up",
+                        metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)", "status": "\(response?.statusCode ?? 0)"])
+                    await hangUp(key, conference: conference, reason: "no answer to the re-INVITE")
+                    return
+                }
             }
         }
         logger.info("admitted from the lobby", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])

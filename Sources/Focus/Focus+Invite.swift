@@ -19,10 +19,7 @@ extension Focus {
             return
         }
         let policy = target.tenant.policy.applying(target.meeting?.policy ?? MeetingPolicyOverrides())
-        guard let identity = await identify(incoming, tenant: target.tenant, policy: policy) else {
-            counters.joinFailed(tenant: target.tenant.id, reason: "authentication")
-            return
-        }
+        guard let identity = await identify(incoming, tenant: target.tenant, policy: policy) else { return }
         let id = ConferenceID(tenant: target.tenant.id, meeting: target.meetingID)
         let endpoint = EndpointID("\(request.callID ?? "call")|\(request.from?.tag ?? "")")
         await join(
@@ -45,9 +42,33 @@ extension Focus {
         guard !policy.anonymousJoin || claimsUser || offersCredentials else {
             return CallerIdentity(user: nil, uri: uri, displayName: from?.displayName)
         }
-        guard let user = await incoming.authenticate(with: authenticator, realm: tenant.realm) else { return nil }
+        guard let user = await authenticate(incoming, tenant: tenant) else { return nil }
         let displayName = directory.user(tenant: tenant.id, name: user)?.displayName ?? from?.displayName
         return CallerIdentity(user: user, uri: "sip:\(user)@\(tenant.realm)", displayName: displayName)
+    }
+
+    /// Digest in the tenant's realm: the user, or nil after answering 401 (challenge, the normal first step: not a
+    /// failure) or 403 (wrong credentials or a replay: counted and logged with who tried).
+    func authenticate(_ incoming: SIPIncomingRequest, tenant: Tenant) async -> String? {
+        let request = incoming.request
+        switch authenticator.verify(request, realm: tenant.realm) {
+        case .authenticated(let user):
+            return user
+        case .challenge(let stale):
+            await incoming.respond(401, headers: authenticator.challenges(realm: tenant.realm, stale: stale).map { ("WWW-Authenticate", $0) })
+            return nil
+        case .rejected(let reason):
+            let username = request.headers.values("Authorization").compactMap(SIPDigestCredentials.init).first?.username ?? "?"
+            logger.notice(
+                "authentication failed",
+                metadata: [
+                    "method": "\(request.method.rawValue)", "tenant": "\(tenant.id)", "username": "\(username)", "reason": "\(reason)",
+                    "source": "\(incoming.peer.host)",
+                ])
+            counters.joinFailed(tenant: tenant.id, reason: "authentication")
+            await incoming.respond(403, reason: reason)
+            return nil
+        }
     }
 
     /// Seats the caller (quotas, lock, capacity), sets up their media on the MCU and answers.
@@ -116,7 +137,7 @@ extension Focus {
             logger.info(
                 waits ? (needsPIN ? "answered for PIN entry" : "waiting in the lobby") : "joined",
                 metadata: [
-                    "meeting": "\(id)", "from": "\(identity.uri)", "user": "\(identity.user ?? "anonymous")",
+                    "meeting": "\(id)", "endpoint": "\(endpoint)", "from": "\(identity.uri)", "user": "\(identity.user ?? "anonymous")",
                     "role": "\(seat.role.rawValue)",
                 ])
             let key = AdmissionKey(conference: id, endpoint: endpoint)

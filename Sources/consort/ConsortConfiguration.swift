@@ -33,6 +33,10 @@ struct ConsortConfiguration: Codable, Equatable {
     /// Reads and checks a configuration file; the error says which file and what is wrong.
     static func load(path: String) throws -> ConsortConfiguration {
         let text: String
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigurationError(
+                "configuration file \(path) does not exist (the default, Config/consort.yaml, is relative to the repository root; pass --config PATH)")
+        }
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
@@ -105,10 +109,27 @@ struct ConsortConfiguration: Codable, Equatable {
 
     private static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            var text = ""
+            for key in context.codingPath {
+                if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            }
+            return text
+        }
+        func expected(_ type: Any.Type) -> String {
+            switch type {
+            case is Bool.Type: "true or false"
+            case is Int.Type, is UInt32.Type, is UInt16.Type: "a whole number"
+            case is Double.Type, is Float.Type: "a number"
+            case is String.Type: "a string"
+            default: String(describing: type).hasPrefix("Array") ? "a list" : "a mapping"
+            }
         }
         switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "\(path(context)): expected \(expected(type))"
+        case .dataCorrupted(let context):
+            // A YAML syntax error comes with its line and column.
+            if let underlying = context.underlyingError { return "\(underlying)" }
             return "\(path(context)): \(context.debugDescription)"
         case .keyNotFound(let key, let context):
             return "\(path(context)): missing key \(key.stringValue)"

@@ -36,6 +36,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let rtpPorts { configuration.media.mcu.rtpPorts = rtpPorts }
         if let adminPort { configuration.admin.port = adminPort }
         if let problem = configuration.validationProblem() { throw ValidationError(problem) }
+        // Prompts live beside the configuration file unless given as an absolute path.
+        if !configuration.focus.promptDirectory.hasPrefix("/") {
+            let folder = URL(fileURLWithPath: config).deletingLastPathComponent()
+            configuration.focus.promptDirectory = folder.appendingPathComponent(configuration.focus.promptDirectory).path
+        }
 
         let server = ConferenceServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
@@ -50,9 +55,12 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// SIP focus + embedded MCU + admin API as one lifecycle service: binds, serves until shutdown, then ends every call
 /// (BYE), stops the media loops and closes the sockets.
-struct ConferenceServer: Service {
+struct ConferenceServer: Service, CustomStringConvertible {
     let configuration: ConsortConfiguration
     let logger: Logger
+
+    /// What service-lifecycle logs at debug level: the name, never the configuration (it holds passwords and tokens).
+    var description: String { "ConferenceServer" }
 
     func run() async throws {
         let mcu = try EmbeddedMCU(
@@ -91,6 +99,7 @@ struct ConferenceServer: Service {
                 "database": "\(configuration.focus.database)", "tenants": "\(directory.tenants.map(\.id).joined(separator: ","))",
                 "default": "\(configuration.focus.defaultTenant)",
             ])
+        warnAboutSetup()
         var focusConfiguration = Focus.Configuration()
         focusConfiguration.focus = configuration.focus
         focusConfiguration.advertisedAddress = configuration.media.mcu.advertisedAddress
@@ -112,6 +121,30 @@ struct ConferenceServer: Service {
         await mcu.shutdown()
         await agent.stop()
         if let adminFailure { throw adminFailure }
+    }
+
+    /// Warnings an operator should see at start: missing prompts, an undeclared default tenant, demo credentials.
+    func warnAboutSetup() {
+        let focus = configuration.focus
+        let missing = ["first-participant", "locked", "lobby", "enter-pin", "wrong-pin", "meeting-ended"].filter {
+            !FileManager.default.isReadableFile(atPath: "\(focus.promptDirectory)/\($0).wav")
+        }
+        if !missing.isEmpty {
+            logger.warning(
+                "announcements missing: callers will not hear them",
+                metadata: ["promptDirectory": "\(focus.promptDirectory)", "missing": "\(missing.map { "\($0).wav" }.joined(separator: ","))"])
+        }
+        if !focus.tenants.isEmpty && !focus.tenants.contains(where: { $0.id == focus.defaultTenant }) {
+            logger.notice(
+                "the default tenant is not declared: it exists with the default policy (a typo in focus.defaultTenant?)",
+                metadata: ["defaultTenant": "\(focus.defaultTenant)"])
+        }
+        let demoTokens = configuration.admin.operatorTokens.contains("operator-demo-token")
+            || focus.tenants.contains { $0.adminTokens.contains { $0.hasSuffix("-admin-token") } }
+        let demoPasswords = focus.tenants.contains { $0.users.contains { $0.password?.hasSuffix("-secret") == true } }
+        if demoTokens || demoPasswords {
+            logger.warning("the shipped demo credentials are active (operator-demo-token, *-admin-token, *-secret): replace them before exposing this server")
+        }
     }
 
     /// Runs the admin API until graceful shutdown (which it sees too, and finishes its requests in flight); returns

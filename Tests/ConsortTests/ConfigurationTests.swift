@@ -80,6 +80,9 @@ struct ConfigurationTests {
             ("focus:\n  tenants:\n    - { id: a, domains: [x.example] }\n    - { id: b, domains: [x.example] }\n", "domain x.example belongs to both a and b"),
             ("focus:\n  tenants:\n    - { id: a, users: [{ name: u }] }\n", "user u needs a password"),
             ("focus:\n  tenants:\n    - { id: a, meetings: [{ id: m, organizer: nobody }] }\n", "organizer nobody is not a user"),
+            ("focus:\n  tenants:\n    - { id: a, meetings: [{ id: m, presenters: [bobby] }] }\n", "presenter bobby is not a user"),
+            ("focus:\n  tenants:\n    - { id: a, policy: { lobby: sometimes } }\n", "lobby must be off, anonymous or attendees"),
+            ("sip:\n  tcp: 5\n", "sip.tcp: expected true or false"),
             ("focus:\n  tenants:\n    - { id: a, meetings: [{ id: m, passcode: 12ab }] }\n", "a passcode is digits only"),
             ("focus:\n  tenants:\n    - { id: 'a b' }\n", "an id is letters"),
         ]

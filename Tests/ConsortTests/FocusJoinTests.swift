@@ -127,7 +127,12 @@ struct FocusJoinTests {
             try #require(SIPURI("sip:town@strict.test")), from: SIPNameAddress(uri: try #require(SIPURI("sip:guest@strict.test"))),
             body: Array(offer.utf8), via: peer)
         let answer = String(decoding: call.response.body, as: UTF8.self)
-        let entry = await server.focus.liveConference(tenant: "strict", id: "town")?.roster.first
+        // The caller has its 200 OK a moment before the focus files the roster change.
+        var entry = await server.focus.liveConference(tenant: "strict", id: "town")?.roster.first
+        for _ in 0..<50 where entry?.status != .mutedViaFocus {
+            try await Task.sleep(for: .milliseconds(20))
+            entry = await server.focus.liveConference(tenant: "strict", id: "town")?.roster.first
+        }
         let stats = await server.mcu.statistics(ConferenceID(tenant: "strict", meeting: "town"))
         _ = try? await call.dialog.bye()
         let refused = await #expect(throws: SIPError.self) {

@@ -39,7 +39,7 @@ struct InProcessServer {
         var settings = focusSettings
         settings.emptyConferenceGraceSeconds = graceSeconds
         if !settings.promptDirectory.hasPrefix("/") {
-            settings.promptDirectory = packageRoot.appendingPathComponent(settings.promptDirectory).path
+            settings.promptDirectory = packageRoot.appendingPathComponent("Config").appendingPathComponent(settings.promptDirectory).path
         }
         let directory = try await Focus.prepare(store: store, configuration: settings)
         let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)

@@ -17,8 +17,9 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
     public var maxRegistrationSeconds: Int = 3600
     /// Wrong PIN entries before the focus hangs up.
     public var passcodeAttempts: Int = 3
-    /// The announcements the MCU plays (WAV, 8 or 48 kHz mono 16-bit), relative to the working directory.
-    public var promptDirectory: String = "Config/prompts"
+    /// The announcements the MCU plays (WAV, 8–48 kHz mono 16-bit); a relative path is taken from the folder of the
+    /// configuration file (`Config/` for `Config/consort.yaml`).
+    public var promptDirectory: String = "prompts"
     /// SIP URI of an outbound proxy for dial-out to addresses that are not the tenant's registered users; nil: to
     /// the URI's host.
     public var outboundProxy: String? = nil
@@ -129,6 +130,9 @@ public struct TenantConfiguration: Sendable, Codable, Equatable {
             if !meetingIDs.insert(meeting.id).inserted { return "meeting \(meeting.id) is declared twice" }
             if let organizer = meeting.organizer, !names.contains(organizer) {
                 return "meeting \(meeting.id): organizer \(organizer) is not a user of the tenant"
+            }
+            if let presenter = (meeting.presenters ?? []).first(where: { !names.contains($0) }) {
+                return "meeting \(meeting.id): presenter \(presenter) is not a user of the tenant"
             }
             if let pin = meeting.passcode, pin.isEmpty || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) {
                 return "meeting \(meeting.id): a passcode is digits only"

@@ -38,7 +38,13 @@ public struct MeetingPolicy: Sendable, Codable, Equatable {
         let d = MeetingPolicy()
         maxParticipants = try c.decodeIfPresent(Int.self, forKey: .maxParticipants) ?? d.maxParticipants
         anonymousJoin = try c.decodeIfPresent(Bool.self, forKey: .anonymousJoin) ?? d.anonymousJoin
-        lobby = try c.decodeIfPresent(Lobby.self, forKey: .lobby) ?? d.lobby
+        if let text = try c.decodeIfPresent(String.self, forKey: .lobby) {
+            guard let value = Lobby(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .lobby, in: c, debugDescription: "lobby must be off, anonymous or attendees (not \(text))")
+            }
+            lobby = value
+        }
         videoAllowed = try c.decodeIfPresent(Bool.self, forKey: .videoAllowed) ?? d.videoAllowed
         adHocMeetings = try c.decodeIfPresent(Bool.self, forKey: .adHocMeetings) ?? d.adHocMeetings
         plainRTPAllowed = try c.decodeIfPresent(Bool.self, forKey: .plainRTPAllowed) ?? d.plainRTPAllowed

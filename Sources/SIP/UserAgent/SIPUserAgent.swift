@@ -42,7 +42,12 @@ public final class SIPUserAgent: Sendable {
             bound = try await transport.start(
                 host: configuration.address, port: configuration.port, udp: configuration.udp, tcp: configuration.tcp)
         } catch {
-            throw SIPError(.transportFailure, "cannot listen on \(configuration.address):\(configuration.port): \(error)")
+            let text = "\(error)"
+            let why = text.contains("Address already in use") ? "the port is taken (another server on it?)"
+                : text.contains("Cannot assign requested address") ? "this machine has no such address" : text
+            throw SIPError(
+                .transportFailure,
+                "SIP cannot listen on \(configuration.address):\(configuration.port): \(why); change sip.port / sip.address or pass --sip-port / --sip-address")
         }
         if let port = bound.first?.port {
             let stack = self.stack
