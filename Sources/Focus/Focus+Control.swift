@@ -93,7 +93,7 @@ extension Focus {
             await play(.meetingEnded, to: AdmissionKey(conference: conference.id, endpoint: entry.endpoint))
         }
         if !present.isEmpty { try? await Task.sleep(for: .milliseconds(2_200)) }
-        await endConference(conference, within: 2, reason: "ended by the organizer")
+        await endConference(conference, within: 2, reason: "ended through conference control")
     }
 }
 

@@ -94,6 +94,8 @@ public final class Focus: Sendable {
         await agent.setHandler(.refer) { [self] incoming in await self.refer(incoming) }
         purgeRegistrationsPeriodically()
         await listenToMCU()
+        // Every tenant's series exist from the start, at zero, so /metrics is complete before the first call.
+        for tenant in directory.tenants { counters.usage(tenant: tenant.id, conferences: 0, participants: 0) }
         await agent.onDialogTerminated { [self] id, reason in
             Task {
                 await self.leave(id, reason: reason)
