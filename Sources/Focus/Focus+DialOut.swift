@@ -70,12 +70,15 @@ extension Focus {
             return contacts.map { ($0, nil) }
         }
         if let proxy = configuration.focus.outboundProxy.flatMap(SIPURI.init) {
-            guard let peer = SIPUserAgent.resolve(proxy, defaultTransport: .udp) else {
+            guard let peer = await agent.resolver.locate(proxy).first else {
                 throw ControlError(.failed, "cannot resolve the outbound proxy \(proxy)")
             }
             return [(uri, peer)]
         }
-        return [(uri, nil)]
+        // RFC 3263: the URI's host by SRV, then A; each server found is tried in turn.
+        let peers = await agent.resolver.locate(uri)
+        guard !peers.isEmpty else { throw ControlError(.notFound, "cannot locate a SIP server for \(uri.host)") }
+        return peers.map { (uri, $0) }
     }
 
     private func placeCall(

@@ -22,12 +22,15 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
     public var nonceLifetimeSeconds: Int = 300
     /// Largest SIP message accepted, in bytes.
     public var maxMessageBytes: Int = 65_535
+    /// DNS servers ("address" or "address:port") for locating SIP servers by SRV (RFC 3263); empty: the
+    /// `nameserver` lines of /etc/resolv.conf.
+    public var nameservers: [String] = []
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case address, port, udp, tcp, t1Milliseconds, t2Milliseconds, t4Milliseconds, userAgent, minSessionExpires,
-            nonceLifetimeSeconds, maxMessageBytes
+            nonceLifetimeSeconds, maxMessageBytes, nameservers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +47,7 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
         minSessionExpires = try c.decodeIfPresent(Int.self, forKey: .minSessionExpires) ?? d.minSessionExpires
         nonceLifetimeSeconds = try c.decodeIfPresent(Int.self, forKey: .nonceLifetimeSeconds) ?? d.nonceLifetimeSeconds
         maxMessageBytes = try c.decodeIfPresent(Int.self, forKey: .maxMessageBytes) ?? d.maxMessageBytes
+        nameservers = try c.decodeIfPresent([String].self, forKey: .nameservers) ?? d.nameservers
     }
 
     /// The first setting that cannot work, as a sentence, or nil.
@@ -56,6 +60,9 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
         if minSessionExpires < 90 { return "sip.minSessionExpires must be at least 90 s (RFC 4028 §4)" }
         if maxMessageBytes < 1_500 || maxMessageBytes > 1_048_576 {
             return "sip.maxMessageBytes must be 1500...1048576"
+        }
+        if let bad = nameservers.first(where: { SIPResolver.nameserver($0) == nil }) {
+            return "sip.nameservers: \(bad) is not an IPv4 address or address:port"
         }
         return nil
     }

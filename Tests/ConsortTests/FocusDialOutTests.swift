@@ -56,6 +56,38 @@ struct FocusDialOutTests {
         #expect(unregistered?.code == .notFound, "alice is not registered")
     }
 
+    @Test("dial-out to another domain locates its server by SRV, then A (RFC 3263), and the callee joins")
+    func dialOutBySRV() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let calleePort = freePort(udpAndTCP: false)
+        let callee = try FocusSipp.launchAnswerer(port: calleePort, directory: folder)
+        let script = packageRoot.appendingPathComponent("Tests/SIPTests/Scripts/dns_server.py").path
+        let dns = try launchProgram(
+            "/usr/bin/python3",
+            [script, "--port", "0", "--seconds", "60", "SRV _sip._udp.partner.test 10 50 \(calleePort) pbx.partner.test", "A pbx.partner.test 127.0.0.1"])
+        defer { _ = stopProgram(dns, grace: 0.3) }
+        var dnsPort = 0
+        for _ in 0..<200 where dnsPort == 0 {
+            let log = (try? String(contentsOf: dns.1, encoding: .utf8)) ?? ""
+            dnsPort = log.split(separator: "\n").first { $0.hasPrefix("READY ") }.flatMap { Int($0.dropFirst(6)) } ?? 0
+            if dnsPort == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let server = try await InProcessServer.start(focus: FocusJoinTests.tenants(), nameservers: ["127.0.0.1:\(dnsPort)"])
+        let conference = try server.focus.conference(tenant: "acme", id: "weekly")
+        let endpoint = try await server.focus.dialOut(conference, to: "sip:carl@partner.test", requestedBy: "alice")
+        var status: ParticipantStatus?
+        for _ in 0..<250 where status != .connected {
+            status = await conference.roster.first { $0.endpoint == endpoint }?.status
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await server.focus.end(conference)
+        let answered = waitForProgram(callee, timeout: 15)
+        await server.stop()
+        #expect(status == .connected, "the callee found by SRV answered")
+        #expect(answered.status == 0, "callee: \(answered.output.suffix(1_500))")
+    }
+
     @Test("REGISTER for another user's address is refused 403; Expires below the minimum is 423")
     func registerRefusals() async throws {
         let server = try await InProcessServer.start(focus: FocusJoinTests.tenants())

@@ -22,7 +22,8 @@ struct InProcessServer {
     /// `focus` gives the tenants; the default has only the default tenant (ad hoc meetings, anyone may join).
     /// `database`: a file to keep (restart tests); nil: one in a temporary folder removed by `stop()`.
     static func start(
-        focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil
+        focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
+        nameservers: [String] = []
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -30,6 +31,7 @@ struct InProcessServer {
         var sip = SIPConfiguration()
         sip.address = "127.0.0.1"
         sip.port = port
+        sip.nameservers = nameservers
         var media = MCUConfiguration()
         media.rtpPorts = "\(port + 100)-\(port + 300)"
         media.loops = 1

@@ -9,6 +9,8 @@ public import SIPWire
 public final class SIPUserAgent: Sendable {
     /// The settings.
     public let configuration: SIPConfiguration
+    /// Locates servers for requests sent without an explicit next hop (RFC 3263: SRV, then A).
+    public let resolver: SIPResolver
     let stack: SIPStack
     private let transport: SIPNetworkTransport
     private let ownedGroup: MultiThreadedEventLoopGroup?
@@ -16,6 +18,7 @@ public final class SIPUserAgent: Sendable {
     /// Creates a user agent. Without an event loop it runs its own one-thread loop.
     public init(configuration: SIPConfiguration = SIPConfiguration(), logger: Logger, eventLoop: (any EventLoop)? = nil) {
         self.configuration = configuration
+        self.resolver = SIPResolver(configured: configuration.nameservers)
         var logger = logger
         logger[metadataKey: "subsystem"] = "sip"
         let loop: any EventLoop
@@ -183,7 +186,9 @@ public final class SIPUserAgent: Sendable {
         _ request: SIPRequest, via explicitPeer: SIPPeer?, credentials: SIPCredentials?,
         onProvisional: (@Sendable (SIPResponse) -> Void)?
     ) async throws -> (response: SIPResponse, request: SIPRequest, peer: SIPPeer) {
-        guard let peer = explicitPeer ?? Self.resolve(request.uri, defaultTransport: .udp) else {
+        var located = explicitPeer
+        if located == nil { located = await resolver.locate(request.uri).first }
+        guard let peer = located else {
             throw SIPError(.transportFailure, "cannot resolve \(request.uri.host) for \(request.method.rawValue)")
         }
         var current = request
