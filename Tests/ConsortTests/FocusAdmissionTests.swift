@@ -148,7 +148,12 @@ struct FocusAdmissionTests {
             "invite-media", port: server.port, service: "waiting", domain: "initrode.test", user: "guest", keys: ["pause": "1000"],
             fill: ["ANSWER_CHECK": "a=sendonly", "AFTER": Self.answerReINVITE + Self.hangUp], directory: folder)
         let pending = await waitFor(.pending, server, "waiting")
-        let conference = try #require(server.focus.liveConference(tenant: "initrode", id: "waiting"))
+        guard let conference = server.focus.liveConference(tenant: "initrode", id: "waiting") else {
+            let output = stopProgram(call).output
+            await server.stop()
+            Issue.record("the caller never reached the lobby; sipp: \(output.suffix(1_500))")
+            return
+        }
         let waiting = try #require(await conference.roster.first)
         #expect(await server.mcu.statistics(conference.id)?.endpoints.first?.mode == .isolated)
         try await server.focus.admit(conference, endpoint: waiting.endpoint)
@@ -168,8 +173,12 @@ struct FocusAdmissionTests {
         let call = try FocusSipp.launch(
             "invite-media", port: server.port, service: "waiting", domain: "initrode.test", user: "guest",
             fill: ["ANSWER_CHECK": "a=sendonly", "AFTER": Self.awaitBye], directory: folder)
-        #expect(await waitFor(.pending, server, "waiting"))
-        let conference = try #require(server.focus.liveConference(tenant: "initrode", id: "waiting"))
+        guard await waitFor(.pending, server, "waiting"), let conference = server.focus.liveConference(tenant: "initrode", id: "waiting") else {
+            let output = stopProgram(call).output
+            await server.stop()
+            Issue.record("the caller never waited in the lobby; sipp: \(output.suffix(1_500))")
+            return
+        }
         let waiting = try #require(await conference.roster.first)
         try await server.focus.deny(conference, endpoint: waiting.endpoint)
         let result = waitForProgram(call, timeout: 15)

@@ -17,10 +17,20 @@ enum FocusSipp {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let arguments = try self.arguments(
-            scenario, port: port, service: service, domain: domain, user: user, keys: keys, fill: fill, extra: extra,
-            timeout: timeout, directory: directory)
-        return try runProgram(sipp, arguments, timeout: TimeInterval(timeout + 10), directory: directory)
+        // A free port found a moment ago can be taken by the time sipp binds it: try again with others.
+        for _ in 0..<3 {
+            let arguments = try self.arguments(
+                scenario, port: port, service: service, domain: domain, user: user, keys: keys, fill: fill, extra: extra,
+                timeout: timeout, directory: directory)
+            let result = try runProgram(sipp, arguments, timeout: TimeInterval(timeout + 10), directory: directory)
+            if !Self.lostPortRace(result.status, result.output) { return result }
+        }
+        return (-1, "sipp could not bind a port three times")
+    }
+
+    /// sipp gave up at start because a port it was given is in use.
+    static func lostPortRace(_ status: Int32, _ output: String) -> Bool {
+        status != 0 && (output.contains("Unable to bind") || output.contains("Address already in use"))
     }
 
     /// Starts a scenario in the background (for a subscriber that watches while others join); stop it with
@@ -30,10 +40,21 @@ enum FocusSipp {
         fill: [String: String] = [:], extra: [String] = [], timeout: Int = 30, directory: URL
     ) throws -> (Process, URL) {
         guard let sipp = tool("sipp") else { throw SippMissing() }
-        let arguments = try self.arguments(
-            scenario, port: port, service: service, domain: domain, user: user, keys: keys, fill: fill, extra: extra,
-            timeout: timeout, directory: directory)
-        return try launchProgram(sipp, arguments, directory: directory)
+        var launched: (Process, URL)?
+        for _ in 0..<3 {
+            let arguments = try self.arguments(
+                scenario, port: port, service: service, domain: domain, user: user, keys: keys, fill: fill, extra: extra,
+                timeout: timeout, directory: directory)
+            let attempt = try launchProgram(sipp, arguments, directory: directory)
+            launched = attempt
+            // A port lost between choosing and binding shows within a moment: then again with others.
+            usleep(250_000)
+            guard !attempt.0.isRunning else { return attempt }
+            let output = (try? String(contentsOf: attempt.1, encoding: .utf8)) ?? ""
+            guard Self.lostPortRace(attempt.0.terminationStatus, output) else { return attempt }
+        }
+        guard let launched else { throw SippMissing() }
+        return launched
     }
 
     /// Starts sipp's built-in answering scenario (`-sn uas`: 180, 200 with SDP, waits for BYE) on `port`, for one call.
