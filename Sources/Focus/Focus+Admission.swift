@@ -21,6 +21,10 @@ extension Focus {
         case .dtmf(let conference, let endpoint, let digit):
             logger.debug("DTMF", metadata: ["meeting": "\(conference)", "endpoint": "\(endpoint)", "digit": "\(digit)"])
             await dtmf(digit, from: AdmissionKey(conference: conference, endpoint: endpoint))
+        case .mediaTimeout(let conference, let endpoint, let seconds):
+            guard let live = existingConference(conference), await live.entry(endpoint) != nil else { return }
+            logger.info("no media from a participant: hanging up", metadata: ["meeting": "\(conference)", "endpoint": "\(endpoint)", "seconds": "\(seconds)"])
+            await hangUp(AdmissionKey(conference: conference, endpoint: endpoint), conference: live, reason: "no media for \(seconds) s")
         case .announcementFinished(let conference, let endpoint, let prompt):
             let key = AdmissionKey(conference: conference, endpoint: endpoint)
             if prompt.hasSuffix("\(Prompt.firstParticipant.rawValue).wav") {

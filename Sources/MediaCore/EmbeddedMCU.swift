@@ -69,7 +69,9 @@ public final class EmbeddedMCU: MCUController {
         } catch {
             throw MCUControlError(.failed, "cannot create the mixer: \(error)")
         }
-        let conference = MediaConference(id: id, eventLoop: group.next(), mixer: mixer, logger: logger, events: events)
+        let conference = MediaConference(
+            id: id, eventLoop: group.next(), mixer: mixer, logger: logger, events: events,
+            mediaTimeoutSeconds: configuration.mediaTimeoutSeconds)
         let inserted = conferences.withLock { table -> Bool in
             guard table[id] == nil else { return false }
             table[id] = conference

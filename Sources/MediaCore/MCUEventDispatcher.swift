@@ -56,6 +56,10 @@ struct EndpointEventSink: Sendable {
         continuation.yield(.dtmf(conference, endpoint, digit: String(digit)))
     }
 
+    func mediaTimeout(seconds: Int) {
+        continuation.yield(.mediaTimeout(conference, endpoint, seconds: seconds))
+    }
+
     func announcementFinished(_ prompt: String) {
         continuation.yield(.announcementFinished(conference, endpoint, prompt: prompt))
     }

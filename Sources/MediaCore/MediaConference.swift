@@ -29,8 +29,15 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// A tick that starts this much after its due time counts as late.
     static let lateness = TimeAmount.milliseconds(5)
 
-    init(id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger, events: MCUEventDispatcher) {
+    /// Ticks of silence from an endpoint after which the focus is told (0: never).
+    let mediaTimeoutTicks: UInt64
+
+    init(
+        id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger, events: MCUEventDispatcher,
+        mediaTimeoutSeconds: Int = 0
+    ) {
         self.id = id
+        self.mediaTimeoutTicks = UInt64(max(0, mediaTimeoutSeconds)) * 50
         self.events = events
         self.eventLoop = eventLoop
         self.mixer = mixer
@@ -97,7 +104,24 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
             }
         }
         routeVideo(now: nanos, tick: ticks)
+        if mediaTimeoutTicks > 0 && ticks % 50 == 0 { checkMedia() }
         scheduleNext()
+    }
+
+    /// Once a second: an endpoint in the mix that should be sending and has sent nothing (RTP or RTCP) for the timeout
+    /// is reported once. Isolated endpoints (PIN, lobby) and those that do not send (hold, inactive) are not counted.
+    private func checkMedia() {
+        for endpoint in endpoints {
+            let count = endpoint.counters.packetsReceived &+ endpoint.counters.rtcpReceived
+            if count != endpoint.mediaWatch.count || endpoint.mode != .conference || !endpoint.receiving || endpoint.mediaWatch.since == 0 {
+                endpoint.mediaWatch = (count, ticks, false)
+                continue
+            }
+            if !endpoint.mediaWatch.reported && ticks &- endpoint.mediaWatch.since >= mediaTimeoutTicks {
+                endpoint.mediaWatch.reported = true
+                endpoint.events?.mediaTimeout(seconds: Int((ticks &- endpoint.mediaWatch.since) / 50))
+            }
+        }
     }
 
     /// Adds an endpoint (on the loop), giving it a key for video routing.

@@ -14,11 +14,14 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
     public var allowPlainRTPAddressChange: Bool = false
     /// The DTMF sequence (RFC 4733) that toggles a participant's self-mute; empty turns it off.
     public var selfMuteDTMF: String = "*6"
+    /// Seconds without RTP or RTCP from an endpoint that should be sending before the focus is told (and hangs up);
+    /// 0 turns the check off. Callers on hold (inactive) or waiting in the lobby are not counted.
+    public var mediaTimeoutSeconds: Int = 30
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case rtpPorts, bindAddress, advertisedAddress, loops, allowPlainRTPAddressChange, selfMuteDTMF
+        case rtpPorts, bindAddress, advertisedAddress, loops, allowPlainRTPAddressChange, selfMuteDTMF, mediaTimeoutSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +33,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         loops = try c.decodeIfPresent(Int.self, forKey: .loops) ?? d.loops
         allowPlainRTPAddressChange = try c.decodeIfPresent(Bool.self, forKey: .allowPlainRTPAddressChange) ?? d.allowPlainRTPAddressChange
         selfMuteDTMF = try c.decodeIfPresent(String.self, forKey: .selfMuteDTMF) ?? d.selfMuteDTMF
+        mediaTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .mediaTimeoutSeconds) ?? d.mediaTimeoutSeconds
     }
 
     /// The port range as numbers, or nil when `rtpPorts` is malformed.
@@ -46,6 +50,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         if let a = advertisedAddress, MediaAddress(host: a, port: 0) == nil { return "media.advertisedAddress must be an IPv4 address, not \(a)" }
         if loops < 0 { return "media.loops must be 0 (one per core) or more" }
         if !selfMuteDTMF.allSatisfy({ "0123456789*#".contains($0) }) { return "media.selfMuteDTMF may hold only 0-9, * and #" }
+        if mediaTimeoutSeconds < 0 || mediaTimeoutSeconds > 86_400 { return "media.mediaTimeoutSeconds must be 0 (off) to 86400" }
         return nil
     }
 }

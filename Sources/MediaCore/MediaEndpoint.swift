@@ -54,6 +54,8 @@ final class MediaEndpoint {
     let allowPlainAddressChange: Bool
     var remoteSSRC: UInt32?
     var lastPacketTick: UInt64 = 0
+    /// Media-timeout bookkeeping: the packet count last seen, the tick it last changed, whether the silence was reported.
+    var mediaWatch = (count: UInt64(0), since: UInt64(0), reported: false)
     var receiving = true
     var sending = true
 

@@ -23,7 +23,7 @@ struct InProcessServer {
     /// `database`: a file to keep (restart tests); nil: one in a temporary folder removed by `stop()`.
     static func start(
         focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
-        nameservers: [String] = []
+        nameservers: [String] = [], mediaTimeoutSeconds: Int = 30
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -35,6 +35,7 @@ struct InProcessServer {
         var media = MCUConfiguration()
         media.rtpPorts = "\(port + 100)-\(port + 300)"
         media.loops = 1
+        media.mediaTimeoutSeconds = mediaTimeoutSeconds
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-focus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteFocusStore(path: database ?? folder.appendingPathComponent("focus.sqlite").path)

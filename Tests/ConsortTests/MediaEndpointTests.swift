@@ -6,6 +6,7 @@ import MediaCore
 import OpusCodec
 import SRTP
 import Testing
+import Synchronization
 import TestSupport
 
 #if canImport(Glibc)
@@ -274,5 +275,45 @@ struct MediaEndpointTests {
         #expect(error?.code == .notAcceptable && error?.reason.contains("G722") == true, "\(String(describing: error))")
         #expect(await mcu.load().freePorts == before)
         await mcu.shutdown()
+    }
+}
+
+@Suite("MCU media timeout", .serialized, .timeLimit(.minutes(1)))
+struct MediaTimeoutTests {
+    @Test("an endpoint that stops sending is reported once after media.mediaTimeoutSeconds; one that keeps sending is not")
+    func silentEndpointReported() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let base = freePort()
+        var configuration = MCUConfiguration()
+        configuration.rtpPorts = "\(base + 2)-\(base + 40)"
+        configuration.bindAddress = "127.0.0.1"
+        configuration.loops = 1
+        configuration.mediaTimeoutSeconds = 1
+        let mcu = try EmbeddedMCU(configuration: configuration, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
+        let events = Mutex<[MCUEvent]>([])
+        await mcu.setEventHandler { event in events.withLock { $0.append(event) } }
+        let conference = ConferenceID(tenant: "t", meeting: "timeout")
+        try await mcu.addConference(conference)
+        let quiet = TestPeer(), talker = TestPeer()
+        let tests = MediaEndpointTests()
+        let q = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("quiet"), offer: tests.offer(port: quiet.port), advertisedAddress: "127.0.0.1"))
+        let t = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("talker"), offer: tests.offer(port: talker.port), advertisedAddress: "127.0.0.1"))
+        let qPort = try #require(q.media.first?.localPort), tPort = try #require(t.media.first?.localPort)
+        let silence = [UInt8](repeating: 0xFF, count: 160)
+        for seq in 0..<175 {
+            // The quiet one sends for half a second, then stops; the talker goes on for 3.5 s.
+            if seq < 25 { quiet.send(rtpPacket(seq: UInt16(seq), ts: UInt32(seq) * 160, ssrc: 0x51, payload: silence), to: qPort) }
+            talker.send(rtpPacket(seq: UInt16(seq), ts: UInt32(seq) * 160, ssrc: 0x52, payload: silence), to: tPort)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let seen = events.withLock { $0 }
+        await mcu.shutdown()
+        let timeouts = seen.compactMap { event -> (EndpointID, Int)? in
+            if case .mediaTimeout(_, let endpoint, let seconds) = event { return (endpoint, seconds) }
+            return nil
+        }
+        #expect(timeouts.map { $0.0 } == [EndpointID("quiet")], "\(timeouts)")
+        #expect(timeouts.first.map { (1...2).contains($0.1) } == true)
     }
 }
