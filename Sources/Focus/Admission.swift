@@ -18,7 +18,7 @@ struct Admission: Sendable {
     /// The SDP we answered with (the basis of the re-INVITE that admits from the lobby).
     var answer: String
     /// Replay the PIN prompt when the current one (wrong PIN) finishes.
-    var promptAfter: String?
+    var promptAfter: Prompt?
     /// The caller is hanging up after a last prompt: ignore further digits.
     var closing = false
 }
@@ -30,11 +30,14 @@ struct AdmissionKey: Hashable, Sendable {
 }
 
 /// The prompts under `focus.promptDirectory` (Config/prompts/README.md).
-enum Prompt: String, Sendable {
+public enum Prompt: String, Sendable, CaseIterable {
     case firstParticipant = "first-participant"
     case locked
     case lobby
     case enterPIN = "enter-pin"
     case wrongPIN = "wrong-pin"
     case meetingEnded = "meeting-ended"
+
+    /// Its file in the prompt folder.
+    public var fileName: String { "\(rawValue).wav" }
 }

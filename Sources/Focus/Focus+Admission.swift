@@ -27,10 +27,10 @@ extension Focus {
             await hangUp(AdmissionKey(conference: conference, endpoint: endpoint), conference: live, reason: "no media for \(seconds) s")
         case .announcementFinished(let conference, let endpoint, let prompt):
             let key = AdmissionKey(conference: conference, endpoint: endpoint)
-            if prompt.hasSuffix("\(Prompt.firstParticipant.rawValue).wav") {
+            if prompt.hasSuffix(Prompt.firstParticipant.fileName) {
                 greetings.withLock { if $0[conference] == endpoint { $0[conference] = nil } }
             }
-            let next = admissions.withLock { table -> String? in
+            let next = admissions.withLock { table -> Prompt? in
                 let prompt = table[key]?.promptAfter
                 table[key]?.promptAfter = nil
                 return prompt
@@ -41,11 +41,7 @@ extension Focus {
 
     /// Plays a prompt to one endpoint (a missing prompt file is logged, not fatal).
     func play(_ prompt: Prompt, to key: AdmissionKey, loop: Bool = false) async {
-        await play(prompt.rawValue, to: key, loop: loop)
-    }
-
-    func play(_ name: String, to key: AdmissionKey, loop: Bool = false) async {
-        let path = "\(configuration.focus.promptDirectory)/\(name).wav"
+        let path = "\(configuration.focus.promptDirectory)/\(prompt.fileName)"
         do {
             try await mcu.playAnnouncement(AnnouncementRequest(conference: key.conference, endpoint: key.endpoint, prompt: path, loop: loop))
         } catch {
@@ -104,7 +100,7 @@ extension Focus {
         }
         admissions.withLock { table in
             table[key]?.stage = .pin(digits: "", failures: attempts)
-            table[key]?.promptAfter = Prompt.enterPIN.rawValue
+            table[key]?.promptAfter = .enterPIN
         }
         await play(.wrongPIN, to: key)
     }

@@ -76,11 +76,7 @@ extension Focus {
     public func eject(_ conference: FocusConference, endpoint: EndpointID) async throws(ControlError) {
         guard await conference.entry(endpoint) != nil else { throw ControlError(.notFound, "no such participant") }
         await conference.update(endpoint) { $0.status = .disconnecting }
-        if let dialog = await conference.dialog(for: endpoint) {
-            _ = try? await withDeadline(2) { try await dialog.bye() }
-            members.withLock { $0[dialog.id] = nil }
-        }
-        await drop(endpoint, from: conference, reason: "booted")
+        await hangUp(AdmissionKey(conference: conference.id, endpoint: endpoint), conference: conference, reason: "booted")
         logger.info("ejected", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
     }
 

@@ -15,9 +15,12 @@ extension Focus {
     /// that does not exist in the tenant (ad hoc meetings are created when the tenant allows them).
     public func conference(tenant: String, id: String) throws(ControlError) -> FocusConference {
         guard let record = directory.tenant(id: tenant) else { throw ControlError(.notFound, "no such meeting") }
-        let meeting = directory.meeting(tenant: tenant, id: id)
-        guard meeting != nil || record.policy.adHocMeetings else { throw ControlError(.notFound, "no such meeting") }
-        return conference(ConferenceID(tenant: tenant, meeting: id), tenant: record, meeting: meeting)
+        do {
+            let meeting = try scheduledMeeting(id, of: record)
+            return conference(ConferenceID(tenant: tenant, meeting: id), tenant: record, meeting: meeting)
+        } catch {
+            throw ControlError(.notFound, "no such meeting")
+        }
     }
 
     /// Calls `uri` into the conference and returns its endpoint at once; the call proceeds in the background.
@@ -42,7 +45,7 @@ extension Focus {
         } catch {
             throw ControlError(.conflict, error.reason)
         }
-        let identity = CallerIdentity(user: user?.name, uri: user.map { "sip:\($0.name)@\(tenant.realm)" } ?? "sip:\(uri.user.map { "\($0)@" } ?? "")\(uri.host)", displayName: user?.displayName)
+        let identity = CallerIdentity(user: user?.name, uri: user.map { "sip:\($0.name)@\(tenant.realm)" } ?? uri.addressOfRecord, displayName: user?.displayName)
         do throws(JoinRefusal) {
             _ = try await conference.reserve(endpoint, identity: identity, method: .dialedOut, now: FocusClock.now())
         } catch {

@@ -32,7 +32,7 @@ extension Focus {
     func identify(_ incoming: SIPIncomingRequest, tenant: Tenant, policy: MeetingPolicy) async -> CallerIdentity? {
         let request = incoming.request
         let from = request.from
-        let uri = from.map { "sip:\($0.uri.user.map { "\($0)@" } ?? "")\($0.uri.host)" } ?? "sip:anonymous@anonymous.invalid"
+        let uri = from?.uri.addressOfRecord ?? "sip:anonymous@anonymous.invalid"
         let claimsUser =
             from.map { f in
                 tenant.domains.contains { $0.lowercased() == f.uri.host.lowercased() }
@@ -50,24 +50,14 @@ extension Focus {
     /// Digest in the tenant's realm: the user, or nil after answering 401 (challenge, the normal first step: not a
     /// failure) or 403 (wrong credentials or a replay: counted and logged with who tried).
     func authenticate(_ incoming: SIPIncomingRequest, tenant: Tenant) async -> String? {
-        let request = incoming.request
-        switch authenticator.verify(request, realm: tenant.realm) {
-        case .authenticated(let user):
-            return user
-        case .challenge(let stale):
-            await incoming.respond(401, headers: authenticator.challenges(realm: tenant.realm, stale: stale).map { ("WWW-Authenticate", $0) })
-            return nil
-        case .rejected(let reason):
-            let username = request.headers.values("Authorization").compactMap(SIPDigestCredentials.init).first?.username ?? "?"
+        await incoming.authenticate(with: authenticator, realm: tenant.realm) { [self] username, reason in
             logger.notice(
                 "authentication failed",
                 metadata: [
-                    "method": "\(request.method.rawValue)", "tenant": "\(tenant.id)", "username": "\(username)", "reason": "\(reason)",
-                    "source": "\(incoming.peer.host)",
+                    "method": "\(incoming.request.method.rawValue)", "tenant": "\(tenant.id)", "username": "\(username)",
+                    "reason": "\(reason)", "source": "\(incoming.peer.host)",
                 ])
             counters.joinFailed(tenant: tenant.id, reason: "authentication")
-            await incoming.respond(403, reason: reason)
-            return nil
         }
     }
 

@@ -78,7 +78,7 @@ extension Focus {
 
     /// The participant a URI names: same user and host (parameters ignored), or the tenant user of that name.
     func participant(matching uri: SIPURI, in conference: FocusConference) async -> RosterEntry? {
-        let plain = "sip:\(uri.user.map { "\($0)@" } ?? "")\(uri.host)".lowercased()
+        let plain = uri.addressOfRecord.lowercased()
         let roster = await conference.roster
         if let exact = roster.first(where: { $0.uri.lowercased() == plain }) { return exact }
         guard conference.tenant.domains.contains(where: { $0.lowercased() == uri.host.lowercased() }), let name = uri.user else { return nil }

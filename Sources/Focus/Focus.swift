@@ -112,9 +112,14 @@ public final class Focus: Sendable {
         guard let tenant = directory.tenant(forHost: uri.host), let meetingID = uri.user, !meetingID.isEmpty else {
             throw JoinRefusal.notFound
         }
-        let meeting = directory.meeting(tenant: tenant.id, id: meetingID)
+        return (tenant, meetingID, try scheduledMeeting(meetingID, of: tenant))
+    }
+
+    /// The scheduled meeting of that ID, nil for an ad hoc one; `.notFound` when it is neither (ad hoc meetings off).
+    func scheduledMeeting(_ id: String, of tenant: Tenant) throws(JoinRefusal) -> ScheduledMeeting? {
+        let meeting = directory.meeting(tenant: tenant.id, id: id)
         if meeting == nil && !tenant.policy.adHocMeetings { throw JoinRefusal.notFound }
-        return (tenant, meetingID, meeting)
+        return meeting
     }
 
     /// `resolve` for a request, answering it (404, the same for every way of asking) when it names no meeting.

@@ -126,13 +126,13 @@ struct ConferenceServer: Service, CustomStringConvertible {
     /// Warnings an operator should see at start: missing prompts, an undeclared default tenant, demo credentials.
     func warnAboutSetup() {
         let focus = configuration.focus
-        let missing = ["first-participant", "locked", "lobby", "enter-pin", "wrong-pin", "meeting-ended"].filter {
-            !FileManager.default.isReadableFile(atPath: "\(focus.promptDirectory)/\($0).wav")
+        let missing = Prompt.allCases.map(\.fileName).filter {
+            !FileManager.default.isReadableFile(atPath: "\(focus.promptDirectory)/\($0)")
         }
         if !missing.isEmpty {
             logger.warning(
                 "announcements missing: callers will not hear them",
-                metadata: ["promptDirectory": "\(focus.promptDirectory)", "missing": "\(missing.map { "\($0).wav" }.joined(separator: ","))"])
+                metadata: ["promptDirectory": "\(focus.promptDirectory)", "missing": "\(missing.joined(separator: ","))"])
         }
         if !focus.tenants.isEmpty && !focus.tenants.contains(where: { $0.id == focus.defaultTenant }) {
             logger.notice(

@@ -49,7 +49,10 @@ public struct SIPIncomingRequest: Sendable {
 
     /// Checks digest credentials (RFC 3261 §22) with `authenticator` in `realm`: returns the user when they are valid,
     /// else answers 401 with fresh challenges (stale=true for an expired nonce) or 403 for wrong credentials, and returns nil.
-    public func authenticate(with authenticator: DigestAuthenticator, realm: String) async -> String? {
+    /// `onRejected` hears of each 403 (the user name the credentials gave and why) — a challenge is not a failure.
+    public func authenticate(
+        with authenticator: DigestAuthenticator, realm: String, onRejected: ((_ username: String, _ reason: String) -> Void)? = nil
+    ) async -> String? {
         switch authenticator.verify(request, realm: realm) {
         case .authenticated(let user):
             return user
@@ -57,6 +60,10 @@ public struct SIPIncomingRequest: Sendable {
             await respond(401, headers: authenticator.challenges(realm: realm, stale: stale).map { ("WWW-Authenticate", $0) })
             return nil
         case .rejected(let reason):
+            if let onRejected {
+                let credentials = request.headers.values("Authorization").compactMap(SIPDigestCredentials.init)
+                onRejected(credentials.first { $0.realm == realm }?.username ?? "?", reason)
+            }
             await respond(403, reason: reason)
             return nil
         }
