@@ -40,31 +40,12 @@ public func freePort(udpAndTCP: Bool = true) -> Int {
 
 /// Runs a program with a time limit; returns its exit status (or -9 when it had to be killed) and its output.
 public func runProgram(_ executable: String, _ arguments: [String], timeout: TimeInterval, directory: URL? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("consort-test-\(UUID().uuidString).log")
-    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: outputFile)
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    let launched = try launchProgram(executable, arguments, directory: directory)
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(20_000) }
-    var killed = false
-    if process.isRunning {
-        process.terminate()
-        usleep(200_000)
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        killed = true
-    }
-    process.waitUntilExit()
-    try? handle.close()
-    let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-    try? FileManager.default.removeItem(at: outputFile)
-    return (killed ? -9 : process.terminationStatus, output)
+    while launched.0.isRunning && Date() < deadline { usleep(20_000) }
+    let killed = launched.0.isRunning
+    let result = stopProgram(launched, grace: 0.2)
+    return (killed ? -9 : result.status, result.output)
 }
 
 /// Starts a long-running program; the caller stops it with `stop(_:)`.
