@@ -58,6 +58,8 @@ public struct ParticipantView: Codable, Sendable, Equatable {
     public var status: ParticipantStatus
     /// Muted by the focus (their media is filtered at the MCU).
     public var muted: Bool
+    /// Muted by themselves (DTMF); independent of ``muted``, which is the focus's.
+    public var selfMuted: Bool
     /// Their last offer put the call on hold.
     public var onHold: Bool
     /// dialed-in or dialed-out.
@@ -78,6 +80,7 @@ public struct ParticipantView: Codable, Sendable, Equatable {
         role = entry.role
         status = entry.status
         muted = entry.muted
+        selfMuted = entry.selfMuted
         onHold = entry.onHold
         joiningMethod = entry.joiningMethod
         joinedAt = isoTime(entry.joinedAt)

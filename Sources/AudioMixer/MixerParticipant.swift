@@ -7,8 +7,12 @@ public final class MixerParticipant {
     public let id: Int
     /// The negotiated codec.
     public let format: AudioFormat
-    /// A muted participant is heard by nobody (an ingress filter); it still hears the others.
+    /// Muted by the focus (an organizer, a presenter, mute on entry): heard by nobody (an ingress filter); it still
+    /// hears the others. Only the focus changes it.
     public var isMuted = false
+    /// Muted by the participant themselves (the self-mute DTMF sequence): heard by nobody either way. Separate from
+    /// ``isMuted`` so a participant can never undo the focus's mute.
+    public var isSelfMuted = false
     /// An isolated participant is neither heard nor sent the conference: only its announcement reaches it (a lobby,
     /// PIN entry). Takes effect at the next tick.
     public var isIsolated = false
@@ -77,9 +81,9 @@ public final class MixerParticipant {
         narrowband.deallocate()
     }
 
-    /// Heard by the others (neither muted nor isolated).
+    /// Heard by the others (muted by nobody, not isolated).
     var isHeard: Bool {
-        @inline(__always) get { !isMuted && !isIsolated }
+        @inline(__always) get { !isMuted && !isSelfMuted && !isIsolated }
     }
 
     /// Whether an announcement is due to play this tick.

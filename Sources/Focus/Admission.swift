@@ -37,6 +37,8 @@ public enum Prompt: String, Sendable, CaseIterable {
     case enterPIN = "enter-pin"
     case wrongPIN = "wrong-pin"
     case meetingEnded = "meeting-ended"
+    case lobbyTimeout = "lobby-timeout"
+    case meetingFull = "meeting-full"
 
     /// Its file in the prompt folder.
     public var fileName: String { "\(rawValue).wav" }

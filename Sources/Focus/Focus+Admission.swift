@@ -7,12 +7,11 @@ import SIP
 /// answered with media isolated at the MCU (they hear only prompts, nobody hears them) and enters the mix when the
 /// PIN is right and, where a lobby applies, an organizer or presenter admits them.
 extension Focus {
-    /// Starts listening to the MCU's events (DTMF, finished announcements), handled one at a time in order.
+    /// Starts listening to the MCU's events (DTMF, finished announcements, media timeouts): each conference's are
+    /// handled one at a time in order, and no conference waits for another's.
     func listenToMCU() async {
-        let (stream, continuation) = AsyncStream<MCUEvent>.makeStream()
-        await mcu.setEventHandler { event in continuation.yield(event) }
-        Task { [self] in
-            for await event in stream { await handle(event) }
+        await mcu.setEventHandler { [self] event in
+            conferenceEvents.enqueue(event.conference) { await self.handle(event) }
         }
     }
 
@@ -25,8 +24,15 @@ extension Focus {
             guard let live = existingConference(conference), await live.entry(endpoint) != nil else { return }
             logger.info("no media from a participant: hanging up", metadata: ["meeting": "\(conference)", "endpoint": "\(endpoint)", "seconds": "\(seconds)"])
             await hangUp(AdmissionKey(conference: conference, endpoint: endpoint), conference: live, reason: "no media for \(seconds) s")
+        case .selfMute(let conference, let endpoint, let muted):
+            logger.info("self-mute", metadata: ["meeting": "\(conference)", "endpoint": "\(endpoint)", "muted": "\(muted)"])
+            await existingConference(conference)?.update(endpoint) { $0.selfMuted = muted }
         case .announcementFinished(let conference, let endpoint, let prompt):
             let key = AdmissionKey(conference: conference, endpoint: endpoint)
+            if let reason = farewells.withLock({ $0.removeValue(forKey: key) }), let live = existingConference(conference) {
+                await hangUp(key, conference: live, reason: reason)
+                return
+            }
             if prompt.hasSuffix(Prompt.firstParticipant.fileName) {
                 greetings.withLock { if $0[conference] == endpoint { $0[conference] = nil } }
             }
@@ -39,15 +45,39 @@ extension Focus {
         }
     }
 
-    /// Plays a prompt to one endpoint (a missing prompt file is logged, not fatal).
-    func play(_ prompt: Prompt, to key: AdmissionKey, loop: Bool = false) async {
+    /// Plays a prompt to one endpoint (a missing prompt file is logged, not fatal); false when it could not start.
+    @discardableResult
+    func play(_ prompt: Prompt, to key: AdmissionKey, loop: Bool = false) async -> Bool {
         let path = "\(configuration.focus.promptDirectory)/\(prompt.fileName)"
         do {
             try await mcu.playAnnouncement(AnnouncementRequest(conference: key.conference, endpoint: key.endpoint, prompt: path, loop: loop))
+            return true
         } catch {
             logger.warning("cannot play a prompt", metadata: ["prompt": "\(path)", "reason": "\(error.reason)"])
+            return false
         }
     }
+
+    /// Plays a last prompt, then hangs up when the MCU reports it finished (`announcementFinished`): no guess of how
+    /// long it lasts. At once when it cannot play; after `farewellLimitSeconds` if the report never comes.
+    func sayGoodbye(_ key: AdmissionKey, conference: FocusConference, prompt: Prompt, reason: String) async {
+        admissions.withLock { $0[key]?.closing = true }
+        farewells.withLock { $0[key] = reason }
+        await mcu.stopAnnouncement(key.conference, key.endpoint)
+        guard await play(prompt, to: key) else {
+            farewells.withLock { _ = $0.removeValue(forKey: key) }
+            await hangUp(key, conference: conference, reason: reason)
+            return
+        }
+        work.start { [self] in
+            guard await FocusWork.sleep(seconds: Self.farewellLimitSeconds) else { return }
+            guard let reason = farewells.withLock({ $0.removeValue(forKey: key) }) else { return }
+            await hangUp(key, conference: conference, reason: reason)
+        }
+    }
+
+    /// The longest a last prompt may play before the BYE goes anyway.
+    static var farewellLimitSeconds: Double { 20 }
 
     /// After the 200 OK: a caller who must type the PIN hears the PIN prompt; one who waits hears the lobby prompt.
     func beginAdmission(_ key: AdmissionKey, _ admission: Admission) async {
@@ -58,6 +88,7 @@ extension Focus {
             armPINTimeout(key)
         case .lobby:
             await play(.lobby, to: key, loop: true)
+            armLobbyTimeout(key)
         }
     }
 
@@ -92,10 +123,7 @@ extension Focus {
         counters.joinFailed(tenant: key.conference.tenant, reason: "pin")
         logger.info("wrong PIN", metadata: ["meeting": "\(key.conference)", "attempt": "\(attempts)"])
         if attempts >= configuration.focus.passcodeAttempts {
-            admissions.withLock { $0[key]?.closing = true }
-            await play(.wrongPIN, to: key)
-            try? await Task.sleep(for: .milliseconds(2_200))
-            await hangUp(key, conference: conference, reason: "wrong PIN \(attempts) times")
+            await sayGoodbye(key, conference: conference, prompt: .wrongPIN, reason: "wrong PIN \(attempts) times")
             return
         }
         admissions.withLock { table in
@@ -107,14 +135,26 @@ extension Focus {
 
     /// Gives up on a caller who types no correct PIN within a minute.
     private func armPINTimeout(_ key: AdmissionKey) {
-        Task { [self] in
-            try? await Task.sleep(for: .seconds(60))
+        work.start { [self] in
+            guard await FocusWork.sleep(seconds: 60) else { return }
             let stillTyping = admissions.withLock { table -> Bool in
                 if case .pin = table[key]?.stage { return true }
                 return false
             }
             guard stillTyping, let conference = existingConference(key.conference) else { return }
             await hangUp(key, conference: conference, reason: "no PIN entered")
+        }
+    }
+
+    /// Ends a wait in the lobby that lasted `lobbyTimeoutSeconds`: the lobby-timeout prompt, then BYE.
+    private func armLobbyTimeout(_ key: AdmissionKey) {
+        let seconds = Double(configuration.focus.limits.lobbyTimeoutSeconds)
+        work.start { [self] in
+            guard await FocusWork.sleep(seconds: seconds) else { return }
+            let stillWaiting = admissions.withLock { $0[key]?.stage == .lobby && $0[key]?.closing == false }
+            guard stillWaiting, let conference = existingConference(key.conference) else { return }
+            logger.info("lobby wait over: hanging up", metadata: ["meeting": "\(key.conference)", "endpoint": "\(key.endpoint)"])
+            await sayGoodbye(key, conference: conference, prompt: .lobbyTimeout, reason: "nobody let them in within \(Int(seconds)) s")
         }
     }
 
@@ -137,16 +177,23 @@ extension Focus {
         }
         let entry = await conference.entry(key.endpoint)
         if await conference.locked, !(entry?.role.controls ?? false) {
-            await play(.locked, to: key)
-            try? await Task.sleep(for: .milliseconds(1_800))
-            await hangUp(key, conference: conference, reason: "meeting locked")
+            await sayGoodbye(key, conference: conference, prompt: .locked, reason: "meeting locked")
             return
         }
         await enterMix(key, conference: conference, muted: next.muted)
     }
 
-    /// Moves an admitted caller into the mix and tells a lone participant they are first.
+    /// Moves an admitted caller into the mix and tells a lone participant they are first. A meeting that filled up
+    /// while they waited turns them away (an organizer or presenter always gets in).
     func enterMix(_ key: AdmissionKey, conference: FocusConference, muted: Bool) async {
+        do throws(JoinRefusal) {
+            try await conference.takeSeat(key.endpoint)
+        } catch {
+            logger.info("meeting full when let in: hanging up", metadata: ["meeting": "\(key.conference)", "endpoint": "\(key.endpoint)"])
+            counters.joinFailed(tenant: key.conference.tenant, reason: error.metric)
+            await sayGoodbye(key, conference: conference, prompt: .meetingFull, reason: "meeting full")
+            return
+        }
         do {
             _ = try await mcu.modifyEndpoint(
                 ModifyEndpointRequest(conference: key.conference, endpoint: key.endpoint, muted: muted, mode: .conference))
@@ -175,12 +222,14 @@ extension Focus {
         }
     }
 
-    /// Ends a caller's call from the focus side (BYE) and frees their seat.
+    /// Ends a caller's call from the focus side and frees their seat at once; the BYE goes out as background work,
+    /// so nobody waits for a peer that does not answer (the stack ends the dialog whatever the answer).
     func hangUp(_ key: AdmissionKey, conference: FocusConference, reason: String) async {
         admissions.withLock { $0[key] = nil }
+        farewells.withLock { _ = $0.removeValue(forKey: key) }
         if let dialog = await conference.dialog(for: key.endpoint) {
-            _ = try? await withDeadline(2) { try await dialog.bye() }
-            members.withLock { $0[dialog.id] = nil }
+            calls.withLock { _ = $0.end(dialog.id) }
+            work.start { _ = try? await dialog.bye() }
         }
         await drop(key.endpoint, from: conference, reason: reason)
     }
@@ -202,7 +251,7 @@ extension Focus {
         await mcu.stopAnnouncement(conference.id, endpoint)
         await enterMix(key, conference: conference, muted: admission.muted)
         if let dialog = await conference.dialog(for: endpoint), let offer = Self.reoffer(admission.answer, direction: .sendrecv) {
-            Task { [self] in
+            work.start { [self] in
                 // A caller that does not take the re-INVITE is gone (or broken): end the call rather than keep a ghost.
                 let response = try? await dialog.request(.invite, body: Array(offer.utf8), contentType: "application/sdp")
                 guard let status = response?.statusCode, (200..<300).contains(status) || status == 491 else {

@@ -80,16 +80,25 @@ extension Focus {
         logger.info("ejected", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
     }
 
-    /// Ends the meeting for everyone: they hear "the organizer ended the meeting", then BYE.
+    /// Ends the meeting for everyone: no one else gets in; those in it hear "the organizer ended the meeting" and get
+    /// their BYE when it has played (the MCU's announcement-finished event); calls still being set up end at once.
+    /// The conference goes when the last one has left; returns then (within ``farewellLimitSeconds``, the longest a
+    /// last prompt may hold a call).
     public func end(_ conference: FocusConference) async {
         logger.info("ending meeting", metadata: ["meeting": "\(conference.id)"])
-        let present = await conference.roster.filter { $0.isInMix || $0.status == .pending }
-        for entry in present {
-            admissions.withLock { $0[AdmissionKey(conference: conference.id, endpoint: entry.endpoint)] = nil }
-            await play(.meetingEnded, to: AdmissionKey(conference: conference.id, endpoint: entry.endpoint))
+        let roster = await conference.roster
+        _ = await conference.end()
+        let reason = "ended through conference control"
+        for entry in roster {
+            let key = AdmissionKey(conference: conference.id, endpoint: entry.endpoint)
+            if entry.isInMix || entry.status == .pending {
+                await sayGoodbye(key, conference: conference, prompt: .meetingEnded, reason: reason)
+            } else {
+                await hangUp(key, conference: conference, reason: reason)
+            }
         }
-        if !present.isEmpty { try? await Task.sleep(for: .milliseconds(2_200)) }
-        await endConference(conference, within: 2, reason: "ended through conference control")
+        await removeIfEmpty(conference, graceSeconds: 0)
+        await conference.waitUntilRemoved()
     }
 }
 

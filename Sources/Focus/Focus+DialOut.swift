@@ -39,7 +39,7 @@ extension Focus {
             tenant.domains.contains { $0.lowercased() == uri.host.lowercased() } ? directory.user(tenant: tenant.id, name: name) : nil
         }
         let targets = try await dialTargets(for: uri, user: user, tenant: tenant)
-        let endpoint = EndpointID("dialout-" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
+        let endpoint = EndpointID.random(prefix: "dialout-")
         do throws(JoinRefusal) {
             try reserveUsage(tenant, conference: conference.id)
         } catch {
@@ -53,7 +53,7 @@ extension Focus {
             throw ControlError(.conflict, error.reason)
         }
         logger.info("dialing out", metadata: ["meeting": "\(conference.id)", "to": "\(text)", "by": "\(requestedBy ?? "admin")"])
-        Task { [self] in
+        work.start { [self] in
             await placeCall(conference, endpoint: endpoint, targets: targets, progress: progress)
         }
         return endpoint
@@ -109,11 +109,11 @@ extension Focus {
                     target, from: from, body: Array(offer.answer.utf8), via: peer,
                     onProvisional: { response in
                         guard response.statusCode == 180 || response.statusCode == 183 else { return }
-                        Task { await conference.update(endpoint) { $0.status = .alerting } }
+                        self.work.start { await conference.update(endpoint) { $0.status = .alerting } }
                     })
                 let answer = String(decoding: call.response.body, as: UTF8.self)
                 let media = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference.id, endpoint: endpoint, answer: answer))
-                members.withLock { $0[call.dialog.id] = Membership(conference: conference.id, endpoint: endpoint) }
+                calls.withLock { $0.add(call.dialog.id, Membership(conference: conference.id, endpoint: endpoint)) }
                 await conference.setDialog(call.dialog, for: endpoint)
                 await conference.update(endpoint) { entry in
                     entry.status = .connected
@@ -147,7 +147,7 @@ extension Focus {
             entry.reason = "\(status) \(reason)"
         }
         await progress?(status, reason)
-        try? await Task.sleep(for: .seconds(5))
+        _ = await FocusWork.sleep(seconds: 5)
         await drop(endpoint, from: conference, reason: "dial-out failed")
     }
 }

@@ -19,11 +19,52 @@ extension Focus {
             return
         }
         let policy = target.tenant.policy.applying(target.meeting?.policy ?? MeetingPolicyOverrides())
+        var call = PendingCall(
+            key: CallKey(callID: request.callID ?? "", fromTag: request.from?.tag ?? ""),
+            source: configuration.isTrustedSource(incoming.peer.host) ? nil : incoming.peer.host)
+        let limits = configuration.focus.limits
+        if let refusal = calls.withLock({ $0.claim(call.key, source: call.source, limit: limits.callsPerSource) }) {
+            await refuse(incoming, callRefusal(refusal), tenant: target.tenant.id)
+            return
+        }
+        var joined = false
+        defer { if !joined { calls.withLock { $0.release(call.key, source: call.source, anonymous: call.anonymous) } } }
         guard let identity = await identify(incoming, tenant: target.tenant, policy: policy) else { return }
+        if identity.user == nil {
+            if let refusal = calls.withLock({ $0.claimAnonymous(source: call.source, limit: limits.unauthenticatedCallsPerSource) }) {
+                await refuse(incoming, callRefusal(refusal), tenant: target.tenant.id)
+                return
+            }
+            call.anonymous = true
+        }
         let id = ConferenceID(tenant: target.tenant.id, meeting: target.meetingID)
-        let endpoint = EndpointID("\(request.callID ?? "call")|\(request.from?.tag ?? "")")
-        await join(
-            incoming, conference: id, tenant: target.tenant, meeting: target.meeting, identity: identity, endpoint: endpoint)
+        joined = await join(
+            incoming, conference: id, tenant: target.tenant, meeting: target.meeting, identity: identity, endpoint: .random(),
+            call: call)
+    }
+
+    /// A dial-in call between its INVITE and its membership: what it claimed, to give back if it does not become one.
+    struct PendingCall: Sendable {
+        var key: CallKey
+        /// The source IP counted against the per-source limits; nil when trusted.
+        var source: String?
+        var anonymous = false
+    }
+
+    /// The answer for a call refused before any work: a reused Call-ID/From tag, or a source over its limits.
+    func callRefusal(_ refusal: CallClaimRefusal) -> JoinRefusal {
+        switch refusal {
+        case .collision:
+            // RFC 3261 §8.2.2.2 answers a request merged with one in progress 482; a live call's identifiers are the same case.
+            return JoinRefusal(482, "Loop Detected (the Call-ID and From tag belong to a call in progress)", metric: "collision")
+        case .callsPerSource(let limit):
+            return JoinRefusal(
+                503, "Service Unavailable (\(limit) calls from this address already)", metric: "callsPerSource", headers: [("Retry-After", "30")])
+        case .unauthenticatedPerSource(let limit):
+            return JoinRefusal(
+                503, "Service Unavailable (\(limit) anonymous calls from this address already)", metric: "unauthenticatedPerSource",
+                headers: [("Retry-After", "30")])
+        }
     }
 
     /// Who the caller is. Digest authentication in the tenant's realm happens when the meeting does not allow
@@ -61,31 +102,32 @@ extension Focus {
         }
     }
 
-    /// Seats the caller (quotas, lock, capacity), sets up their media on the MCU and answers.
+    /// Seats the caller (quotas, lock, capacity), sets up their media on the MCU and answers. True when the call
+    /// became a member (its claim is then given back when it ends).
     func join(
         _ incoming: SIPIncomingRequest, conference id: ConferenceID, tenant: Tenant, meeting: ScheduledMeeting?,
-        identity: CallerIdentity, endpoint: EndpointID
-    ) async {
+        identity: CallerIdentity, endpoint: EndpointID, call: PendingCall
+    ) async -> Bool {
         let request = incoming.request
         do throws(JoinRefusal) {
             try reserveUsage(tenant, conference: id)
         } catch {
             await refuse(incoming, error, tenant: tenant.id)
-            return
+            return false
         }
         let conference = self.conference(id, tenant: tenant, meeting: meeting)
-        let seat: (role: ParticipantRole, lobby: Bool)
+        let seat: (role: ParticipantRole, lobby: Bool, needsPIN: Bool)
         do {
-            seat = try await conference.reserve(endpoint, identity: identity, method: .dialedIn, now: FocusClock.now())
+            seat = try await conference.reserve(
+                endpoint, identity: identity, method: .dialedIn, now: FocusClock.now(), lobbySize: configuration.focus.limits.lobbySize)
         } catch {
             await giveBack(conference, endpoint: endpoint, seatTaken: false)
             await refuse(incoming, error, tenant: tenant.id)
-            return
+            return false
         }
         let policy = conference.policy
         let muted = policy.muteOnEntry && !seat.role.controls
-        // A PIN is asked of everyone but the meeting's organizer and presenters (authenticated).
-        let needsPIN = meeting?.passcode != nil && !seat.role.controls
+        let needsPIN = seat.needsPIN
         let waits = needsPIN || seat.lobby
         do {
             try await mcu.addConference(id)
@@ -99,7 +141,7 @@ extension Focus {
             if await incoming.isCancelled {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)
-                return
+                return false
             }
             // In the lobby (without a PIN to type) the caller only listens: our answer says sendonly until admitted.
             let answerSDP =
@@ -114,9 +156,13 @@ extension Focus {
             guard let dialog else {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)
-                return
+                return false
             }
-            members.withLock { $0[dialog.id] = Membership(conference: id, endpoint: endpoint) }
+            calls.withLock {
+                $0.add(
+                    dialog.id,
+                    Membership(conference: id, endpoint: endpoint, key: call.key, source: call.source, anonymous: call.anonymous))
+            }
             await conference.setDialog(dialog, for: endpoint)
             await conference.update(endpoint) { entry in
                 entry.media = answer.media
@@ -138,10 +184,12 @@ extension Focus {
             } else {
                 await greetIfAlone(key, conference: conference)
             }
+            return true
         } catch {
             await mcu.removeEndpoint(id, endpoint)
             await giveBack(conference, endpoint: endpoint, seatTaken: true)
             await refuse(incoming, mediaRefusal(error), tenant: tenant.id)
+            return false
         }
     }
 
@@ -181,7 +229,7 @@ extension Focus {
 
     /// re-INVITE: a new offer (hold, resume, address or codec change) goes to the MCU; the roster shows on-hold.
     func reinvite(_ incoming: SIPIncomingRequest, dialog: SIPDialogHandle) async {
-        guard let member = members.withLock({ $0[dialog.id] }) else {
+        guard let member = calls.withLock({ $0[dialog.id] }) else {
             await incoming.respond(481)
             return
         }

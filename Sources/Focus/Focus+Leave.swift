@@ -7,7 +7,7 @@ extension Focus {
     /// A participant's dialog ended (BYE either way, session timer, transport failure): their media stops, their seat
     /// is free, and the conference goes when it stays empty for the grace period.
     func leave(_ id: SIPDialogID, reason: String) async {
-        guard let member = members.withLock({ $0.removeValue(forKey: id) }) else { return }
+        guard let member = calls.withLock({ $0.end(id) }) else { return }
         guard let conference = existingConference(member.conference) else {
             await mcu.removeEndpoint(member.conference, member.endpoint)
             return
@@ -24,17 +24,18 @@ extension Focus {
             logger.info("left", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)", "reason": "\(reason)"])
         }
         await mcu.removeEndpoint(conference.id, endpoint)
-        await removeIfEmpty(conference, graceSeconds: configuration.focus.emptyConferenceGraceSeconds)
+        // An ended meeting goes as soon as its last participant has; a live one waits its grace period.
+        await removeIfEmpty(conference, graceSeconds: await conference.ended ? 0 : configuration.focus.emptyConferenceGraceSeconds)
     }
 
     /// Ends the conference when nobody holds a seat, now or after `graceSeconds` if still nobody came.
     func removeIfEmpty(_ conference: FocusConference, graceSeconds: Int) async {
-        guard await conference.seatCount == 0 else { return }
+        guard await conference.presentCount == 0 else { return }
         let generation = await conference.generation
         if graceSeconds > 0 {
-            Task { [self] in
-                try? await Task.sleep(for: .seconds(graceSeconds))
-                guard await conference.seatCount == 0, await conference.generation == generation else { return }
+            work.start { [self] in
+                guard await FocusWork.sleep(seconds: Double(graceSeconds)) else { return }
+                guard await conference.presentCount == 0, await conference.generation == generation else { return }
                 await finish(conference, reason: "empty")
             }
         } else {
@@ -51,6 +52,7 @@ extension Focus {
         }
         guard removed else { return }
         _ = await conference.end()
+        await conference.markRemoved()
         if await conference.onMCU { await mcu.removeConference(conference.id) }
         releaseConference(conference.id)
         await subscriptions.conferenceEnded(conference.id, subject: conference.subject)

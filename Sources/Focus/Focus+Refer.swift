@@ -17,7 +17,7 @@ extension Focus {
         let conference: FocusConference
         let referrer: String?
         if let dialog = incoming.dialog {
-            guard let member = members.withLock({ $0[dialog.id] }), let live = existingConference(member.conference),
+            guard let member = calls.withLock({ $0[dialog.id] }), let live = existingConference(member.conference),
                 let entry = await live.entry(member.endpoint)
             else {
                 await incoming.respond(481)

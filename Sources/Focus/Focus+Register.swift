@@ -63,9 +63,8 @@ extension Focus {
 
     /// Deletes lapsed bindings every minute.
     func purgeRegistrationsPeriodically() {
-        Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(60))
+        work.start { [weak self] in
+            while await FocusWork.sleep(seconds: 60) {
                 guard let self else { return }
                 _ = try? await self.store.purgeExpiredRegistrations(now: FocusClock.now())
             }

@@ -20,15 +20,13 @@ public final class Focus: Sendable {
         /// Our SIP host and port, for Contact.
         public var contactHost = "127.0.0.1"
         public var contactPort = 5060
+        /// Whether a source IP is trusted (`sip.trustedSources`): exempt from the per-source limits, not from totals.
+        public var isTrustedSource: @Sendable (String) -> Bool = { _ in false }
 
         public init() {}
     }
 
-    /// A participant's place: which conference, which MCU endpoint.
-    struct Membership: Sendable {
-        var conference: ConferenceID
-        var endpoint: EndpointID
-    }
+    typealias Membership = CallTable.Membership
 
     let agent: SIPUserAgent
     let mcu: any MCUController
@@ -39,16 +37,23 @@ public final class Focus: Sendable {
     let logger: Logger
     let authenticator: DigestAuthenticator
     let conferences = Mutex<[ConferenceID: FocusConference]>([:])
-    let members = Mutex<[SIPDialogID: Membership]>([:])
+    /// Every participant's call, and what each source holds.
+    let calls = Mutex(CallTable())
     let usage = Mutex<[String: TenantUsage]>([:])
     /// Callers typing a PIN or waiting in the lobby.
     let admissions = Mutex<[AdmissionKey: Admission]>([:])
+    /// Callers hearing a last prompt, hung up (with this reason) when the MCU reports it finished.
+    let farewells = Mutex<[AdmissionKey: String]>([:])
     /// Who is hearing the first-participant greeting, per conference (stopped when a second participant arrives).
     let greetings = Mutex<[ConferenceID: EndpointID]>([:])
     /// The conference event package's subscriptions.
     public let subscriptions: ConferenceSubscriptions
     /// Counters for `/metrics`.
     public let counters = FocusCounters()
+    /// Background work (BYEs not waited for, re-INVITEs, timers, the MCU's events), children of ``run()``.
+    let work = FocusWork()
+    /// The MCU's events, in order per conference; conferences never wait for each other.
+    let conferenceEvents: SerialWork<ConferenceID>
 
     public init(
         agent: SIPUserAgent, mcu: any MCUController, store: any FocusStore, directory: TenantDirectory, configuration: Configuration,
@@ -69,6 +74,18 @@ public final class Focus: Sendable {
         })
         self.subscriptions = ConferenceSubscriptions(
             maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger)
+        self.conferenceEvents = SerialWork(work: work)
+    }
+
+    /// Runs the focus's background work until ``stop()``: start it beside the SIP agent (the executable runs it in its
+    /// lifecycle) before calls arrive.
+    public func run() async {
+        await work.run()
+    }
+
+    /// Ends ``run()``: pending timers are cancelled, running jobs finish (their waits on peers are bounded).
+    public func stop() {
+        work.finish()
     }
 
     /// Applies the configuration's tenants, users and meetings to the store and loads the directory from it.
@@ -97,7 +114,7 @@ public final class Focus: Sendable {
         // Every tenant's series exist from the start, at zero, so /metrics is complete before the first call.
         for tenant in directory.tenants { counters.usage(tenant: tenant.id, conferences: 0, participants: 0) }
         await agent.onDialogTerminated { [self] id, reason in
-            Task {
+            work.start {
                 await self.leave(id, reason: reason)
                 await self.subscriptions.dialogEnded(id)
             }
@@ -155,11 +172,11 @@ public final class Focus: Sendable {
     }
 
     /// Participants (dialogs) in the focus now.
-    public var participantCount: Int { members.withLock { $0.count } }
+    public var participantCount: Int { calls.withLock { $0.count } }
 
     /// The membership of a dialog.
     public func endpoint(of dialog: SIPDialogID) -> (ConferenceID, EndpointID)? {
-        members.withLock { $0[dialog].map { ($0.conference, $0.endpoint) } }
+        calls.withLock { $0[dialog].map { ($0.conference, $0.endpoint) } }
     }
 
     /// The address for our SDP: configured, else the local address the request arrived on, else the IPv4 host the

@@ -8,4 +8,15 @@ public enum MCUEvent: Sendable, Codable, Equatable {
     /// An endpoint in the conference that should be sending has sent no RTP or RTCP for `seconds` (its phone is gone
     /// without a BYE); reported once until media comes back.
     case mediaTimeout(ConferenceID, EndpointID, seconds: Int)
+    /// The participant muted or unmuted themselves (the self-mute DTMF sequence). Independent of the focus's mute.
+    case selfMute(ConferenceID, EndpointID, muted: Bool)
+}
+
+extension MCUEvent {
+    /// The conference the event belongs to (the focus handles each conference's events in order, apart from others).
+    public var conference: ConferenceID {
+        switch self {
+        case .dtmf(let c, _, _), .announcementFinished(let c, _, _), .mediaTimeout(let c, _, _), .selfMute(let c, _, _): c
+        }
+    }
 }

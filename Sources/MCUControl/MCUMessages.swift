@@ -19,6 +19,15 @@ public struct EndpointID: Hashable, Sendable, Codable, CustomStringConvertible {
     public var value: String
     public init(_ value: String) { self.value = value }
     public var description: String { value }
+
+    /// A new identifier made by the server: `prefix` and 64 random bits in hex. Never derived from anything a peer
+    /// sent (a Call-ID or a tag would let whoever reads the roster address someone else's call).
+    public static func random(prefix: String = "ep-") -> EndpointID {
+        var generator = SystemRandomNumberGenerator()
+        let bits = UInt64.random(in: 0...UInt64.max, using: &generator)
+        let hex = String(bits, radix: 16)
+        return EndpointID(prefix + String(repeating: "0", count: 16 - hex.count) + hex)
+    }
 }
 
 /// What the focus allows an endpoint's media to do.
@@ -160,7 +169,10 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     public var endpoint: EndpointID
     public var label: String
     public var codec: String
+    /// Muted by the focus.
     public var muted: Bool
+    /// Muted by the participant (self-mute DTMF); independent of ``muted``.
+    public var selfMuted: Bool? = nil
     /// What the endpoint takes part in now.
     public var mode: EndpointMode
     /// The prompt playing to it, if any.

@@ -60,6 +60,10 @@ struct EndpointEventSink: Sendable {
         continuation.yield(.mediaTimeout(conference, endpoint, seconds: seconds))
     }
 
+    func selfMute(_ muted: Bool) {
+        continuation.yield(.selfMute(conference, endpoint, muted: muted))
+    }
+
     func announcementFinished(_ prompt: String) {
         continuation.yield(.announcementFinished(conference, endpoint, prompt: prompt))
     }

@@ -69,8 +69,10 @@ extension MediaEndpoint {
         if typed.count == selfMuteSequence.count { typed.removeFirst() }
         typed.append(digit)
         if typed == selfMuteSequence {
-            participant.isMuted.toggle()
+            // Only the participant's own mute: the focus's mute stays until the focus lifts it.
+            participant.isSelfMuted.toggle()
             typed.removeAll(keepingCapacity: true)
+            events?.selfMute(participant.isSelfMuted)
         }
     }
 }

@@ -230,7 +230,7 @@ final class MediaEndpoint {
     func statistics() -> EndpointStatistics {
         let jb = participant.jitterBuffer.counters
         let clock = Double(participant.format.clockRate)
-        return EndpointStatistics(
+        var statistics = EndpointStatistics(
             endpoint: id, label: label, codec: codecName, muted: participant.isMuted, speaking: participant.isSpeaker,
             packetsReceived: counters.packetsReceived, bytesReceived: counters.bytesReceived,
             packetsSent: counters.packetsSent, bytesSent: counters.bytesSent, packetsLost: jb.lost,
@@ -242,5 +242,7 @@ final class MediaEndpoint {
             videoPacketsReceived: video?.packetsReceived ?? 0, videoPacketsForwarded: video?.packetsForwarded ?? 0,
             keyFrameRequests: video?.keyFrameRequestsSent ?? 0, mode: mode,
             announcement: participant.announcement.map(\.audio.name))
+        statistics.selfMuted = participant.isSelfMuted
+        return statistics
     }
 }

@@ -110,6 +110,7 @@ struct ConferenceServer: Service, CustomStringConvertible {
         await agent.setAdvertisedHost(sipHost)
         let meetings = Focus(
             agent: agent, mcu: mcu, store: store, directory: directory, configuration: focusConfiguration, logger: logger)
+        async let focusWork: Void = meetings.run()
         await meetings.install()
 
         let admin = AdminServer(
@@ -120,6 +121,8 @@ struct ConferenceServer: Service, CustomStringConvertible {
         await meetings.endAll(within: 2)
         await mcu.shutdown()
         await agent.stop()
+        meetings.stop()
+        await focusWork
         if let adminFailure { throw adminFailure }
     }
 

@@ -91,6 +91,24 @@ struct ConferenceMixerTests {
         #expect(muted.hears(600))
     }
 
+    @Test("a participant muted by themselves is silent like one muted by the focus, and lifting one mute leaves the other")
+    func twoMuteOwners() throws {
+        let h = try MixerHarness()
+        let talker = try h.add(frequency: 600)
+        let muted = try h.add(frequency: 1_000)
+        let listener = try h.add(frequency: 0)
+        muted.participant.isSelfMuted = true
+        h.run(ticks: 60)
+        #expect(!listener.hears(1_000) && !talker.hears(1_000))
+        muted.participant.isMuted = true
+        muted.participant.isSelfMuted = false
+        h.run(ticks: 60)
+        #expect(!listener.hears(1_000), "the focus's mute holds when the self-mute is lifted")
+        muted.participant.isMuted = false
+        h.run(ticks: 60)
+        #expect(listener.hears(1_000))
+    }
+
     @Test("participants whose packets carry an RFC 6464 level are decoded only while they talk")
     func decodeOnlyTalkers() throws {
         let h = try MixerHarness()

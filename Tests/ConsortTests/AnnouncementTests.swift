@@ -1,4 +1,5 @@
 import Foundation
+import Focus
 import MCUControl
 import MediaCore
 import Testing
@@ -107,7 +108,7 @@ struct AnnouncementTests {
         let peer = try await bed.join("p", mode: .isolated)
         let folder = packageRoot.appendingPathComponent("Config/prompts")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".wav") }.sorted()
-        #expect(names == ["enter-pin.wav", "first-participant.wav", "lobby.wav", "locked.wav", "meeting-ended.wav", "wrong-pin.wav"])
+        #expect(names == Prompt.allCases.map(\.fileName).sorted(), "every prompt the focus plays is shipped, and nothing else")
         for name in names {
             let path = folder.appendingPathComponent(name).path
             let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)

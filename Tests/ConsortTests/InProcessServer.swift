@@ -18,6 +18,8 @@ struct InProcessServer {
     let store: SQLiteFocusStore
     let port: Int
     let folder: URL
+    /// The focus's background work (``Focus/run()``), as the executable's lifecycle runs it.
+    let work: Task<Void, Never>
 
     /// `focus` gives the tenants; the default has only the default tenant (ad hoc meetings, anyone may join).
     /// `database`: a file to keep (restart tests); nil: one in a temporary folder removed by `stop()`.
@@ -52,14 +54,17 @@ struct InProcessServer {
         configuration.focus = settings
         configuration.contactPort = port
         let focus = Focus(agent: agent, mcu: mcu, store: store, directory: directory, configuration: configuration, logger: logger)
+        let work = Task { await focus.run() }
         await focus.install()
-        return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, folder: folder)
+        return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, folder: folder, work: work)
     }
 
     func stop() async {
         await focus.endAll(within: 1)
         await mcu.shutdown()
         await agent.stop()
+        focus.stop()
+        await work.value
         try? FileManager.default.removeItem(at: folder)
     }
 }

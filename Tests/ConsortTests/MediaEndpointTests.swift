@@ -142,7 +142,7 @@ struct MediaEndpointTests {
         await mcu.shutdown()
     }
 
-    @Test("DTMF *6 (RFC 4733 events) toggles the participant's own mute; digits are not mixed")
+    @Test("DTMF *6 (RFC 4733 events) toggles only the participant's own mute: it never lifts the focus's; digits are not mixed")
     func selfMuteByDTMF() async throws {
         let (mcu, _) = try makeMCU()
         let conference = ConferenceID(tenant: "t", meeting: "dtmf")
@@ -168,11 +168,22 @@ struct MediaEndpointTests {
         try await press(10, at: 1_000)  // *
         try await press(6, at: 2_000)  // 6
         try await Task.sleep(for: .milliseconds(100))
-        #expect(await mcu.statistics(conference)?.endpoints.first?.muted == true)
+        var stats = await mcu.statistics(conference)?.endpoints.first
+        #expect(stats?.selfMuted == true && stats?.muted == false)
         try await press(10, at: 3_000)
         try await press(6, at: 4_000)
         try await Task.sleep(for: .milliseconds(100))
-        #expect(await mcu.statistics(conference)?.endpoints.first?.muted == false)
+        stats = await mcu.statistics(conference)?.endpoints.first
+        #expect(stats?.selfMuted == false && stats?.muted == false)
+        // The focus mutes them: *6 toggles their own mute only, and the focus's mute stays.
+        _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("d"), muted: true))
+        try await press(10, at: 5_000)
+        try await press(6, at: 6_000)
+        try await press(10, at: 7_000)
+        try await press(6, at: 8_000)
+        try await Task.sleep(for: .milliseconds(100))
+        stats = await mcu.statistics(conference)?.endpoints.first
+        #expect(stats?.muted == true, "a participant cannot undo the focus's mute")
         await mcu.shutdown()
     }
 

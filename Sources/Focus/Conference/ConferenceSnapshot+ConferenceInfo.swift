@@ -32,11 +32,19 @@ extension RosterEntry {
         let streams = media.enumerated().filter { $0.element.accepted }.map { index, stream in
             ConferenceInfo.EndpointMedia(
                 id: "\(index + 1)", displayText: stream.codec, type: stream.type, label: nil, srcID: stream.localSSRC.map(String.init),
-                status: onHold ? .inactive : .sendrecv)
+                status: mediaStatus(of: stream))
         }
         return ConferenceEndpoint(
             entity: endpoint.value, displayText: displayName, status: EndpointStatus(rawValue: status.rawValue),
             joiningMethod: ConferenceInfo.JoiningMethod(rawValue: joiningMethod.rawValue), joiningInfo: ExecutionInfo(when: joinedAt),
             media: streams)
+    }
+
+    /// A stream's direction as the participant uses it: inactive on hold; a self-muted participant's audio is
+    /// receive-only (the focus's own mute shows as the endpoint status muted-via-focus).
+    private func mediaStatus(of stream: MCUControl.EndpointMedia) -> ConferenceInfo.MediaStatus {
+        if onHold { return .inactive }
+        if selfMuted && stream.type == "audio" { return .recvonly }
+        return .sendrecv
     }
 }

@@ -45,8 +45,14 @@ public actor FocusConference {
     /// The roster now.
     public var roster: [RosterEntry] { entries }
 
-    /// Participants who hold a seat (everyone but the disconnected).
+    /// Participants who hold a seat (everyone but the disconnected and those waiting to be let in).
     public var seatCount: Int { entries.count(where: \.occupiesSeat) }
+
+    /// Callers waiting in the lobby or at the PIN prompt.
+    public var waitingCount: Int { entries.count { $0.waiting && $0.isPresent } }
+
+    /// Everyone the focus holds here, seated or waiting.
+    public var presentCount: Int { entries.count(where: \.isPresent) }
 
     public var subject: String { meeting?.subject ?? id.meeting }
 
@@ -70,28 +76,48 @@ public actor FocusConference {
     // MARK: - Joining
 
     /// Checks lock and capacity and, when the caller may come in, reserves their seat with status dialing-in (or
-    /// dialing-out). Returns whether they wait in the lobby.
+    /// dialing-out). Returns their role, whether they wait in the lobby and whether they must type the PIN. A caller
+    /// who waits (lobby or PIN) takes no seat, only a place in the lobby (at most `lobbySize`); the seat is checked
+    /// when they are let in (``takeSeat(_:)``).
     func reserve(
-        _ endpoint: EndpointID, identity: CallerIdentity, method: JoiningMethod, now: Double
-    ) throws(JoinRefusal) -> (role: ParticipantRole, lobby: Bool) {
+        _ endpoint: EndpointID, identity: CallerIdentity, method: JoiningMethod, now: Double, lobbySize: Int = .max
+    ) throws(JoinRefusal) -> (role: ParticipantRole, lobby: Bool, needsPIN: Bool) {
         guard !ended else { throw JoinRefusal.notFound }
         if meeting == nil, adHocOrganizer == nil, let user = identity.user { adHocOrganizer = user }
         let role = role(of: identity.user)
         if locked && !role.controls && method == .dialedIn { throw JoinRefusal.locked }
-        if seatCount >= policy.maxParticipants { throw JoinRefusal.full }
-        let lobby: Bool
+        var lobby: Bool
         switch policy.lobby {
         case .off: lobby = false
         case .anonymous: lobby = identity.user == nil
         case .attendees: lobby = !role.controls
         }
-        let entry = RosterEntry(
+        lobby = lobby && method == .dialedIn
+        // A PIN is asked of everyone but the meeting's organizer and presenters (authenticated).
+        let needsPIN = method == .dialedIn && meeting?.passcode != nil && !role.controls
+        let waits = lobby || needsPIN
+        if waits {
+            if waitingCount >= lobbySize { throw JoinRefusal.lobbyFull }
+        } else if seatCount >= policy.maxParticipants {
+            throw JoinRefusal.full
+        }
+        var entry = RosterEntry(
             endpoint: endpoint, uri: identity.uri, displayName: identity.displayName, user: identity.user, role: role,
             status: method == .dialedIn ? .dialingIn : .dialingOut, joiningMethod: method, joinedAt: now,
             muted: policy.muteOnEntry && !role.controls)
+        entry.waiting = waits
         entries.append(entry)
         touch([endpoint])
-        return (role, lobby && method == .dialedIn)
+        return (role, lobby, needsPIN)
+    }
+
+    /// Moves a waiting caller into a seat: refused (486) when the meeting is full, except for an organizer or
+    /// presenter, who is never kept out.
+    func takeSeat(_ endpoint: EndpointID) throws(JoinRefusal) {
+        guard let i = entries.firstIndex(where: { $0.endpoint == endpoint }) else { throw JoinRefusal.notFound }
+        guard entries[i].waiting else { return }
+        if !entries[i].role.controls && seatCount >= policy.maxParticipants { throw JoinRefusal.full }
+        entries[i].waiting = false
     }
 
     /// Updates one participant and publishes the change.
@@ -151,6 +177,23 @@ public actor FocusConference {
         ended = true
         generation &+= 1
         return dialogs.map { ($0.key, $0.value) }
+    }
+
+    /// Whether the focus has removed it (its last participant gone, its subscribers told).
+    private(set) var removed = false
+    private var removalWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Called once by the focus when it takes the conference away.
+    func markRemoved() {
+        removed = true
+        for waiter in removalWaiters { waiter.resume() }
+        removalWaiters.removeAll()
+    }
+
+    /// Returns when the focus has removed the conference.
+    func waitUntilRemoved() async {
+        if removed { return }
+        await withCheckedContinuation { removalWaiters.append($0) }
     }
 
     // MARK: - Events

@@ -26,6 +26,8 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
     /// Digest algorithms challenged with, in order of preference (RFC 8760: SHA-256 first). Clients that know only
     /// MD5 and take the first challenge (sipp 3.6) need MD5 alone here.
     public var digestAlgorithms: [DigestAlgorithm] = [.sha256, .md5]
+    /// What one source may hold, and the waits that end on their own.
+    public var limits = FocusLimits()
     /// The customer organisations.
     public var tenants: [TenantConfiguration] = []
 
@@ -33,7 +35,7 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case database, defaultTenant, emptyConferenceGraceSeconds, maxSubscriptionSeconds, maxRegistrationSeconds, passcodeAttempts
-        case promptDirectory, outboundProxy, digestAlgorithms, tenants
+        case promptDirectory, outboundProxy, digestAlgorithms, limits, tenants
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +50,7 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
         promptDirectory = try c.decodeIfPresent(String.self, forKey: .promptDirectory) ?? d.promptDirectory
         outboundProxy = try c.decodeIfPresent(String.self, forKey: .outboundProxy)
         digestAlgorithms = try c.decodeIfPresent([DigestAlgorithm].self, forKey: .digestAlgorithms) ?? d.digestAlgorithms
+        limits = try c.decodeIfPresent(FocusLimits.self, forKey: .limits) ?? d.limits
         tenants = try c.decodeIfPresent([TenantConfiguration].self, forKey: .tenants) ?? d.tenants
     }
 
@@ -65,6 +68,7 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
         if maxRegistrationSeconds < 60 { return "focus.maxRegistrationSeconds must be at least 60" }
         if passcodeAttempts < 1 { return "focus.passcodeAttempts must be at least 1" }
         if digestAlgorithms.isEmpty { return "focus.digestAlgorithms must name SHA-256, MD5 or both" }
+        if let p = limits.validationProblem() { return p }
         var ids = Set<String>()
         var domains: [String: String] = [:]
         for tenant in effectiveTenants {

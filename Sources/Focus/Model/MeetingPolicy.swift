@@ -97,9 +97,9 @@ public struct MeetingPolicyOverrides: Sendable, Codable, Equatable {
 /// Limits on what one tenant may use at once, so one customer cannot take a shared server from the others.
 public struct TenantQuotas: Sendable, Codable, Equatable {
     /// Live conferences at once; a call that would start one more is answered 503 with Retry-After.
-    public var concurrentMeetings: Int = 1000
+    public var concurrentMeetings: Int = 50
     /// Participants at once over all the tenant's conferences; the next caller is answered 503 with Retry-After.
-    public var concurrentParticipants: Int = 10000
+    public var concurrentParticipants: Int = 500
 
     public init() {}
 

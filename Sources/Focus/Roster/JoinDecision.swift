@@ -37,6 +37,7 @@ public struct JoinRefusal: Error, Sendable, Equatable {
     public static let notFound = JoinRefusal(404, "Not Found", metric: "notFound")
     public static let locked = JoinRefusal(403, "Forbidden (the meeting is locked)", metric: "locked")
     public static let full = JoinRefusal(486, "Busy Here (the meeting is full)", metric: "capacity")
+    public static let lobbyFull = JoinRefusal(486, "Busy Here (the meeting's lobby is full)", metric: "lobbyFull")
     public static func quota(_ what: String) -> JoinRefusal {
         JoinRefusal(503, "Service Unavailable (\(what))", metric: "quota", headers: [("Retry-After", "60")])
     }

@@ -52,8 +52,10 @@ public struct RosterEntry: Sendable, Codable, Equatable {
     public var joiningMethod: JoiningMethod
     /// Seconds since 1970.
     public var joinedAt: Double
-    /// Muted by the focus (ingress filtered at the MCU).
+    /// Muted by the focus (ingress filtered at the MCU); only an organizer, a presenter or the operator lifts it.
     public var muted: Bool
+    /// Muted by the participant (the self-mute DTMF sequence); the mix silences them for either mute.
+    public var selfMuted = false
     /// Their last offer put the call on hold.
     public var onHold: Bool
     /// The streams the MCU set up.
@@ -80,8 +82,15 @@ public struct RosterEntry: Sendable, Codable, Equatable {
         self.reason = reason
     }
 
-    /// Counts toward capacity and quotas: everyone the focus is handling, lobby and PIN entry included.
-    public var occupiesSeat: Bool { status != .disconnected }
+    /// Waiting to be let in (in the lobby or typing the PIN): held by the focus but not in a seat.
+    public var waiting = false
+
+    /// Counts toward the meeting's capacity: everyone in the mix or on the way in, but not those waiting in the lobby
+    /// or at the PIN prompt (so waiting callers can never keep an organizer out).
+    public var occupiesSeat: Bool { status != .disconnected && !waiting }
+
+    /// Held by the focus in any way (seated or waiting): the conference lives while anyone is.
+    public var isPresent: Bool { status != .disconnected }
 
     /// In the mix: heard and hearing.
     public var isInMix: Bool { status == .connected || status == .onHold || status == .mutedViaFocus }

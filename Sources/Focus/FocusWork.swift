@@ -1,0 +1,89 @@
+import Synchronization
+
+/// Work the focus does beside answering requests — sending a BYE without waiting for its answer, a re-INVITE, a
+/// timer with a purpose (PIN, lobby, empty conference), the MCU's events — runs as child tasks of ``Focus/run()``, so
+/// the lifecycle that runs the focus owns them and ends them at shutdown. Nothing here is a loose task.
+final class FocusWork: Sendable {
+    typealias Job = @Sendable () async -> Void
+
+    private let continuation: AsyncStream<Job>.Continuation
+    private let stream: AsyncStream<Job>
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Starts `job` as a child of `run()`; callable from anywhere, never waits.
+    func start(_ job: @escaping Job) {
+        continuation.yield(job)
+    }
+
+    /// Runs every job started until ``finish()``; then waits for the running ones (their peers' waits are bounded).
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for await job in stream {
+                group.addTask { await job() }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// No more jobs: `run()` cancels the running ones (timers) and returns once they end.
+    func finish() {
+        continuation.finish()
+    }
+
+    /// A timer with a purpose: true after `seconds`, false when the work was cancelled (shutdown) first.
+    static func sleep(seconds: Double) async -> Bool {
+        do {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1_000)))
+            return true
+        } catch {
+            return false
+        }
+    }
+}
+
+/// Jobs run one at a time in order per key (a conference's events), while different keys run at once: one
+/// conference waiting on a peer never delays another. A key's drainer exists only while it has work.
+final class SerialWork<Key: Hashable & Sendable>: Sendable {
+    typealias Job = @Sendable () async -> Void
+
+    /// Present keys have a running drainer; their queued jobs in order.
+    private let queues = Mutex<[Key: [Job]]>([:])
+    private let work: FocusWork
+
+    init(work: FocusWork) { self.work = work }
+
+    /// Queues `job` behind the key's earlier ones.
+    func enqueue(_ key: Key, _ job: @escaping Job) {
+        let startDrainer = queues.withLock { table -> Bool in
+            if table[key] != nil {
+                table[key, default: []].append(job)
+                return false
+            }
+            table[key] = [job]
+            return true
+        }
+        if startDrainer { work.start { await self.drain(key) } }
+    }
+
+    /// Jobs queued or running for `key` (0 when idle).
+    func pending(_ key: Key) -> Int { queues.withLock { $0[key]?.count ?? 0 } }
+
+    private func drain(_ key: Key) async {
+        while let job = next(key) { await job() }
+    }
+
+    private func next(_ key: Key) -> Job? {
+        queues.withLock { table in
+            guard var queue = table[key], !queue.isEmpty else {
+                table[key] = nil
+                return nil
+            }
+            let job = queue.removeFirst()
+            table[key] = queue
+            return job
+        }
+    }
+}
