@@ -25,7 +25,7 @@ struct InProcessServer {
     /// `database`: a file to keep (restart tests); nil: one in a temporary folder removed by `stop()`.
     static func start(
         focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
-        nameservers: [String] = [], mediaTimeoutSeconds: Int = 30
+        nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = []
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -53,6 +53,7 @@ struct InProcessServer {
         var configuration = Focus.Configuration()
         configuration.focus = settings
         configuration.contactPort = port
+        configuration.isTrustedSource = { trustedSources.contains($0) }
         let focus = Focus(agent: agent, mcu: mcu, store: store, directory: directory, configuration: configuration, logger: logger)
         let work = Task { await focus.run() }
         await focus.install()

@@ -1,0 +1,241 @@
+import Focus
+import Foundation
+import Glibc
+import MCUControl
+import SIP
+import SIPWire
+import Testing
+import TestSupport
+
+/// The focus against callers who play the attacker: a second loopback address (127.0.0.2, 127.0.0.3 …) stands for
+/// another host. Each test bounds its own waits.
+@Suite("Focus: hostile callers", .serialized)
+struct FocusHardeningTests {
+    static func offer(port: Int = freePort(udpAndTCP: false), address: String = "127.0.0.1") -> String {
+        "v=0\r\no=- 1 1 IN IP4 \(address)\r\ns=-\r\nc=IN IP4 \(address)\r\nt=0 0\r\nm=audio \(port) RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    }
+
+    static func client(_ address: String) async throws -> SIPUserAgent {
+        var c = SIPConfiguration()
+        c.address = address
+        c.port = 0
+        let agent = SIPUserAgent(configuration: c, logger: .init(label: "attacker"))
+        _ = try await agent.start()
+        return agent
+    }
+
+    static func invite(_ agent: SIPUserAgent, _ uri: String, port: Int, credentials: SIPCredentials? = nil) async -> Result<SIPOutgoingCall, SIPError> {
+        do {
+            let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: port)
+            guard let target = SIPURI(uri) else { return .failure(SIPError(.rejected, "bad URI")) }
+            let from = credentials.flatMap { SIPURI("sip:\($0.username)@\(target.host)") }.map { SIPNameAddress(uri: $0) }
+            return .success(try await agent.invite(target, from: from, body: Array(offer().utf8), via: peer, credentials: credentials))
+        } catch let error as SIPError {
+            return .failure(error)
+        } catch {
+            return .failure(SIPError(.transportFailure, "\(error)"))
+        }
+    }
+
+    @Test("an INVITE reusing a live call's Call-ID and From tag (published nowhere) is refused 482; the live call is untouched")
+    func callIdentifiersCannotCutACall() async throws {
+        let server = try await InProcessServer.start()
+        let victim = try await Self.invite(server.agent, "sip:room@127.0.0.1", port: server.port).get()
+        let callID = victim.dialog.id.callID, fromTag = victim.dialog.id.localTag
+        let conference = try await waitForConference(server, tenant: "default", id: "room", participants: 1)
+        let entry = try #require(await conference.roster.first)
+        let document = await conference.snapshot().conferenceInfo(version: 1).xml
+
+        // The attacker, on another host, reuses the identifiers with an offer that cannot work.
+        let attacker = try RawSIPSocket(address: "127.0.0.2")
+        let body = "v=0\r\nbroken\r\n"
+        let forged = """
+            INVITE sip:room@127.0.0.1:\(server.port) SIP/2.0\r
+            Via: SIP/2.0/UDP 127.0.0.2:\(attacker.port);branch=z9hG4bK-forged-1;rport\r
+            Max-Forwards: 70\r
+            From: <sip:anyone@127.0.0.2>;tag=\(fromTag)\r
+            To: <sip:room@127.0.0.1>\r
+            Call-ID: \(callID)\r
+            CSeq: 1 INVITE\r
+            Contact: <sip:anyone@127.0.0.2:\(attacker.port)>\r
+            Content-Type: application/sdp\r
+            Content-Length: \(body.utf8.count)\r
+            \r
+
+            """ + body
+        attacker.send(forged, to: server.port)
+        let answer = attacker.receive(containing: "SIP/2.0 4", timeout: 5)
+        let after = await conference.roster
+        let stats = await server.mcu.statistics(ConferenceID(tenant: "default", meeting: "room"))
+        _ = try? await victim.dialog.bye()
+        await server.stop()
+
+        #expect(!entry.endpoint.value.contains(callID) && !entry.endpoint.value.contains(fromTag), "\(entry.endpoint)")
+        #expect(!document.contains(callID) && !document.contains(fromTag), "conference-info publishes no Call-ID or tag")
+        #expect(answer?.hasPrefix("SIP/2.0 482") == true, "\(answer ?? "no answer")")
+        #expect(after.count == 1 && after.first?.endpoint == entry.endpoint && after.first?.status == .connected)
+        #expect(stats?.endpoints.count == 1, "the victim's media is still there")
+    }
+
+    @Test("calls per source: over the limit a source gets 503 with Retry-After; another source still gets in; a trusted one is not limited")
+    func callsPerSource() async throws {
+        var settings = FocusConfiguration()
+        settings.limits.callsPerSource = 3
+        settings.limits.unauthenticatedCallsPerSource = 2
+        let server = try await InProcessServer.start(focus: settings, trustedSources: ["127.0.0.4"])
+        let one = try await Self.client("127.0.0.2"), other = try await Self.client("127.0.0.3"), trusted = try await Self.client("127.0.0.4")
+        var calls: [SIPOutgoingCall] = []
+        for _ in 0..<2 { calls.append(try await Self.invite(one, "sip:room@127.0.0.1", port: server.port).get()) }
+        let third = await Self.invite(one, "sip:room@127.0.0.1", port: server.port)
+        let fromOther = await Self.invite(other, "sip:room@127.0.0.1", port: server.port)
+        var trustedResults: [Result<SIPOutgoingCall, SIPError>] = []
+        for _ in 0..<4 { trustedResults.append(await Self.invite(trusted, "sip:room@127.0.0.1", port: server.port)) }
+        // A call that ends gives its place back.
+        _ = try? await calls.removeFirst().dialog.bye()
+        try await Task.sleep(for: .milliseconds(200))
+        let again = await Self.invite(one, "sip:room@127.0.0.1", port: server.port)
+
+        for call in calls { _ = try? await call.dialog.bye() }
+        for case .success(let call) in trustedResults + [fromOther, again] { _ = try? await call.dialog.bye() }
+        for agent in [one, other, trusted] { await agent.stop() }
+        await server.stop()
+
+        guard case .failure(let refused) = third else {
+            Issue.record("the third anonymous call from one source was let in")
+            return
+        }
+        #expect(refused.response?.statusCode == 503, "\(refused)")
+        #expect(refused.response?.headers.values("Retry-After").isEmpty == false)
+        #expect((try? fromOther.get()) != nil, "another source is not limited by the first")
+        #expect(trustedResults.allSatisfy { (try? $0.get()) != nil }, "a trusted source is exempt from the per-source limits")
+        #expect((try? again.get()) != nil, "an ended call frees its place")
+    }
+
+    static func lobbyTenant(lobbySize: Int, lobbyTimeoutSeconds: Int = 600) -> FocusConfiguration {
+        var settings = FocusConfiguration()
+        settings.limits.lobbySize = lobbySize
+        settings.limits.lobbyTimeoutSeconds = lobbyTimeoutSeconds
+        var tenant = TenantConfiguration(id: "lobbyco")
+        tenant.domains = ["lobby.test"]
+        tenant.policy.lobby = .anonymous
+        tenant.policy.maxParticipants = 1
+        tenant.users = [UserConfiguration(name: "olga", password: "olga-pw")]
+        var meeting = MeetingConfiguration(id: "room")
+        meeting.organizer = "olga"
+        tenant.meetings = [meeting]
+        settings.tenants = [tenant]
+        return settings
+    }
+
+    @Test("lobby squatting: waiting callers take no seat, the lobby has a size (486 past it), the organizer always gets in")
+    func lobbySquatting() async throws {
+        let server = try await InProcessServer.start(focus: Self.lobbyTenant(lobbySize: 2))
+        let squatter = try await Self.client("127.0.0.2"), late = try await Self.client("127.0.0.3")
+        var waiting: [SIPOutgoingCall] = []
+        for _ in 0..<2 { waiting.append(try await Self.invite(squatter, "sip:room@lobby.test", port: server.port).get()) }
+        let third = await Self.invite(late, "sip:room@lobby.test", port: server.port)
+        let organizer = await Self.invite(
+            server.agent, "sip:room@lobby.test", port: server.port, credentials: SIPCredentials(username: "olga", password: "olga-pw"))
+        let roster = await server.focus.liveConference(tenant: "lobbyco", id: "room")?.roster ?? []
+
+        for call in waiting { _ = try? await call.dialog.bye() }
+        if case .success(let call) = organizer { _ = try? await call.dialog.bye() }
+        for agent in [squatter, late] { await agent.stop() }
+        await server.stop()
+
+        guard case .failure(let refused) = third else {
+            Issue.record("a third caller got into a lobby of two")
+            return
+        }
+        #expect(refused.response?.statusCode == 486, "\(refused)")
+        #expect((try? organizer.get()) != nil, "the organizer is never kept out by waiting callers: \(organizer)")
+        #expect(roster.count(where: { $0.status == .pending && $0.waiting }) == 2)
+        #expect(roster.contains { $0.user == "olga" && $0.isInMix })
+    }
+
+    @Test("a lobby wait ends by itself: after lobbyTimeoutSeconds the caller hears the lobby-timeout prompt, then gets a BYE")
+    func lobbyTimeout() async throws {
+        let server = try await InProcessServer.start(focus: Self.lobbyTenant(lobbySize: 5, lobbyTimeoutSeconds: 1))
+        let caller = try await Self.client("127.0.0.2")
+        let started = Date()
+        let call = try await Self.invite(caller, "sip:room@lobby.test", port: server.port).get()
+        _ = call
+        var gone: Double?
+        while Date().timeIntervalSince(started) < 20 {
+            if server.focus.participantCount == 0, await server.focus.liveConference(tenant: "lobbyco", id: "room")?.roster.isEmpty ?? true {
+                gone = Date().timeIntervalSince(started)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await caller.stop()
+        await server.stop()
+        let seconds = try #require(gone, "the lobby caller was never hung up")
+        // One second of waiting, then the whole prompt (about 4.6 s) before the BYE: no guess, the MCU's event.
+        #expect(seconds >= 4 && seconds < 15, "hung up after \(seconds) s")
+    }
+}
+
+/// A plain UDP socket on a chosen loopback address, for hand-made SIP: what an attacker sends.
+final class RawSIPSocket {
+    let fd: Int32
+    let port: Int
+
+    init(address: String) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr(address)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard descriptor >= 0, bound else { throw ConferenceTimeout(description: "cannot bind a UDP socket on \(address)") }
+        fd = descriptor
+        port = Int(UInt16(bigEndian: a.sin_port))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String, to port: Int) {
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        a.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { b in
+            withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+    }
+
+    /// The next datagram within `timeout` seconds, as text; nil when none came.
+    func receive(timeout: Double) -> String? {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(timeout * 1_000)) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+    }
+
+    /// The first datagram that starts with `prefix` within `timeout` seconds (provisional answers are skipped).
+    func receive(containing prefix: String, timeout: Double) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard let text = receive(timeout: deadline.timeIntervalSinceNow) else { return nil }
+            if text.hasPrefix(prefix) { return text }
+        }
+        return nil
+    }
+
+    /// Every datagram that arrives within `seconds`, with their total size in bytes.
+    func collect(for seconds: Double) -> (messages: [String], bytes: Int) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var messages: [String] = []
+        var bytes = 0
+        while deadline.timeIntervalSinceNow > 0, let text = receive(timeout: deadline.timeIntervalSinceNow) {
+            messages.append(text)
+            bytes += text.utf8.count
+        }
+        return (messages, bytes)
+    }
+}
