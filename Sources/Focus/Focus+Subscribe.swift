@@ -41,10 +41,37 @@ extension Focus {
             await refuse(incoming, .locked, tenant: target.tenant.id)
             return
         }
-        guard let dialog = await incoming.respond(200, headers: [("Expires", "\(seconds)"), ("Contact", contact(for: id))]) else { return }
+        let source = configuration.isTrustedSource(incoming.peer.host) ? nil : incoming.peer.host
+        let limits = configuration.focus.limits
+        if let refusal = subscriptions.reserve(
+            source: source, conference: id, perSource: limits.subscriptionsPerSource, perConference: limits.subscriptionsPerConference)
+        {
+            await refuse(incoming, Self.subscriptionRefusal(refusal), tenant: target.tenant.id)
+            return
+        }
+        guard let dialog = await incoming.respond(200, headers: [("Expires", "\(seconds)"), ("Contact", contact(for: id))]) else {
+            subscriptions.cancel(source: source, conference: id)
+            return
+        }
         let snapshot = await currentSnapshot(id, meeting: target.meeting)
-        subscriptions.add(dialog, conference: id, seconds: seconds, snapshot: snapshot)
+        // Over UDP an anonymous subscriber's address may be forged: it answers a small pending NOTIFY before the roster.
+        let unproven = identity.user == nil && incoming.peer.transport == .udp
+        subscriptions.add(dialog, conference: id, seconds: seconds, snapshot: snapshot, source: source, proveFirst: unproven)
         logger.info("subscribed", metadata: ["meeting": "\(id)", "from": "\(identity.uri)", "expires": "\(seconds)"])
+    }
+
+    /// The answer for a subscription over a limit: load, so 503 with Retry-After.
+    static func subscriptionRefusal(_ refusal: SubscriptionRefusal) -> JoinRefusal {
+        switch refusal {
+        case .perSource(let limit):
+            return JoinRefusal(
+                503, "Service Unavailable (\(limit) subscriptions from this address already)", metric: "subscriptionsPerSource",
+                headers: [("Retry-After", "60")])
+        case .perConference(let limit):
+            return JoinRefusal(
+                503, "Service Unavailable (the conference has \(limit) subscribers already)", metric: "subscriptionsPerConference",
+                headers: [("Retry-After", "60")])
+        }
     }
 
     /// The conference's state: the live roster, or an empty one for a meeting nobody is in.

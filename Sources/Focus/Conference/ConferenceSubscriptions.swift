@@ -12,6 +12,9 @@ import Synchronization
 public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// What a subscription's sender sends next.
     enum Notification: Sendable {
+        /// A bodiless NOTIFY (Subscription-State pending) that a subscriber not yet proven must answer before it gets
+        /// the roster: a spoofed UDP source never answers, so it never earns more than this small message.
+        case probe(state: String)
         /// A conference-info document with the Subscription-State to send it with.
         case document(body: String, state: String)
         /// The final NOTIFY went out: forget the dialog.
@@ -30,6 +33,8 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         var expires: UInt64
         var queue: AsyncStream<Notification>.Continuation
         var timer: Task<Void, Never>?
+        /// The source IP its place is counted against (nil: trusted).
+        var source: String?
     }
 
     /// The last state published for a conference (version 0) and its number.
@@ -45,9 +50,12 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         var published: [ConferenceID: Publication] = [:]
         /// The latest change per conference not yet sent (gathered for `coalescing`).
         var pending: [ConferenceID: ConferenceSnapshot] = [:]
+        /// Places held per source and per conference.
+        var quota = SubscriptionQuota()
 
         mutating func remove(_ dialog: SIPDialogID) -> Subscription? {
             guard let s = subscriptions.removeValue(forKey: dialog) else { return nil }
+            quota.release(source: s.source, conference: s.conference)
             byConference[s.conference]?.remove(dialog)
             if byConference[s.conference]?.isEmpty == true { byConference[s.conference] = nil }
             return s
@@ -73,12 +81,29 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// The interval granted for a requested one (RFC 6665 §4.2.1.1): at most the configured maximum.
     func grantedSeconds(_ requested: Int?) -> Int { min(max(requested ?? maxSeconds, 0), maxSeconds) }
 
-    /// Starts a subscription after its 2xx: sends the full state (version 1). `seconds == 0` is a fetch: the one
-    /// NOTIFY says terminated.
-    func add(_ dialog: SIPDialogHandle, conference: ConferenceID, seconds: Int, snapshot: ConferenceSnapshot) {
+    /// Takes a place for a new subscription from `source` (nil: a trusted source) before its SUBSCRIBE is answered;
+    /// the refusal when the source or the conference holds its limit. ``add`` keeps the place, ``cancel`` gives it back.
+    public func reserve(source: String?, conference: ConferenceID, perSource: Int, perConference: Int) -> SubscriptionRefusal? {
+        state.withLock { $0.quota.reserve(source: source, conference: conference, perSource: perSource, perConference: perConference) }
+    }
+
+    /// Gives back a place reserved for a SUBSCRIBE that did not become a subscription.
+    public func cancel(source: String?, conference: ConferenceID) {
+        state.withLock { $0.quota.release(source: source, conference: conference) }
+    }
+
+    /// Starts a subscription after its 2xx, in the place reserved for it: sends the full state (version 1) — after a
+    /// bodiless pending NOTIFY has been answered when `proveFirst` (an unauthenticated subscriber over UDP, whose
+    /// source address may be forged). `seconds == 0` is a fetch: the one NOTIFY says terminated.
+    func add(
+        _ dialog: SIPDialogHandle, conference: ConferenceID, seconds: Int, snapshot: ConferenceSnapshot, source: String? = nil,
+        proveFirst: Bool = false
+    ) {
         let (stream, continuation) = AsyncStream<Notification>.makeStream()
         let document = snapshot.conferenceInfo(version: 1)
+        if proveFirst { continuation.yield(.probe(state: "pending;expires=\(seconds)")) }
         if seconds == 0 {
+            cancel(source: source, conference: conference)
             continuation.yield(.document(body: document.xml, state: "terminated;reason=timeout"))
             continuation.yield(.close)
             continuation.finish()
@@ -86,7 +111,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
             state.withLock { s in
                 s.subscriptions[dialog.id] = Subscription(
                     conference: conference, dialog: dialog, held: document, heldGeneration: nil, expires: Self.deadline(seconds),
-                    queue: continuation, timer: nil)
+                    queue: continuation, timer: nil, source: source)
                 s.byConference[conference, default: []].insert(dialog.id)
                 // Sent in the same step as it is filed, so no change can be published to it before its full state.
                 continuation.yield(.document(body: document.xml, state: "active;expires=\(seconds)"))
@@ -238,6 +263,19 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         Task { [self] in
             for await notification in stream {
                 switch notification {
+                case .probe(let subscriptionState):
+                    do {
+                        let response = try await dialog.request(
+                            .notify, headers: [("Event", "conference"), ("Subscription-State", subscriptionState)])
+                        counters.notifySent(ok: (200..<300).contains(response.statusCode))
+                        guard (200..<300).contains(response.statusCode) else { throw SIPError(.rejected, "\(response.statusCode)") }
+                    } catch {
+                        counters.notifySent(ok: false)
+                        logger.info("subscriber did not answer its pending NOTIFY: subscription ends", metadata: ["error": "\(error)"])
+                        dialogEnded(dialog.id)
+                        await dialog.end(reason: "pending NOTIFY not answered")
+                        return
+                    }
                 case .document(let body, let subscriptionState):
                     do {
                         let response = try await dialog.request(
