@@ -35,6 +35,19 @@ extension Focus {
                 try await store.removeRegistrations(tenant: tenant.id, user: aor, contact: nil)
                 logger.info("unregistered", metadata: ["tenant": "\(tenant.id)", "user": "\(aor)"])
             } else {
+                // A user's bindings are bounded: each one is a target the focus calls on dial-out.
+                let limit = configuration.focus.limits.bindingsPerAddressOfRecord
+                let existing = Set(try await store.registrations(tenant: tenant.id, user: aor, now: now).map(\.contact))
+                let added = Set(request.contacts.filter { ($0.parameter("expires").flatMap { $0.flatMap { Int($0) } } ?? request.expires ?? 3600) > 0 }
+                    .map(\.uri.description)).subtracting(existing)
+                if existing.count + added.count > limit {
+                    logger.notice(
+                        "REGISTER over the bindings limit refused",
+                        metadata: ["tenant": "\(tenant.id)", "user": "\(aor)", "bindings": "\(existing.count)", "limit": "\(limit)"])
+                    counters.joinFailed(tenant: tenant.id, reason: "bindingsPerAddressOfRecord")
+                    await incoming.respond(403, reason: "Forbidden (at most \(limit) registered contacts per address)")
+                    return
+                }
                 for contact in request.contacts {
                     let asked = contact.parameter("expires").flatMap { $0.flatMap { Int($0) } } ?? request.expires ?? 3600
                     if asked > 0 && asked < Self.minRegistrationSeconds {

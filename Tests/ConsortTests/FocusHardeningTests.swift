@@ -176,6 +176,31 @@ struct FocusHardeningTests {
     }
 }
 
+extension FocusHardeningTests {
+    @Test("bindings per address of record are bounded: a REGISTER adding one too many is refused 403; refreshing one is not")
+    func bindingsPerAddressOfRecord() async throws {
+        var settings = FocusJoinTests.tenants()
+        settings.digestAlgorithms = [.sha256, .md5]
+        settings.limits.bindingsPerAddressOfRecord = 2
+        let server = try await InProcessServer.start(focus: settings)
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        let aor = try #require(SIPURI("sip:alice@acme.test"))
+        let credentials = SIPCredentials(username: "alice", password: "alice-pw")
+        func register(_ port: Int) async throws -> Int {
+            try await server.agent.request(
+                .register, to: aor, from: SIPNameAddress(uri: aor), headers: [("Contact", "<sip:alice@127.0.0.1:\(port)>"), ("Expires", "600")],
+                via: peer, credentials: credentials
+            ).statusCode
+        }
+        let first = try await register(5_990), second = try await register(5_992), third = try await register(5_994)
+        let refresh = try await register(5_990)
+        await server.stop()
+        #expect(first == 200 && second == 200)
+        #expect(third == 403, "a third binding past a limit of two")
+        #expect(refresh == 200, "refreshing a binding adds none")
+    }
+}
+
 /// A plain UDP socket on a chosen loopback address, for hand-made SIP: what an attacker sends.
 final class RawSIPSocket {
     let fd: Int32
