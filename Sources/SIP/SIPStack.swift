@@ -21,6 +21,24 @@ public struct SIPCounters: Sendable, Equatable {
     public init() {}
 }
 
+/// How much state the stack holds right now: every entry is something a peer made it keep, so each must return to
+/// its idle value once calls end and timers run (for tests and metrics).
+public struct SIPStateCounts: Sendable, Equatable, CustomStringConvertible {
+    /// Dialogs, early or confirmed, of calls, subscriptions and referrals.
+    public var dialogs = 0
+    /// Server transactions, including those absorbing retransmissions after their final response.
+    public var serverTransactions = 0
+    /// Client transactions, including those absorbing retransmitted responses.
+    public var clientTransactions = 0
+    /// Entries of the merged-request index (RFC 3261 §8.2.2.2).
+    public var mergeIndex = 0
+    public init() {}
+
+    public var description: String {
+        "dialogs \(dialogs), server transactions \(serverTransactions), client transactions \(clientTransactions), merge index \(mergeIndex)"
+    }
+}
+
 /// The transaction and dialog layers of RFC 3261 (§17, §12, §13) on one event loop. Everything here runs on
 /// `eventLoop`; the public ``SIPUserAgent`` hops onto it.
 final class SIPStack: @unchecked Sendable {
@@ -72,6 +90,15 @@ final class SIPStack: @unchecked Sendable {
         var methods: [SIPMethod] = [.invite, .ack, .cancel, .bye, .options]
         for m in handlers.keys where !methods.contains(m) { methods.append(m) }
         return methods
+    }
+
+    var stateCounts: SIPStateCounts {
+        var counts = SIPStateCounts()
+        counts.dialogs = dialogs.count
+        counts.serverTransactions = serverTransactions.count
+        counts.clientTransactions = clientTransactions.count
+        counts.mergeIndex = mergeIndex.count
+        return counts
     }
 
     var allowHeader: String { allowedMethods.map(\.rawValue).joined(separator: ", ") }

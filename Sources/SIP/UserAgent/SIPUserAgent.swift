@@ -100,6 +100,14 @@ public final class SIPUserAgent: Sendable {
         }
     }
 
+    /// The dialogs and transactions the stack holds now.
+    public var stateCounts: SIPStateCounts {
+        get async {
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.stateCounts }.get()) ?? SIPStateCounts()
+        }
+    }
+
     // MARK: - Outgoing requests
 
     /// Sends an out-of-dialog request (OPTIONS, MESSAGE, NOTIFY, REFER, REGISTER, …) and returns its final response.

@@ -5,7 +5,7 @@ import SIPWire
 
 /// A user agent on the stack, listening on a free loopback port, answering calls the way a conference focus would:
 /// 180, then 200 with an SDP answer whose direction mirrors the offer's (hold is reflected, RFC 3264 §6.1).
-struct TestUserAgent {
+struct TestUserAgent: Sendable {
     let agent: SIPUserAgent
     let port: Int
 
