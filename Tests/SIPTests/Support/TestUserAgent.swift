@@ -9,8 +9,9 @@ struct TestUserAgent: Sendable {
     let agent: SIPUserAgent
     let port: Int
 
-    static func start(tcp: Bool = true, t1Milliseconds: Int = 500) async throws -> TestUserAgent {
+    static func start(tcp: Bool = true, t1Milliseconds: Int = 500, trustedSources: [String] = []) async throws -> TestUserAgent {
         var configuration = SIPConfiguration()
+        configuration.trustedSources = trustedSources
         configuration.address = "127.0.0.1"
         configuration.port = 0
         configuration.tcp = tcp
