@@ -1,3 +1,5 @@
+import SIPWire
+
 /// Settings of the SIP stack, decoded from the `sip` section of `Config/consort.yaml`.
 public struct SIPConfiguration: Sendable, Equatable, Codable {
     /// The address to listen on (`0.0.0.0` for every IPv4 address).
@@ -25,12 +27,34 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
     /// DNS servers ("address" or "address:port") for locating SIP servers by SRV (RFC 3263); empty: the
     /// `nameserver` lines of /etc/resolv.conf.
     public var nameservers: [String] = []
+    /// Requests per second one source IP address may send (a token bucket per address; 0 turns the limit off). Over
+    /// it, requests get a few `503` + `Retry-After` (never bigger than what was sent), then silence.
+    public var requestsPerSecondPerSource: Int = 50
+    /// How many requests a source may send at once before its rate counts.
+    public var requestBurstPerSource: Int = 100
+    /// Source addresses the rate table tracks at most; beyond, sources whose bucket refilled are forgotten first.
+    public var rateLimitTableSize: Int = 16_384
+    /// Open TCP connections one source IP address may hold.
+    public var tcpConnectionsPerSource: Int = 16
+    /// Open TCP connections in all.
+    public var tcpConnectionsTotal: Int = 2_048
+    /// Seconds a TCP connection may take to deliver a complete message (from opening, or from the first byte of a
+    /// message) before it is closed.
+    public var tcpHeaderTimeoutSeconds: Int = 10
+    /// Seconds a TCP connection may stay without traffic either way before it is closed. Phones keep theirs with
+    /// CRLF keep-alives (RFC 5626 §4.4.1, every 95–120 s) or reconnect.
+    public var tcpIdleTimeoutSeconds: Int = 300
+    /// CIDR blocks (an SBC, a PBX trunk, the provider's own load generators) exempt from the per-source limits but
+    /// not from the totals. Empty by default: loopback is not trusted either.
+    public var trustedSources: [String] = []
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case address, port, udp, tcp, t1Milliseconds, t2Milliseconds, t4Milliseconds, userAgent, minSessionExpires,
-            nonceLifetimeSeconds, maxMessageBytes, nameservers
+            nonceLifetimeSeconds, maxMessageBytes, nameservers, requestsPerSecondPerSource, requestBurstPerSource,
+            rateLimitTableSize, tcpConnectionsPerSource, tcpConnectionsTotal, tcpHeaderTimeoutSeconds, tcpIdleTimeoutSeconds,
+            trustedSources
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +72,14 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
         nonceLifetimeSeconds = try c.decodeIfPresent(Int.self, forKey: .nonceLifetimeSeconds) ?? d.nonceLifetimeSeconds
         maxMessageBytes = try c.decodeIfPresent(Int.self, forKey: .maxMessageBytes) ?? d.maxMessageBytes
         nameservers = try c.decodeIfPresent([String].self, forKey: .nameservers) ?? d.nameservers
+        requestsPerSecondPerSource = try c.decodeIfPresent(Int.self, forKey: .requestsPerSecondPerSource) ?? d.requestsPerSecondPerSource
+        requestBurstPerSource = try c.decodeIfPresent(Int.self, forKey: .requestBurstPerSource) ?? d.requestBurstPerSource
+        rateLimitTableSize = try c.decodeIfPresent(Int.self, forKey: .rateLimitTableSize) ?? d.rateLimitTableSize
+        tcpConnectionsPerSource = try c.decodeIfPresent(Int.self, forKey: .tcpConnectionsPerSource) ?? d.tcpConnectionsPerSource
+        tcpConnectionsTotal = try c.decodeIfPresent(Int.self, forKey: .tcpConnectionsTotal) ?? d.tcpConnectionsTotal
+        tcpHeaderTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .tcpHeaderTimeoutSeconds) ?? d.tcpHeaderTimeoutSeconds
+        tcpIdleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .tcpIdleTimeoutSeconds) ?? d.tcpIdleTimeoutSeconds
+        trustedSources = try c.decodeIfPresent([String].self, forKey: .trustedSources) ?? d.trustedSources
     }
 
     /// The first setting that cannot work, as a sentence, or nil.
@@ -63,6 +95,18 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
         }
         if let bad = nameservers.first(where: { SIPResolver.nameserver($0) == nil }) {
             return "sip.nameservers: \(bad) is not an IPv4 address or address:port"
+        }
+        if requestsPerSecondPerSource < 0 || requestBurstPerSource < 1 || rateLimitTableSize < 16 {
+            return "sip.requestsPerSecondPerSource must be >= 0 (0: off), requestBurstPerSource >= 1, rateLimitTableSize >= 16"
+        }
+        if tcpConnectionsPerSource < 1 || tcpConnectionsTotal < 1 {
+            return "sip.tcpConnectionsPerSource and sip.tcpConnectionsTotal must be at least 1"
+        }
+        if tcpHeaderTimeoutSeconds < 1 || tcpIdleTimeoutSeconds < 1 {
+            return "sip.tcpHeaderTimeoutSeconds and sip.tcpIdleTimeoutSeconds must be at least 1"
+        }
+        if let bad = trustedSources.first(where: { IPAddressRange($0) == nil }) {
+            return "sip.trustedSources: \(bad) is not a CIDR block (like 192.0.2.0/24 or 2001:db8::/32)"
         }
         return nil
     }

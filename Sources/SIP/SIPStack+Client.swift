@@ -87,8 +87,17 @@ extension SIPStack {
             t.onProvisional?(response)
             return
         }
-        // The dialog exists from the moment its 2xx arrives, so a NOTIFY or BYE racing the application finds it.
+        // The dialog exists from the moment its 2xx arrives, so a NOTIFY or BYE racing the application finds it. Only
+        // the first final response makes it: a retransmitted 2xx arriving after a quick BYE must not bring it back.
+        let firstFinal = t.isInvite ? !t.finalDelivered && t.state != .completed : t.state != .completed
         if (200..<300).contains(status), [.invite, .subscribe, .refer].contains(t.request.method) {
+            guard firstFinal else {
+                // RFC 6026 §8.4: a 2xx retransmitted in Accepted is ACKed again from the dialog, if it is still there.
+                if t.isInvite, let dialog = clientDialog(for: response), let ack = dialog.lastACK, dialog.lastACKCSeq == cseq.sequence {
+                    _ = send(ack, to: dialog.peer)
+                }
+                return
+            }
             _ = establishClientDialog(request: t.request, response: response, peer: t.peer)
         }
         if t.isInvite {

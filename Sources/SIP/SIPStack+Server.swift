@@ -128,6 +128,8 @@ extension SIPStack {
                 dialogHandle = SIPDialogHandle(id: id, stack: self)
             }
         }
+        // RFC 3261 §15.1.2: a BYE ends the dialog at once, whatever the handler does; later requests in it get 481.
+        if request.method == .bye, let id = dialogHandle?.id { terminateDialog(id, reason: "BYE received") }
         if let core = synchronousCore, core(transaction) { return }
         let incoming = SIPIncomingRequest(request: request, peer: transaction.peer, dialog: dialogHandle, key: transaction.key, stack: self)
         if let handler = handlers[request.method] {
@@ -147,7 +149,6 @@ extension SIPStack {
                 ])
         case .bye:
             respond(transaction, statusCode: 200)
-            if let id = dialogHandle?.id { terminateDialog(id, reason: "BYE received") }
         default:
             respond(transaction, statusCode: 501, headers: [("Allow", allowHeader)])
         }
@@ -218,6 +219,9 @@ extension SIPStack {
                 applySessionTimer(to: &response, for: request)
             }
             dialogID = establishServerDialog(for: request, response: response, peer: transaction.peer)
+        } else if statusCode >= 300, request.to?.tag == nil, let callID = request.callID, let remoteTag = request.from?.tag {
+            // RFC 3261 §12.1: a final error ends the early dialog a provisional answer made.
+            terminateDialog(SIPDialogID(callID: callID, localTag: transaction.localTag, remoteTag: remoteTag), reason: "request refused")
         }
         transaction.lastStatus = max(transaction.lastStatus, statusCode)
         var buffer = ByteBufferAllocator().buffer(capacity: 512 + body.count)

@@ -21,6 +21,24 @@ public struct SIPCounters: Sendable, Equatable {
     public init() {}
 }
 
+/// How much state the stack holds right now: every entry is something a peer made it keep, so each must return to
+/// its idle value once calls end and timers run (for tests and metrics).
+public struct SIPStateCounts: Sendable, Equatable, CustomStringConvertible {
+    /// Dialogs, early or confirmed, of calls, subscriptions and referrals.
+    public var dialogs = 0
+    /// Server transactions, including those absorbing retransmissions after their final response.
+    public var serverTransactions = 0
+    /// Client transactions, including those absorbing retransmitted responses.
+    public var clientTransactions = 0
+    /// Entries of the merged-request index (RFC 3261 §8.2.2.2).
+    public var mergeIndex = 0
+    public init() {}
+
+    public var description: String {
+        "dialogs \(dialogs), server transactions \(serverTransactions), client transactions \(clientTransactions), merge index \(mergeIndex)"
+    }
+}
+
 /// The transaction and dialog layers of RFC 3261 (§17, §12, §13) on one event loop. Everything here runs on
 /// `eventLoop`; the public ``SIPUserAgent`` hops onto it.
 final class SIPStack: @unchecked Sendable {
@@ -47,6 +65,8 @@ final class SIPStack: @unchecked Sendable {
     var synchronousCore: ((ServerTransaction) -> Bool)?
     var authenticator: DigestAuthenticator?
     var limits: SIPLimits
+    /// Per-source limits: request rate, TCP connections, trusted sources, refusal counters.
+    let sourceGuard: SIPSourceGuard
     /// Token bucket for answers to malformed requests: a flood of junk gets a few answers, not one each.
     private var errorAnswerTokens: Double = 200
     private var errorAnswerRefill = NIODeadline.now()
@@ -65,6 +85,7 @@ final class SIPStack: @unchecked Sendable {
         var limits = SIPLimits()
         limits.maxMessageBytes = configuration.maxMessageBytes
         self.limits = limits
+        self.sourceGuard = SIPSourceGuard(configuration: configuration, logger: logger)
     }
 
     /// The methods a request may use here: the ones with a handler, plus what the stack answers itself.
@@ -72,6 +93,15 @@ final class SIPStack: @unchecked Sendable {
         var methods: [SIPMethod] = [.invite, .ack, .cancel, .bye, .options]
         for m in handlers.keys where !methods.contains(m) { methods.append(m) }
         return methods
+    }
+
+    var stateCounts: SIPStateCounts {
+        var counts = SIPStateCounts()
+        counts.dialogs = dialogs.count
+        counts.serverTransactions = serverTransactions.count
+        counts.clientTransactions = clientTransactions.count
+        counts.mergeIndex = mergeIndex.count
+        return counts
     }
 
     var allowHeader: String { allowedMethods.map(\.rawValue).joined(separator: ", ") }
@@ -82,6 +112,19 @@ final class SIPStack: @unchecked Sendable {
     func receive(datagram bytes: UnsafeRawBufferPointer, from peer: SIPPeer) {
         eventLoop.preconditionInEventLoop()
         if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x20 }) { return }  // keep-alive (RFC 5626 §4.4.1)
+        // Responses answer what we sent, so they are bounded by it; every other datagram counts against its source's
+        // rate before it costs a parse.
+        if !Self.startsLikeResponse(bytes) {
+            switch sourceGuard.admitRequest(from: peer, now: eventLoop.now) {
+            case .admit: break
+            case .refuseSilently: return
+            case .refuseAndAnswer:
+                if case .success(.request(let request)) = SIPMessageParser.parseDatagram(bytes, limits: limits) {
+                    answerOverRate(request, from: peer, budget: bytes.count)
+                }
+                return
+            }
+        }
         switch SIPMessageParser.parseDatagram(bytes, limits: limits) {
         case .success(let message):
             receive(message, from: peer)
@@ -122,6 +165,42 @@ final class SIPStack: @unchecked Sendable {
         response.headers.add("Warning", "399 \(advertisedHost) \"\(Self.quoted(error.reason))\"")
         counters.rejectedRequests &+= 1
         sendStateless(response, requestVias: salvaged.values("Via").compactMap(SIPVia.init), to: peer)
+    }
+
+    /// Whether a datagram begins with `SIP/2.0 `, the start of every response.
+    static func startsLikeResponse(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let prefix: [UInt8] = Array("SIP/2.0 ".utf8)
+        guard bytes.count >= prefix.count else { return false }
+        for (i, byte) in prefix.enumerated() where bytes[i] != byte { return false }
+        return true
+    }
+
+    /// A request that arrived on a stream (TCP): false when its source is over its rate and it must be dropped.
+    func admitStreamRequest(_ request: SIPRequest, from peer: SIPPeer) -> Bool {
+        switch sourceGuard.admitRequest(from: peer, now: eventLoop.now) {
+        case .admit: return true
+        case .refuseSilently: return false
+        case .refuseAndAnswer:
+            answerOverRate(request, from: peer, budget: limits.maxMessageBytes)
+            return false
+        }
+    }
+
+    /// `503 Service Unavailable` with Retry-After for a source over its rate, sent without a transaction and only when
+    /// it is no bigger than `budget` (the request's size): a refusal never amplifies. ACK is never answered.
+    func answerOverRate(_ request: SIPRequest, from peer: SIPPeer, budget: Int) {
+        guard request.method != .ack else { return }
+        var response = SIPResponse(statusCode: 503, reason: "Service Unavailable", headers: Self.responseHeaders(for: request))
+        addToTagIfMissing(&response, tag: SIPIdentifiers.tag())
+        let retry = max(1, configuration.requestBurstPerSource / max(1, configuration.requestsPerSecondPerSource))
+        response.headers.add("Retry-After", "\(retry)")
+        let bytes = response.serialized()
+        guard bytes.count <= budget else {
+            counters.errorAnswersSuppressed &+= 1
+            return
+        }
+        counters.rejectedRequests &+= 1
+        sendStateless(response, requestVias: request.vias, to: peer)
     }
 
     private func takeErrorAnswerToken() -> Bool {

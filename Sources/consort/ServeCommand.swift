@@ -21,6 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "SIP port for UDP and TCP (overrides sip.port; 0 picks a free one).") var sipPort: Int?
     @Option(help: "RTP port range first-last (overrides media.rtpPorts).") var rtpPorts: String?
     @Option(help: "HTTP port of the admin API (overrides admin.port; 0 picks a free one).") var adminPort: Int?
+    @Option(
+        name: .customLong("trusted-source"),
+        help: "A CIDR block exempt from the per-source SIP limits (adds to sip.trustedSources; repeatable).")
+    var trustedSources: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
@@ -33,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = try ConsortConfiguration.load(path: config)
         if let sipAddress { configuration.sip.address = sipAddress }
         if let sipPort { configuration.sip.port = sipPort }
+        configuration.sip.trustedSources += trustedSources
         if let rtpPorts { configuration.media.mcu.rtpPorts = rtpPorts }
         if let adminPort { configuration.admin.port = adminPort }
         if let problem = configuration.validationProblem() { throw ValidationError(problem) }
@@ -72,6 +77,8 @@ struct ConferenceServer: Service, CustomStringConvertible {
                 "rtpPorts": "\(configuration.media.mcu.rtpPorts)", "bind": "\(configuration.media.mcu.bindAddress)",
                 "loops": "\(mcu.loopCount)",
             ])
+        // The metrics backend first, so the SIP stack's refusal counters (made when it starts) are the ones /metrics shows.
+        _ = AdminMetrics.registry
         let agent = SIPUserAgent(configuration: configuration.sip, logger: logger)
         let bound: [SIPPeer]
         do {

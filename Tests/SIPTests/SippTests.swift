@@ -81,7 +81,9 @@ struct SippTests {
 
     @Test("load: 500 calls at 50 calls/s, none failed")
     func load() async throws {
-        let ua = try await TestUserAgent.start()
+        // 50 calls/s are 150 requests/s (INVITE, ACK, BYE) from one address, over the default 50 per source: sipp
+        // stands for the provider's own load generator here, which is what sip.trustedSources is for.
+        let ua = try await TestUserAgent.start(trustedSources: ["127.0.0.1/32"])
         await ua.answerCalls(ringing: false)
         let started = Date()
         let result = try Sipp.run(builtin: "uac", target: ua.target, calls: 500, rate: 50, limit: 200, extra: ["-d", "100"], timeout: 60)

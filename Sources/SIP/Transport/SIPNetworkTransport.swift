@@ -47,7 +47,9 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { [weak self] channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(stack: stack, transport: self))
+                        try channel.pipeline.syncOperations.addHandlers(
+                            IdleStateHandler(allTimeout: .seconds(Int64(stack.configuration.tcpIdleTimeoutSeconds))),
+                            SIPStreamHandler(stack: stack, transport: self, accepted: true))
                     }
                 }
                 .bind(host: host, port: tcpPort).get()
@@ -90,7 +92,9 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
             .connectTimeout(.seconds(5))
             .channelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(stack: stack, transport: self))
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(allTimeout: .seconds(Int64(stack.configuration.tcpIdleTimeoutSeconds))),
+                        SIPStreamHandler(stack: stack, transport: self, accepted: false))
                 }
             }
             .connect(to: address)
@@ -124,51 +128,3 @@ final class SIPDatagramHandler: ChannelInboundHandler {
     }
 }
 
-/// TCP: messages framed by Content-Length (RFC 3261 §18.3); a framing error closes the connection.
-final class SIPStreamHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    private let stack: SIPStack
-    private weak var transport: SIPNetworkTransport?
-    private var framer: SIPStreamFramer
-    private var peer: SIPPeer?
-
-    init(stack: SIPStack, transport: SIPNetworkTransport?) {
-        self.stack = stack
-        self.transport = transport
-        self.framer = SIPStreamFramer(limits: stack.limits)
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        if let remote = context.channel.remoteAddress {
-            peer = SIPPeer(transport: .tcp, address: remote, localAddress: context.channel.localAddress)
-            transport?.register(context.channel, for: remote)
-        }
-        context.fireChannelActive()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if let peer { transport?.unregister(peer.address) }
-        context.fireChannelInactive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let peer else { return }
-        let buffer = unwrapInboundIn(data)
-        buffer.withUnsafeReadableBytes { framer.append($0) }
-        while let result = framer.next() {
-            switch result {
-            case .success(let message): stack.receive(message, from: peer)
-            case .failure(let error): stack.rejectMalformed(error, from: peer)
-            }
-            if framer.mustClose {
-                stack.logger.debug("closing a TCP connection after a framing error", metadata: ["peer": "\(peer)"])
-                context.close(promise: nil)
-                return
-            }
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
-    }
-}

@@ -100,6 +100,30 @@ public final class SIPUserAgent: Sendable {
         }
     }
 
+    /// The dialogs and transactions the stack holds now.
+    public var stateCounts: SIPStateCounts {
+        get async {
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.stateCounts }.get()) ?? SIPStateCounts()
+        }
+    }
+
+    /// What the per-source limits have refused since start, by reason (also `consort_sip_refused_total{reason}`).
+    public var refusals: [SIPRefusalReason: UInt64] {
+        get async {
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.sourceGuard.refusals }.get()) ?? [:]
+        }
+    }
+
+    /// Open TCP connections that peers opened to us (counted against `sip.tcpConnectionsTotal`).
+    public var acceptedConnections: Int {
+        get async {
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.sourceGuard.tcpTotal }.get()) ?? 0
+        }
+    }
+
     // MARK: - Outgoing requests
 
     /// Sends an out-of-dialog request (OPTIONS, MESSAGE, NOTIFY, REFER, REGISTER, …) and returns its final response.

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Floods a SIP server with junk datagrams while probing it with OPTIONS; reports how many probes were answered.
 
-Loopback only. usage: flood.py HOST PORT SECONDS [RATE]
+Loopback only. usage: flood.py HOST PORT SECONDS [RATE [PROBE_SOURCE]]
 RATE is junk datagrams per second (default 20000, about 80 times the signalling of a 500-call load test at its peak).
+The junk comes from 127.0.0.1; the probes from PROBE_SOURCE (default 127.0.0.1; 127.0.0.2 plays another host, whose
+requests a flood from someone else must not stop).
 prints `junk <n> probes <sent> answered <answered>`.
 """
 import os
@@ -15,6 +17,7 @@ import time
 
 host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 rate = float(sys.argv[4]) if len(sys.argv) > 4 else 20000.0
+probe_source = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
 random.seed(4475)
 junk_sent = 0
 stop = False
@@ -23,6 +26,7 @@ stop = False
 def junk():
     global junk_sent
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
     fragments = [
         b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1\r\n",
         b"SIP/2.0 200 OK\r\n\r\n",
@@ -55,17 +59,17 @@ for t in threads:
     t.start()
 
 probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-probe.bind(("127.0.0.1", 0))
+probe.bind((probe_source, 0))
 sent = answered = 0
 deadline = time.time() + seconds
 while time.time() < deadline:
     sent += 1
     msg = (
         "OPTIONS sip:room1@%s:%d SIP/2.0\r\n"
-        "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKprobe%d;rport\r\n"
-        "From: <sip:probe@127.0.0.1>;tag=p%d\r\nTo: <sip:room1@%s>\r\n"
-        "Call-ID: probe%d@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-        % (host, port, probe.getsockname()[1], sent, sent, host, sent)
+        "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bKprobe%d;rport\r\n"
+        "From: <sip:probe@%s>;tag=p%d\r\nTo: <sip:room1@%s>\r\n"
+        "Call-ID: probe%d@%s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        % (host, port, probe_source, probe.getsockname()[1], sent, probe_source, sent, host, sent, probe_source)
     ).encode()
     probe.sendto(msg, (host, port))
     end = time.time() + 1.0

@@ -5,12 +5,13 @@ import SIPWire
 
 /// A user agent on the stack, listening on a free loopback port, answering calls the way a conference focus would:
 /// 180, then 200 with an SDP answer whose direction mirrors the offer's (hold is reflected, RFC 3264 §6.1).
-struct TestUserAgent {
+struct TestUserAgent: Sendable {
     let agent: SIPUserAgent
     let port: Int
 
-    static func start(tcp: Bool = true, t1Milliseconds: Int = 500) async throws -> TestUserAgent {
+    static func start(tcp: Bool = true, t1Milliseconds: Int = 500, trustedSources: [String] = []) async throws -> TestUserAgent {
         var configuration = SIPConfiguration()
+        configuration.trustedSources = trustedSources
         configuration.address = "127.0.0.1"
         configuration.port = 0
         configuration.tcp = tcp
