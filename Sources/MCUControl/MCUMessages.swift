@@ -180,6 +180,7 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     public var jitterMilliseconds: Double
     public var jitterBufferDelayMilliseconds: Int
     public var concealedFrames: UInt64
+    /// SRTP/SRTCP packets dropped by the authentication or the replay check (see `drops` for each).
     public var srtpFailures: UInt64
     /// From RTCP report blocks (RFC 3550 §6.4.1), once the peer has reported on our stream.
     public var roundTripMilliseconds: Double?
