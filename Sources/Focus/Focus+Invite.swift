@@ -137,7 +137,7 @@ extension Focus {
                     conference: id, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),
                     advertisedAddress: advertisedAddress(for: request, arrivedOn: incoming.peer),
                     policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed, muted: muted),
-                    label: identity.uri, mode: waits ? .isolated : .conference))
+                    label: identity.uri, mode: waits ? .isolated : .conference, signallingSource: incoming.peer.address.ipAddress))
             if await incoming.isCancelled {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)

@@ -62,10 +62,13 @@ public struct AddEndpointRequest: Sendable, Codable, Equatable {
     public var label: String
     /// What the endpoint takes part in from its first tick.
     public var mode: EndpointMode = .conference
+    /// The IP address the SIP request came from (dotted IPv4), if known: besides the address its SDP names, the MCU
+    /// accepts media from this address, after a probation (callers behind NAT). Nil: only the SDP's address.
+    public var signallingSource: String?
 
     public init(
         conference: ConferenceID, endpoint: EndpointID, offer: String?, advertisedAddress: String, policy: EndpointPolicy = EndpointPolicy(),
-        label: String = "", mode: EndpointMode = .conference
+        label: String = "", mode: EndpointMode = .conference, signallingSource: String? = nil
     ) {
         self.conference = conference
         self.endpoint = endpoint
@@ -74,10 +77,11 @@ public struct AddEndpointRequest: Sendable, Codable, Equatable {
         self.policy = policy
         self.label = label
         self.mode = mode
+        self.signallingSource = signallingSource
     }
 
     enum CodingKeys: String, CodingKey {
-        case conference, endpoint, offer, advertisedAddress, policy, label, mode
+        case conference, endpoint, offer, advertisedAddress, policy, label, mode, signallingSource
     }
 
     /// Decodes a request; a missing `mode` means `.conference`, missing `policy` and `label` their defaults.
@@ -90,6 +94,7 @@ public struct AddEndpointRequest: Sendable, Codable, Equatable {
         policy = try c.decodeIfPresent(EndpointPolicy.self, forKey: .policy) ?? EndpointPolicy()
         label = try c.decodeIfPresent(String.self, forKey: .label) ?? ""
         mode = try c.decodeIfPresent(EndpointMode.self, forKey: .mode) ?? .conference
+        signallingSource = try c.decodeIfPresent(String.self, forKey: .signallingSource)
     }
 }
 
@@ -187,6 +192,7 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     public var jitterMilliseconds: Double
     public var jitterBufferDelayMilliseconds: Int
     public var concealedFrames: UInt64
+    /// SRTP/SRTCP packets dropped by the authentication or the replay check (see `drops` for each).
     public var srtpFailures: UInt64
     /// From RTCP report blocks (RFC 3550 §6.4.1), once the peer has reported on our stream.
     public var roundTripMilliseconds: Double?
@@ -197,9 +203,12 @@ public struct EndpointStatistics: Sendable, Codable, Equatable {
     public var videoPacketsForwarded: UInt64
     /// Keyframe requests (PLI/FIR) we sent to this endpoint as a video source.
     public var keyFrameRequests: UInt64
+    /// Packets dropped (audio, video, RTCP), by reason; nil from an MCU that does not report them.
+    public var drops: MediaDropStatistics?
 
-    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64, roundTripMilliseconds: Double? = nil, rtcpReceived: UInt64 = 0, rtcpSent: UInt64 = 0, videoPacketsReceived: UInt64 = 0, videoPacketsForwarded: UInt64 = 0, keyFrameRequests: UInt64 = 0, mode: EndpointMode = .conference, announcement: String? = nil) {
+    public init(endpoint: EndpointID, label: String, codec: String, muted: Bool, speaking: Bool, packetsReceived: UInt64, bytesReceived: UInt64, packetsSent: UInt64, bytesSent: UInt64, packetsLost: UInt64, packetsDropped: UInt64, jitterMilliseconds: Double, jitterBufferDelayMilliseconds: Int, concealedFrames: UInt64, srtpFailures: UInt64, roundTripMilliseconds: Double? = nil, rtcpReceived: UInt64 = 0, rtcpSent: UInt64 = 0, videoPacketsReceived: UInt64 = 0, videoPacketsForwarded: UInt64 = 0, keyFrameRequests: UInt64 = 0, mode: EndpointMode = .conference, announcement: String? = nil, drops: MediaDropStatistics? = nil) {
         self.endpoint = endpoint
+        self.drops = drops
         self.mode = mode
         self.announcement = announcement
         self.label = label
@@ -232,9 +241,16 @@ public struct ConferenceStatistics: Sendable, Codable, Equatable {
     public var lateTicks: UInt64
     public var speakers: [EndpointID]
     public var endpoints: [EndpointStatistics]
+    /// Packets dropped by reason over the conference's life, including endpoints that have left; nil from an MCU that
+    /// does not report them.
+    public var drops: MediaDropStatistics?
 
-    public init(conference: ConferenceID, ticks: UInt64, lateTicks: UInt64, speakers: [EndpointID], endpoints: [EndpointStatistics]) {
+    public init(
+        conference: ConferenceID, ticks: UInt64, lateTicks: UInt64, speakers: [EndpointID], endpoints: [EndpointStatistics],
+        drops: MediaDropStatistics? = nil
+    ) {
         self.conference = conference
+        self.drops = drops
         self.ticks = ticks
         self.lateTicks = lateTicks
         self.speakers = speakers

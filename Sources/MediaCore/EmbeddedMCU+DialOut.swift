@@ -23,12 +23,10 @@ extension EmbeddedMCU {
     func offerDialOut(_ request: AddEndpointRequest, in conference: MediaConference) async throws(MCUControlError)
         -> AddEndpointResponse
     {
-        guard let (audioPort, audioPair) = bindPortPair() else {
-            throw MCUControlError(.capacity, "no RTP ports left in \(configuration.rtpPorts)")
-        }
+        let (audioPort, audioPair) = try bindPortPair(tenant: request.conference.tenant)
         var sockets = [0: audioPair]
         // Video is offered when allowed and ports remain; without ports the call goes on audio only.
-        let video = request.policy.allowVideo ? bindPortPair() : nil
+        let video = request.policy.allowVideo ? try? bindPortPair(tenant: request.conference.tenant) : nil
         if let (_, pair) = video { sockets[1] = pair }
         func releaseAll() { for (_, pair) in sockets { ports.release(pair.0.port) } }
 

@@ -15,12 +15,15 @@ struct EndpointSettings: Sendable {
     var mode: EndpointMode
     /// A prompt asked for before media started (dial-out), played from its first tick.
     var announcement: (audio: AnnouncementAudio, loops: Bool)?
+    /// The IP address (network order) the SIP request came from, whose media is accepted after probation.
+    var signallingIP: UInt32?
 
     init(_ request: AddEndpointRequest) {
         endpoint = request.endpoint
         label = request.label
         muted = request.policy.muted
         mode = request.mode
+        signallingIP = request.signallingSource.flatMap { MediaAddress(host: $0, port: 0)?.ip }
     }
 }
 
@@ -30,14 +33,14 @@ extension EmbeddedMCU {
     /// those sockets' ports goes back.
     func start(
         _ negotiated: [SDPNegotiatedMedia], sockets: [Int: (UDPSocket, UDPSocket)], in conference: MediaConference,
-        settings: EndpointSettings
+        settings: EndpointSettings, portRefusal: MCUControlError? = nil
     ) async throws(MCUControlError) -> [EndpointMedia] {
         func releaseAll() { for (_, pair) in sockets { ports.release(pair.0.port) } }
         guard let audio = negotiated.first(where: { $0.type == "audio" && $0.accepted }),
             let (rtpSocket, rtcpSocket) = sockets[audio.index], let codec = audio.codec, let pt = audio.payloadType
         else {
             releaseAll()
-            if ports.free == 0 { throw MCUControlError(.capacity, "no RTP ports left in \(configuration.rtpPorts)") }
+            if let portRefusal { throw portRefusal }
             throw MCUControlError(.notAcceptable, negotiated.first?.rejectionReason ?? "no audio stream could be accepted")
         }
         let format: AudioFormat
@@ -53,7 +56,7 @@ extension EmbeddedMCU {
         let videoStream: VideoStream?
         do {
             sessions = try audio.srtpSessions()
-            videoStream = try makeVideo(negotiated, sockets: sockets)
+            videoStream = try makeVideo(negotiated, sockets: sockets, signallingIP: settings.signallingIP)
         } catch {
             releaseAll()
             throw error
@@ -74,9 +77,11 @@ extension EmbeddedMCU {
                 id: settings.endpoint, label: settings.label, codecName: codec, participant: participant, rtp: rtpSocket,
                 rtcp: audio.rtcpMux ? nil : rtcpSocket, payloadType: UInt8(clamping: pt),
                 telephoneEventPayloadType: audio.telephoneEventPayloadType.map { UInt8(clamping: $0) },
-                audioLevelExtensionID: levelID, inbound: finalInbound, outbound: finalOutbound, remote: remote,
-                remoteRTCP: remoteRTCP, allowPlainAddressChange: configuration.allowPlainRTPAddressChange,
-                selfMuteSequence: configuration.selfMuteDTMF)
+                audioLevelExtensionID: levelID, inbound: finalInbound, outbound: finalOutbound,
+                source: MediaSourceGuard(
+                    signalled: remote, signalledRTCP: remoteRTCP, signallingIP: settings.signallingIP,
+                    probationPackets: configuration.probationPackets),
+                unverifiedSendTicks: UInt64(configuration.unverifiedSendSeconds) * 50, selfMuteSequence: configuration.selfMuteDTMF)
             Self.apply(direction, to: endpoint)
             endpoint.video = videoStream
             endpoint.mode = settings.mode
@@ -114,8 +119,8 @@ extension EmbeddedMCU {
     }
 
     /// The forwarded video of an endpoint, when its video m-line was accepted with VP8 or H.264.
-    private func makeVideo(_ negotiated: [SDPNegotiatedMedia], sockets: [Int: (UDPSocket, UDPSocket)]) throws(MCUControlError)
-        -> VideoStream?
+    private func makeVideo(_ negotiated: [SDPNegotiatedMedia], sockets: [Int: (UDPSocket, UDPSocket)], signallingIP: UInt32?)
+        throws(MCUControlError) -> VideoStream?
     {
         guard let video = negotiated.first(where: { $0.type == "video" && $0.accepted }),
             let (rtp, rtcp) = sockets[video.index], let pt = video.payloadType
@@ -133,7 +138,9 @@ extension EmbeddedMCU {
         return VideoStream(
             rtp: rtp, rtcp: video.rtcpMux ? nil : rtcp, payloadType: UInt8(clamping: pt), codec: codec, inbound: inbound,
             outbound: outbound, sends: video.direction == .sendrecv || video.direction == .recvonly,
-            receives: video.direction == .sendrecv || video.direction == .sendonly, prefersFIR: fir && !pli, remote: remote,
-            remoteRTCP: remoteRTCP)
+            receives: video.direction == .sendrecv || video.direction == .sendonly, prefersFIR: fir && !pli,
+            source: MediaSourceGuard(
+                signalled: remote, signalledRTCP: remoteRTCP, signallingIP: signallingIP, probationPackets: configuration.probationPackets),
+            unverifiedSendTicks: UInt64(configuration.unverifiedSendSeconds) * 50)
     }
 }

@@ -36,7 +36,7 @@ public final class EmbeddedMCU: MCUController {
         self.logger = logger
         let loops = configuration.loops > 0 ? configuration.loops : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
-        ports = PortAllocator(range: range)
+        ports = PortAllocator(range: range, maxTenantShare: configuration.maxTenantPortShare)
     }
 
     /// Stops every conference and the event loops.
@@ -71,7 +71,7 @@ public final class EmbeddedMCU: MCUController {
         }
         let conference = MediaConference(
             id: id, eventLoop: group.next(), mixer: mixer, logger: logger, events: events,
-            mediaTimeoutSeconds: configuration.mediaTimeoutSeconds)
+            mediaTimeoutSeconds: configuration.mediaTimeoutSeconds, holdTimeoutSeconds: configuration.holdTimeoutSeconds)
         let inserted = conferences.withLock { table -> Bool in
             guard table[id] == nil else { return false }
             table[id] = conference
@@ -116,6 +116,7 @@ public final class EmbeddedMCU: MCUController {
         }
         // Sockets are bound while the answer is built, so the answer carries ports that are really ours.
         var sockets: [Int: (UDPSocket, UDPSocket)] = [:]
+        var portRefusal: MCUControlError?
         let policy = SDPAnswerPolicy(
             address: request.advertisedAddress, allowVideo: request.policy.allowVideo, allowPlainRTP: request.policy.allowPlainRTP,
             opus: opusPolicy, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
@@ -127,9 +128,15 @@ public final class EmbeddedMCU: MCUController {
                     // One audio and one video stream per endpoint.
                     guard type == "audio" || type == "video" else { return nil }
                     let taken = sockets.keys.compactMap { offer.media.indices.contains($0) ? offer.media[$0].type : nil }
-                    guard !taken.contains(type), let (port, pair) = self.bindPortPair() else { return nil }
-                    sockets[index] = pair
-                    return SDPLocalMedia(port: port)
+                    guard !taken.contains(type) else { return nil }
+                    do throws(MCUControlError) {
+                        let (port, pair) = try self.bindPortPair(tenant: request.conference.tenant)
+                        sockets[index] = pair
+                        return SDPLocalMedia(port: port)
+                    } catch {
+                        portRefusal = portRefusal ?? error
+                        return nil
+                    }
                 },
                 // A fresh key per m-line; each stream's sessions are later made from the key its own answer line carries.
                 makeKey: { suite in
@@ -137,9 +144,12 @@ public final class EmbeddedMCU: MCUController {
                 })
         } catch {
             for (_, pair) in sockets { ports.release(pair.0.port) }
+            // No ports is a load problem (503), not a problem of the offer (488).
+            if let portRefusal, sockets.isEmpty { throw portRefusal }
             throw MCUControlError(.notAcceptable, error.reason)
         }
-        let media = try await start(answer.media, sockets: sockets, in: conference, settings: EndpointSettings(request))
+        let media = try await start(
+            answer.media, sockets: sockets, in: conference, settings: EndpointSettings(request), portRefusal: portRefusal)
         return AddEndpointResponse(answer: answer.description.serialized, media: media)
     }
 
@@ -148,18 +158,19 @@ public final class EmbeddedMCU: MCUController {
         SDPOpusPolicy(maxAverageBitrate: opus.bitrate, useInbandFEC: opus.inbandFEC, useDTX: opus.dtx)
     }
 
-    /// An RTP/RTCP socket pair on the next free ports of the range, or nil when none is left.
-    func bindPortPair() -> (Int, (UDPSocket, UDPSocket))? {
+    /// An RTP/RTCP socket pair on free ports chosen at random from the range, charged to `tenant`; throws `capacity`
+    /// when none is left or the tenant holds its share.
+    func bindPortPair(tenant: String) throws(MCUControlError) -> (Int, (UDPSocket, UDPSocket)) {
         let bindAddress = configuration.bindAddress
         var pair: (UDPSocket, UDPSocket)?
-        let port = ports.allocate { port in
+        let port = try ports.allocate(tenant: tenant) { port in
             guard let rtp = try? UDPSocket(address: bindAddress, port: port),
                 let rtcp = try? UDPSocket(address: bindAddress, port: port + 1)
             else { return false }
             pair = (rtp, rtcp)
             return true
         }
-        guard let port, let pair else { return nil }
+        guard let pair else { throw MCUControlError(.capacity, "no RTP ports left in \(configuration.rtpPorts)") }
         return (port, pair)
     }
 
@@ -242,7 +253,10 @@ public final class EmbeddedMCU: MCUController {
         _ = try? await conference.eventLoop.submit {
             guard let e = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return }
             Self.apply(audio.direction, to: e)
-            if !e.latched, let remote { e.remote = remote }
+            // A new address from signalling (not a c=0.0.0.0 hold) moves the stream: learning starts again.
+            if let remote, remote.ip != 0, remote != e.sourceGuard.signalled {
+                e.resignal(remote: remote, rtcp: audio.remoteAddresses.rtcp)
+            }
         }.get()
         return AddEndpointResponse(
             answer: answer.description.serialized,

@@ -1,6 +1,7 @@
 import AudioMixer
 import Logging
 import MCUControl
+import Metrics
 import NIOCore
 
 /// One conference on one event loop: every 20 ms, against a monotonic reference time, it reads what every endpoint
@@ -29,15 +30,24 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// A tick that starts this much after its due time counts as late.
     static let lateness = TimeAmount.milliseconds(5)
 
-    /// Ticks of silence from an endpoint after which the focus is told (0: never).
+    /// Ticks of silence from an endpoint after which the focus is told (0: never); on hold or inactive, `holdTimeoutTicks`.
     let mediaTimeoutTicks: UInt64
+    let holdTimeoutTicks: UInt64
+    /// Packets dropped by reason over the conference's life (endpoints that left included), added up once a second.
+    var droppedTotal = MediaDropCounters()
+    /// `consort_media_dropped_packets_total{tenant,reason}`, one counter per reason in ``MediaDropStatistics/byReason`` order.
+    let dropMetrics: [Counter]
 
     init(
         id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger, events: MCUEventDispatcher,
-        mediaTimeoutSeconds: Int = 0
+        mediaTimeoutSeconds: Int = 0, holdTimeoutSeconds: Int = 0
     ) {
         self.id = id
         self.mediaTimeoutTicks = UInt64(max(0, mediaTimeoutSeconds)) * 50
+        self.holdTimeoutTicks = UInt64(max(0, holdTimeoutSeconds)) * 50
+        dropMetrics = MediaDropStatistics().byReason.map {
+            Counter(label: "consort_media_dropped_packets_total", dimensions: [("tenant", id.tenant), ("reason", $0.reason)])
+        }
         self.events = events
         self.eventLoop = eventLoop
         self.mixer = mixer
@@ -104,24 +114,8 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
             }
         }
         routeVideo(now: nanos, tick: ticks)
-        if mediaTimeoutTicks > 0 && ticks % 50 == 0 { checkMedia() }
+        if ticks % 50 == 0 { watchEndpoints() }
         scheduleNext()
-    }
-
-    /// Once a second: an endpoint in the mix that should be sending and has sent nothing (RTP or RTCP) for the timeout
-    /// is reported once. Isolated endpoints (PIN, lobby) and those that do not send (hold, inactive) are not counted.
-    private func checkMedia() {
-        for endpoint in endpoints {
-            let count = endpoint.counters.packetsReceived &+ endpoint.counters.rtcpReceived
-            if count != endpoint.mediaWatch.count || endpoint.mode != .conference || !endpoint.receiving || endpoint.mediaWatch.since == 0 {
-                endpoint.mediaWatch = (count, ticks, false)
-                continue
-            }
-            if !endpoint.mediaWatch.reported && ticks &- endpoint.mediaWatch.since >= mediaTimeoutTicks {
-                endpoint.mediaWatch.reported = true
-                endpoint.events?.mediaTimeout(seconds: Int((ticks &- endpoint.mediaWatch.since) / 50))
-            }
-        }
     }
 
     /// Adds an endpoint (on the loop), giving it a key for video routing.
@@ -142,6 +136,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// Removes an endpoint from the mix and says goodbye on RTCP (on the loop).
     func remove(_ endpoint: MediaEndpoint) {
         endpoint.sendGoodbye(buffer: sendBuffer)
+        reportDrops(of: endpoint)
         mixer.remove(endpoint.participant)
         endpoints.removeAll { $0 === endpoint }
         if videoRouter.pinned == endpoint.key { videoRouter.pinned = nil }
@@ -175,6 +170,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         return ConferenceStatistics(
             conference: id, ticks: ticks, lateTicks: lateTicks,
             speakers: endpoints.filter { speakerIDs.contains($0.participant.id) }.map(\.id),
-            endpoints: endpoints.map { $0.statistics() })
+            endpoints: endpoints.map { $0.statistics() },
+            drops: endpoints.reduce(droppedTotal) { $0 &+ ($1.allDrops &- $1.reportedDrops) }.statistics)
     }
 }

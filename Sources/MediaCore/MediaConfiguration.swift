@@ -9,19 +9,29 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
     public var advertisedAddress: String? = nil
     /// Event loops that run conferences; 0 means one per core.
     public var loops: Int = 0
-    /// Accept a plain-RTP stream moving to a new source address (NAT rebinding). SRTP streams may move only with a
-    /// packet that authenticates.
-    public var allowPlainRTPAddressChange: Bool = false
+    /// Consecutive in-sequence RTP packets (one source address:port, one SSRC) a stream from the SIP request's source
+    /// IP must send before it is accepted (callers behind NAT); packets from the SDP's own address are accepted at once.
+    public var probationPackets: Int = 4
+    /// Seconds the MCU sends to a signalled address before it has heard an accepted packet from the peer; then it stops
+    /// (RTP and RTCP, audio and video) until the peer shows life. 0: nothing is sent before that.
+    public var unverifiedSendSeconds: Int = 5
+    /// The media timeout of an endpoint on hold or inactive (we do not send to it); 0 turns it off.
+    public var holdTimeoutSeconds: Int = 300
+    /// The largest share (0-1] of the RTP port pairs one tenant may hold; a new endpoint past it is refused with
+    /// `capacity` (503 + Retry-After), so one tenant cannot take the ports another's quota needs.
+    public var maxTenantPortShare: Double = 0.5
     /// The DTMF sequence (RFC 4733) that toggles a participant's self-mute; empty turns it off.
     public var selfMuteDTMF: String = "*6"
-    /// Seconds without RTP or RTCP from an endpoint that should be sending before the focus is told (and hangs up);
-    /// 0 turns the check off. Callers on hold (inactive) or waiting in the lobby are not counted.
+    /// Seconds without RTP or RTCP from an endpoint before the focus is told (and hangs up); 0 turns the check off.
+    /// Every endpoint counts: sending, receive-only, in the lobby or at the PIN prompt (hold and inactive use
+    /// `holdTimeoutSeconds`).
     public var mediaTimeoutSeconds: Int = 30
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case rtpPorts, bindAddress, advertisedAddress, loops, allowPlainRTPAddressChange, selfMuteDTMF, mediaTimeoutSeconds
+        case rtpPorts, bindAddress, advertisedAddress, loops, selfMuteDTMF, mediaTimeoutSeconds, probationPackets, unverifiedSendSeconds
+        case holdTimeoutSeconds, maxTenantPortShare
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,9 +41,12 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         bindAddress = try c.decodeIfPresent(String.self, forKey: .bindAddress) ?? d.bindAddress
         advertisedAddress = try c.decodeIfPresent(String.self, forKey: .advertisedAddress)
         loops = try c.decodeIfPresent(Int.self, forKey: .loops) ?? d.loops
-        allowPlainRTPAddressChange = try c.decodeIfPresent(Bool.self, forKey: .allowPlainRTPAddressChange) ?? d.allowPlainRTPAddressChange
         selfMuteDTMF = try c.decodeIfPresent(String.self, forKey: .selfMuteDTMF) ?? d.selfMuteDTMF
         mediaTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .mediaTimeoutSeconds) ?? d.mediaTimeoutSeconds
+        probationPackets = try c.decodeIfPresent(Int.self, forKey: .probationPackets) ?? d.probationPackets
+        unverifiedSendSeconds = try c.decodeIfPresent(Int.self, forKey: .unverifiedSendSeconds) ?? d.unverifiedSendSeconds
+        holdTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .holdTimeoutSeconds) ?? d.holdTimeoutSeconds
+        maxTenantPortShare = try c.decodeIfPresent(Double.self, forKey: .maxTenantPortShare) ?? d.maxTenantPortShare
     }
 
     /// The port range as numbers, or nil when `rtpPorts` is malformed.
@@ -51,6 +64,10 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         if loops < 0 { return "media.loops must be 0 (one per core) or more" }
         if !selfMuteDTMF.allSatisfy({ "0123456789*#".contains($0) }) { return "media.selfMuteDTMF may hold only 0-9, * and #" }
         if mediaTimeoutSeconds < 0 || mediaTimeoutSeconds > 86_400 { return "media.mediaTimeoutSeconds must be 0 (off) to 86400" }
+        if holdTimeoutSeconds < 0 || holdTimeoutSeconds > 86_400 { return "media.holdTimeoutSeconds must be 0 (off) to 86400" }
+        if probationPackets < 1 || probationPackets > 100 { return "media.probationPackets must be 1 to 100" }
+        if unverifiedSendSeconds < 0 || unverifiedSendSeconds > 60 { return "media.unverifiedSendSeconds must be 0 to 60" }
+        if !(maxTenantPortShare > 0 && maxTenantPortShare <= 1) { return "media.maxTenantPortShare must be more than 0 and at most 1" }
         return nil
     }
 }

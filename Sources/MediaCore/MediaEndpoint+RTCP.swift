@@ -74,7 +74,7 @@ extension MediaEndpoint {
 
     /// Sends SR + SDES when this endpoint's turn comes.
     func sendReportIfDue(tick: UInt64, now: UInt64, buffer: UnsafeMutableRawBufferPointer) {
-        guard (tick &+ rtcpState.offset) % RTCPState.interval == 0, let target = remoteRTCP ?? remote else { return }
+        guard (tick &+ rtcpState.offset) % RTCPState.interval == 0, mayTransmit, let target = remoteRTCP ?? remote else { return }
         let ntp = RTCPState.ntpNow()
         var length = 0
         let dlsr: UInt32 =
@@ -103,7 +103,7 @@ extension MediaEndpoint {
 
     /// RTCP BYE (RFC 3550 §6.6) when the endpoint leaves.
     func sendGoodbye(buffer: UnsafeMutableRawBufferPointer) {
-        guard let target = remoteRTCP ?? remote else { return }
+        guard mayTransmit, let target = remoteRTCP ?? remote else { return }
         let bye = RTCPGoodbyeWriter(sources: CollectionOfOne(localSSRC), reason: "left the conference")
         guard let n = bye.write(into: buffer) else { return }
         sendRTCP(buffer, length: n, to: target)

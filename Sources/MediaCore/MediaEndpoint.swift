@@ -10,19 +10,11 @@ struct EndpointCounters {
     var bytesReceived: UInt64 = 0
     var packetsSent: UInt64 = 0
     var bytesSent: UInt64 = 0
-    var droppedMalformed: UInt64 = 0
-    var droppedAuthentication: UInt64 = 0
-    var droppedWrongSource: UInt64 = 0
-    var droppedWrongSSRC: UInt64 = 0
-    var droppedPayloadType: UInt64 = 0
     var rtcpReceived: UInt64 = 0
     var rtcpSent: UInt64 = 0
     /// DTMF events (digits) reported.
     var dtmfEvents: UInt64 = 0
     var sendFailures: UInt64 = 0
-    var dropped: UInt64 {
-        droppedMalformed &+ droppedAuthentication &+ droppedWrongSource &+ droppedWrongSSRC &+ droppedPayloadType
-    }
 }
 
 /// One participant's audio media in a conference: its sockets, SRTP, the RTP stream it receives and the one it is
@@ -41,17 +33,31 @@ final class MediaEndpoint {
     let outbound: SRTPSession?
     let localSSRC: UInt32
     var counters = EndpointCounters()
+    /// Audio and RTCP packets dropped, by reason.
+    var drops = MediaDropCounters()
     var rtcpState: RTCPState
     /// The endpoint's video, when it negotiated some.
     var video: VideoStream?
     /// Its key in the conference (for video routing).
     var key: EndpointKey = 0
 
-    /// Where media goes: from SDP until the first valid packet arrives, then wherever that packet came from.
+    /// Where media goes: the SDP's address until a source is learned (``MediaSourceGuard``), then that source.
     var remote: MediaAddress?
     var remoteRTCP: MediaAddress?
-    var latched = false
-    let allowPlainAddressChange: Bool
+    /// Which sources are accepted.
+    var sourceGuard: MediaSourceGuard
+    /// Whether the peer has shown life (an accepted RTP packet, or accepted RTCP from the address we send to); until
+    /// then we send for `unverifiedTicksLeft` more ticks only.
+    var verified = false
+    var unverifiedTicksLeft: UInt64
+    let unverifiedSendTicks: UInt64
+    /// Set on the packet path when a source is learned, logged (and cleared) by the once-a-second check.
+    var learnedSourcePending = false
+    /// Wrong-source drops last reported in a log line, and when (rate-limited to once a minute).
+    var wrongSourceNotice = (count: UInt64(0), tick: UInt64(0))
+    /// Drops already added to the metrics.
+    var reportedDrops = MediaDropCounters()
+    var latched: Bool { sourceGuard.learned != nil }
     var remoteSSRC: UInt32?
     var lastPacketTick: UInt64 = 0
     /// Media-timeout bookkeeping: the packet count last seen, the tick it last changed, whether the silence was reported.
@@ -82,8 +88,7 @@ final class MediaEndpoint {
     init(
         id: EndpointID, label: String, codecName: String, participant: MixerParticipant, rtp: UDPSocket, rtcp: UDPSocket?,
         payloadType: UInt8, telephoneEventPayloadType: UInt8?, audioLevelExtensionID: UInt8?, inbound: SRTPSession?,
-        outbound: SRTPSession?, remote: MediaAddress?, remoteRTCP: MediaAddress?, allowPlainAddressChange: Bool,
-        selfMuteSequence: String
+        outbound: SRTPSession?, source: MediaSourceGuard, unverifiedSendTicks: UInt64, selfMuteSequence: String
     ) {
         self.id = id
         self.label = label
@@ -96,9 +101,11 @@ final class MediaEndpoint {
         self.audioLevelExtensionID = audioLevelExtensionID
         self.inbound = inbound
         self.outbound = outbound
-        self.remote = remote
-        self.remoteRTCP = remoteRTCP
-        self.allowPlainAddressChange = allowPlainAddressChange
+        self.remote = source.signalled
+        self.remoteRTCP = source.signalledRTCP
+        self.sourceGuard = source
+        self.unverifiedSendTicks = unverifiedSendTicks
+        self.unverifiedTicksLeft = unverifiedSendTicks
         self.selfMuteSequence = Array(selfMuteSequence)
         var generator = SystemRandomNumberGenerator()
         localSSRC = UInt32.random(in: 1...UInt32.max, using: &generator)
@@ -130,7 +137,7 @@ final class MediaEndpoint {
     @inline(__always)
     private func handle(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64, tick: UInt64) {
         guard length >= 12, length <= buffer.count else {
-            counters.droppedMalformed &+= 1
+            drops.malformed &+= 1
             return
         }
         // rtcp-mux (RFC 5761 §4): RTCP packet types 192–223 in the second byte.
@@ -139,33 +146,42 @@ final class MediaEndpoint {
             handleRTCP(buffer, length: length, from: source, now: now)
             return
         }
-        let knownSource = latched && remote == source
-        if latched && !knownSource && inbound == nil && !allowPlainAddressChange {
-            counters.droppedWrongSource &+= 1
+        // Plain RTP from an IP signalling never named is refused before any work.
+        if inbound == nil && !sourceGuard.allowsIP(source.ip) {
+            drops.wrongSource &+= 1
             return
         }
         var plainLength = length
         if let inbound {
-            guard case .ok(let n) = inbound.unprotectRTP(buffer, length: length) else {
-                counters.droppedAuthentication &+= 1
+            let result = inbound.unprotectRTP(buffer, length: length)
+            guard case .ok(let n) = result else {
+                drops.count(result)
                 return
             }
             plainLength = n
         }
         let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<plainLength])
         guard let header = RTPHeader(parsing: packet) else {
-            counters.droppedMalformed &+= 1
+            drops.malformed &+= 1
             return
         }
         if let known = remoteSSRC, known != header.ssrc, tick &- lastPacketTick < 50 {
-            counters.droppedWrongSSRC &+= 1
+            drops.wrongSSRC &+= 1
             return
         }
-        // Symmetric RTP (RFC 4961): the first packet that checks out decides where we send.
-        if !knownSource {
-            remote = source
-            latched = true
+        switch sourceGuard.check(source: source, ssrc: header.ssrc, sequence: header.sequenceNumber, authenticated: inbound != nil, tick: tick) {
+        case .accept:
+            break
+        case .learn:
+            learn(source)
+        case .probation:
+            drops.probation &+= 1
+            return
+        case .wrongSource:
+            drops.wrongSource &+= 1
+            return
         }
+        verified = true
         remoteSSRC = header.ssrc
         lastPacketTick = tick
         counters.packetsReceived &+= 1
@@ -181,22 +197,55 @@ final class MediaEndpoint {
         } else if let te = telephoneEventPayloadType, header.payloadType == te {
             handleDTMF(payload, timestamp: header.timestamp, tick: tick)
         } else {
-            counters.droppedPayloadType &+= 1
+            drops.payloadType &+= 1
         }
     }
 
+    /// Symmetric RTP (RFC 4961): media goes where the learned source is; RTCP to its RTCP port (the same with rtcp-mux,
+    /// else the signalled one on the same IP, else the next port).
+    private func learn(_ source: MediaAddress) {
+        if rtcp == nil {
+            remoteRTCP = source
+        } else if remoteRTCP?.ip != source.ip {
+            remoteRTCP = MediaAddress(ip: source.ip, port: source.port &+ 1)
+        }
+        remote = source
+        learnedSourcePending = true
+    }
+
     private func handleRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64) {
+        if inbound == nil && !sourceGuard.acceptsRTCP(from: source, authenticated: false) {
+            drops.wrongSource &+= 1
+            return
+        }
         var plain = length
         if let inbound {
-            guard case .ok(let n) = inbound.unprotectRTCP(buffer, length: length) else {
-                counters.droppedAuthentication &+= 1
+            let result = inbound.unprotectRTCP(buffer, length: length)
+            guard case .ok(let n) = result else {
+                drops.count(result)
                 return
             }
             plain = n
         }
         counters.rtcpReceived &+= 1
-        if rtcp != nil { remoteRTCP = source }
+        let authenticated = inbound != nil
+        if rtcp != nil && sourceGuard.rtcpTarget(source, authenticated: authenticated) { remoteRTCP = source }
+        if !verified, let remote, remote.ip == source.ip { verified = true }
         readRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<plain]), now: now)
+    }
+
+    /// Whether anything may be sent to the peer: it has shown life, or the unverified window is still open.
+    @inline(__always)
+    var mayTransmit: Bool { verified || unverifiedTicksLeft > 0 }
+
+    /// Signalling moved the stream (re-INVITE with a new address): learning and verification start again.
+    func resignal(remote newRemote: MediaAddress, rtcp newRTCP: MediaAddress?) {
+        sourceGuard.reset(signalled: newRemote, signalledRTCP: newRTCP, signallingIP: nil)
+        remote = newRemote
+        remoteRTCP = newRTCP
+        remoteSSRC = nil
+        verified = false
+        unverifiedTicksLeft = unverifiedSendTicks
     }
 
     /// Sends what the mixer made for this endpoint this tick.
@@ -204,7 +253,8 @@ final class MediaEndpoint {
     func sendMix(buffer: UnsafeMutableRawBufferPointer) {
         let output = participant.output
         defer { timestamp &+= output.timestampIncrement }
-        guard output.transmit, sending, let remote else { return }
+        if !verified && unverifiedTicksLeft > 0 { unverifiedTicksLeft &-= 1 }
+        guard output.transmit, sending, mayTransmit, let remote else { return }
         let writer = RTPHeaderWriter(payloadType: payloadType, sequenceNumber: sequence, timestamp: timestamp, ssrc: localSSRC, marker: output.marker)
         guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + 32 <= buffer.count,
             let base = buffer.baseAddress, let source = output.payload.baseAddress
@@ -228,21 +278,29 @@ final class MediaEndpoint {
     }
 
     func statistics() -> EndpointStatistics {
+        let allDrops = self.allDrops
         let jb = participant.jitterBuffer.counters
         let clock = Double(participant.format.clockRate)
         var statistics = EndpointStatistics(
             endpoint: id, label: label, codec: codecName, muted: participant.isMuted, speaking: participant.isSpeaker,
             packetsReceived: counters.packetsReceived, bytesReceived: counters.bytesReceived,
             packetsSent: counters.packetsSent, bytesSent: counters.bytesSent, packetsLost: jb.lost,
-            packetsDropped: counters.dropped &+ jb.late &+ jb.duplicates,
+            packetsDropped: allDrops.total &+ jb.late &+ jb.duplicates,
             jitterMilliseconds: Double(participant.jitterBuffer.jitter) * 1000 / clock,
             jitterBufferDelayMilliseconds: jb.currentDelayMilliseconds, concealedFrames: jb.concealed &+ jb.recoveredByFEC,
-            srtpFailures: counters.droppedAuthentication, roundTripMilliseconds: rtcpState.roundTripMilliseconds,
+            srtpFailures: allDrops.authentication &+ allDrops.replay, roundTripMilliseconds: rtcpState.roundTripMilliseconds,
             rtcpReceived: counters.rtcpReceived, rtcpSent: counters.rtcpSent,
             videoPacketsReceived: video?.packetsReceived ?? 0, videoPacketsForwarded: video?.packetsForwarded ?? 0,
             keyFrameRequests: video?.keyFrameRequestsSent ?? 0, mode: mode,
+<<<<<<< HEAD
             announcement: participant.announcement.map(\.audio.name))
         statistics.selfMuted = participant.isSelfMuted
         return statistics
+=======
+            announcement: participant.announcement.map(\.audio.name), drops: allDrops.statistics)
+>>>>>>> hard-media
     }
+
+    /// Audio, RTCP and video drops together.
+    var allDrops: MediaDropCounters { video.map { drops &+ $0.drops } ?? drops }
 }

@@ -56,6 +56,7 @@ extension MediaConference {
         }
         for source in endpoints {
             guard let video = source.video else { continue }
+            if !video.verified && video.unverifiedTicksLeft > 0 { video.unverifiedTicksLeft &-= 1 }
             var budget = 256
             while budget > 0, let (length, from) = video.rtp.receive(into: receiveBuffer) {
                 budget -= 1
@@ -73,7 +74,7 @@ extension MediaConference {
 
     private func receiveVideo(from source: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
         guard length >= 12 else {
-            video.dropped &+= 1
+            video.drops.malformed &+= 1
             return
         }
         let second = receiveBuffer[1]
@@ -81,27 +82,45 @@ extension MediaConference {
             receiveVideoRTCP(from: source, video: video, length: length, address: address, tick: tick)
             return
         }
-        if video.latched && video.remote != address && video.inbound == nil {
-            video.dropped &+= 1
+        if video.inbound == nil && !video.sourceGuard.allowsIP(address.ip) {
+            video.drops.wrongSource &+= 1
             return
         }
         var plain = length
         if let inbound = video.inbound {
-            guard case .ok(let n) = inbound.unprotectRTP(receiveBuffer, length: length) else {
-                video.dropped &+= 1
+            let result = inbound.unprotectRTP(receiveBuffer, length: length)
+            guard case .ok(let n) = result else {
+                video.drops.count(result)
                 return
             }
             plain = n
         }
         let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain])
-        guard let header = RTPHeader(parsing: packet), header.payloadType == video.payloadType else {
-            video.dropped &+= 1
+        guard let header = RTPHeader(parsing: packet) else {
+            video.drops.malformed &+= 1
             return
         }
-        if !video.latched || video.remote != address {
-            video.remote = address
-            video.latched = true
+        guard header.payloadType == video.payloadType else {
+            video.drops.payloadType &+= 1
+            return
         }
+        let verdict = video.sourceGuard.check(
+            source: address, ssrc: header.ssrc, sequence: header.sequenceNumber, authenticated: video.inbound != nil, tick: tick)
+        switch verdict {
+        case .accept:
+            break
+        case .learn:
+            video.remote = address
+            if video.rtcp == nil { video.remoteRTCP = address }
+            source.learnedSourcePending = true
+        case .probation:
+            video.drops.probation &+= 1
+            return
+        case .wrongSource:
+            video.drops.wrongSource &+= 1
+            return
+        }
+        video.verified = true
         video.remoteSSRC = header.ssrc
         video.packetsReceived &+= 1
         guard video.sends, source.mode == .conference else { return }
@@ -109,7 +128,7 @@ extension MediaConference {
         let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
         let keyFrame = VideoKeyFrame.startsKeyFrame(payload, codec: video.codec)
         for receiver in endpoints where receiver !== source {
-            guard let out = receiver.video, out.receives, out.codec == video.codec, let target = out.remote else { continue }
+            guard let out = receiver.video, out.receives, out.codec == video.codec, let target = receiver.videoTarget(out) else { continue }
             if out.pending == source.key {
                 guard keyFrame else { continue }
                 // Switch at the keyframe: continue the receiver's sequence and timestamps from where they were.
@@ -159,15 +178,23 @@ extension MediaConference {
 
     /// A receiver's PLI/FIR goes to the source it is shown (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
     private func receiveVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
+        if video.inbound == nil && !video.sourceGuard.acceptsRTCP(from: address, authenticated: false) {
+            video.drops.wrongSource &+= 1
+            return
+        }
         var plain = length
         if let inbound = video.inbound {
-            guard case .ok(let n) = inbound.unprotectRTCP(receiveBuffer, length: length) else {
-                video.dropped &+= 1
+            let result = inbound.unprotectRTCP(receiveBuffer, length: length)
+            guard case .ok(let n) = result else {
+                video.drops.count(result)
                 return
             }
             plain = n
         }
-        if video.remoteRTCP == nil || video.rtcp != nil { video.remoteRTCP = address }
+        let authenticated = video.inbound != nil
+        if video.rtcp != nil && video.sourceGuard.rtcpTarget(address, authenticated: authenticated) { video.remoteRTCP = address }
+        if !video.verified, let remote = video.remote, remote.ip == address.ip { video.verified = true }
+        video.rtcpReceived &+= 1
         var iterator = RTCPCompoundIterator(packet: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain]))
         while let item = iterator.next() {
             switch item {
@@ -185,7 +212,7 @@ extension MediaConference {
     /// rewrite to the source's, and the stored packets go out again rewritten (RFC 4585 §6.2.1).
     private func retransmit(_ nack: RTCPGenericNACK, packet: UnsafeRawBufferPointer, to out: VideoStream) {
         guard nack.mediaSSRC == out.localSSRC, let key = out.source, let source = endpoint(withKey: key)?.video,
-            let target = out.remote
+            let receiver = endpoints.first(where: { $0.video === out }), let target = receiver.videoTarget(out)
         else { return }
         var lost = nack.lostSequenceNumbers(in: packet)
         var budget = 32
@@ -204,7 +231,8 @@ extension MediaConference {
 
     /// Asks a source for a keyframe, at most every 500 ms.
     func requestKeyFrame(from source: MediaEndpoint, tick: UInt64) {
-        guard let video = source.video, let mediaSSRC = video.remoteSSRC, let target = video.remoteRTCP ?? video.remote,
+        guard let video = source.video, let mediaSSRC = video.remoteSSRC, source.videoTarget(video) != nil,
+            let target = video.remoteRTCP ?? video.remote,
             tick &- video.lastKeyFrameRequestTick >= VideoRouter.requestInterval || video.lastKeyFrameRequestTick == 0
         else { return }
         video.lastKeyFrameRequestTick = tick

@@ -21,8 +21,14 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
 
     var remote: MediaAddress?
     var remoteRTCP: MediaAddress?
-    var latched = false
+    /// Which sources are accepted (the same rules as audio).
+    var sourceGuard: MediaSourceGuard
+    var latched: Bool { sourceGuard.learned != nil }
     var remoteSSRC: UInt32?
+    /// Whether this stream's peer has shown life; until then (unless its audio has, from the same IP) video goes out
+    /// for `unverifiedTicksLeft` more ticks only.
+    var verified = false
+    var unverifiedTicksLeft: UInt64
 
     // As a receiver: the source shown, the one waited for (until its next keyframe), and the rewrite.
     var source: EndpointKey?
@@ -42,13 +48,14 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
     var retransmissions: UInt64 = 0
 
     var packetsReceived: UInt64 = 0
+    var rtcpReceived: UInt64 = 0
     var packetsForwarded: UInt64 = 0
     var keyFrameRequestsSent: UInt64 = 0
-    var dropped: UInt64 = 0
+    var drops = MediaDropCounters()
 
     init(
         rtp: UDPSocket, rtcp: UDPSocket?, payloadType: UInt8, codec: VideoCodec, inbound: SRTPSession?, outbound: SRTPSession?,
-        sends: Bool, receives: Bool, prefersFIR: Bool, remote: MediaAddress?, remoteRTCP: MediaAddress?
+        sends: Bool, receives: Bool, prefersFIR: Bool, source: MediaSourceGuard, unverifiedSendTicks: UInt64
     ) {
         self.rtp = rtp
         self.rtcp = rtcp
@@ -59,12 +66,25 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
         self.sends = sends
         self.receives = receives
         self.prefersFIR = prefersFIR
-        self.remote = remote
-        self.remoteRTCP = remoteRTCP
+        self.remote = source.signalled
+        self.remoteRTCP = source.signalledRTCP
+        self.sourceGuard = source
+        self.unverifiedTicksLeft = unverifiedSendTicks
         var generator = SystemRandomNumberGenerator()
         localSSRC = UInt32.random(in: 1...UInt32.max, using: &generator)
         nextSequence = UInt16.random(in: 0...UInt16.max, using: &generator)
         lastTimestamp = UInt32.random(in: 0...UInt32.max, using: &generator)
+    }
+}
+
+extension MediaEndpoint {
+    /// Where this endpoint's video may go now: its video peer showed life, or the unverified window is open, or its
+    /// audio showed life from the same IP.
+    @inline(__always)
+    func videoTarget(_ video: VideoStream) -> MediaAddress? {
+        guard let target = video.remote else { return nil }
+        if video.verified || video.unverifiedTicksLeft > 0 || (verified && remote?.ip == target.ip) { return target }
+        return nil
     }
 }
 

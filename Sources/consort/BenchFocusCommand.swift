@@ -43,6 +43,7 @@ struct FocusBenchCommand: AsyncParsableCommand {
         let directory = try await Focus.prepare(store: store, configuration: settings)
         var media = MCUConfiguration()
         media.rtpPorts = "42000-42999"
+        media.maxTenantPortShare = 1  // one tenant: the share per tenant protects others, and there are none
         media.bindAddress = "127.0.0.1"
         media.loops = 1
         let mcu = try EmbeddedMCU(configuration: media, mixer: .init(), opus: .init(), logger: logger)

@@ -25,7 +25,8 @@ struct InProcessServer {
     /// `database`: a file to keep (restart tests); nil: one in a temporary folder removed by `stop()`.
     static func start(
         focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
-        nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = []
+        nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = [],
+        adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in }
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -38,6 +39,7 @@ struct InProcessServer {
         media.rtpPorts = "\(port + 100)-\(port + 300)"
         media.loops = 1
         media.mediaTimeoutSeconds = mediaTimeoutSeconds
+        adjustMedia(&media, port)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-focus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteFocusStore(path: database ?? folder.appendingPathComponent("focus.sqlite").path)

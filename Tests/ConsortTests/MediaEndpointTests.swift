@@ -13,16 +13,19 @@ import TestSupport
 import Glibc
 #endif
 
-/// A test peer: a UDP socket on 127.0.0.1 that sends RTP to the MCU and collects what comes back.
+/// A test peer: a UDP socket on 127.0.0.1 (or another loopback address standing for another host) that sends RTP to
+/// the MCU on 127.0.0.1 and collects what comes back.
 final class TestPeer {
     let fd: Int32
     let port: Int
+    let host: String
 
-    init() {
+    init(host: String = "127.0.0.1") {
+        self.host = host
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        a.sin_addr.s_addr = inet_addr(host)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &a) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
@@ -139,6 +142,8 @@ struct MediaEndpointTests {
         let e = try #require(await mcu.statistics(conference)?.endpoints.first)
         #expect(e.packetsReceived >= 35)
         #expect(e.srtpFailures >= 35, "forged packets: \(e.srtpFailures)")
+        // A tampered copy of an index already seen fails libsrtp's replay check before its tag is checked.
+        #expect(e.drops.map { $0.authentication &+ $0.replay } == e.srtpFailures, "\(String(describing: e.drops))")
         await mcu.shutdown()
     }
 

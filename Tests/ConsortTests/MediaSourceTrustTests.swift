@@ -1,0 +1,367 @@
+import Admin
+import AudioMixer
+import Foundation
+import Logging
+import MCUControl
+import MediaCore
+import OpusCodec
+import SRTP
+import Synchronization
+import Testing
+import TestSupport
+
+/// The MCU against off-path attackers on loopback: 127.0.0.1 is the phone (and its SIP source), 127.0.0.2 and up stand
+/// for other hosts (Linux routes all of 127/8 to lo).
+@Suite("MCU media source trust", .serialized, .timeLimit(.minutes(1)))
+struct MediaSourceTrustTests {
+    static let silence = [UInt8](repeating: 0xFF, count: 160)
+
+    func makeMCU(_ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws -> EmbeddedMCU {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let base = freePort()
+        var configuration = MCUConfiguration()
+        configuration.rtpPorts = "\(base + 2)-\(base + 40)"
+        configuration.bindAddress = "127.0.0.1"
+        configuration.loops = 1
+        adjust(&configuration)
+        return try EmbeddedMCU(configuration: configuration, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
+    }
+
+    func offer(port: Int, host: String = "127.0.0.1", crypto: String? = nil, direction: String = "sendrecv") -> String {
+        var sdp = "v=0\r\no=peer 1 1 IN IP4 \(host)\r\ns=-\r\nc=IN IP4 \(host)\r\nt=0 0\r\n"
+        sdp += "m=audio \(port) \(crypto == nil ? "RTP/AVP" : "RTP/SAVP") 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\na=\(direction)\r\n"
+        if let crypto { sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 \(crypto)\r\n" }
+        return sdp
+    }
+
+    func endpoint(_ mcu: EmbeddedMCU, _ conference: ConferenceID, _ id: String) async -> EndpointStatistics? {
+        await mcu.statistics(conference)?.endpoints.first { $0.endpoint == EndpointID(id) }
+    }
+
+    /// An RTCP SR with no report blocks (RFC 3550 §6.4.1), 28 bytes.
+    func senderReport(ssrc: UInt32) -> [UInt8] {
+        [0x80, 200, 0x00, 0x06, UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF)]
+            + [UInt8](repeating: 0, count: 20)
+    }
+
+    @Test("hijack: an attacker on another host that sends first never gets the mix; the phone at the SDP address does")
+    func hijack() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "hijack")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(), attacker = TestPeer(host: "127.0.0.2")
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("victim"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1",
+                signallingSource: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        // The attacker floods the port in sequence with one SSRC before the phone says anything.
+        for i in 0..<25 {
+            attacker.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0xBAD, payload: Self.silence), to: port)
+            attacker.send(senderReport(ssrc: 0xBAD), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for i in 0..<25 {
+            phone.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x600D, payload: Self.silence), to: port)
+            attacker.send(rtpPacket(seq: UInt16(25 + i), ts: UInt32((25 + i) * 160), ssrc: 0xBAD, payload: Self.silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let stats = try #require(await endpoint(mcu, conference, "victim"))
+        let drops = try #require(stats.drops)
+        await mcu.shutdown()
+        #expect(attacker.drain().isEmpty, "the attacker received media")
+        #expect(!phone.drain().isEmpty, "the phone received the mix")
+        #expect(drops.wrongSource >= 70, "\(drops)")
+        #expect(stats.packetsReceived >= 20 && stats.packetsReceived <= 25, "\(stats.packetsReceived)")
+        #expect(stats.rtcpReceived == 0, "the attacker's RTCP was not taken")
+    }
+
+    @Test("NAT: the SDP names an address nobody answers; media from the INVITE's source IP is accepted only after probation")
+    func natProbation() async throws {
+        let mcu = try makeMCU { $0.probationPackets = 4 }
+        let conference = ConferenceID(tenant: "t", meeting: "nat")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(host: "127.0.0.3"), other = TestPeer(host: "127.0.0.4")
+        let nowhere = freePort(udpAndTCP: false)  // the "private" address in the SDP: nobody listens there
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("natted"), offer: offer(port: nowhere), advertisedAddress: "127.0.0.1",
+                signallingSource: "127.0.0.3"))
+        let port = try #require(answer.media.first?.localPort)
+        // Another host is never on probation at all.
+        for i in 0..<10 {
+            other.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x0E, payload: Self.silence), to: port)
+        }
+        for i in 0..<3 {
+            phone.send(rtpPacket(seq: UInt16(100 + i), ts: UInt32(i * 160), ssrc: 0x4A7, payload: Self.silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let before = try #require(await endpoint(mcu, conference, "natted"))
+        #expect(before.packetsReceived == 0)
+        #expect(before.drops?.probation == 3, "\(String(describing: before.drops))")
+        #expect(before.drops?.wrongSource == 10, "\(String(describing: before.drops))")
+        _ = phone.drain()
+        for i in 3..<30 {
+            phone.send(rtpPacket(seq: UInt16(100 + i), ts: UInt32(i * 160), ssrc: 0x4A7, payload: Self.silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let after = try #require(await endpoint(mcu, conference, "natted"))
+        await mcu.shutdown()
+        #expect(after.packetsReceived == 27, "accepted from the 4th in-sequence packet on: \(after.packetsReceived)")
+        #expect(!phone.drain().isEmpty, "the mix goes to the learned NAT address")
+        #expect(other.drain().isEmpty)
+    }
+
+    @Test("SRTP: a packet that authenticates moves the stream to a new host; plain RTP from a new host does not")
+    func srtpMovesPlainDoesNot() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "move")
+        try await mcu.addConference(conference)
+        let key = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80)
+        let phone = TestPeer(), moved = TestPeer(host: "127.0.0.2")
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("s"), offer: offer(port: phone.port, crypto: key.inlineKeyParameter),
+                advertisedAddress: "127.0.0.1", signallingSource: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        let sender = try SRTPSession(keyMaterial: key, direction: .outbound)
+        func send(_ i: Int, from peer: TestPeer) {
+            var packet = rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x5EC, payload: Self.silence) + [UInt8](repeating: 0, count: 16)
+            let length = packet.count - 16
+            if case .ok(let n) = packet.withUnsafeMutableBytes({ sender.protectRTP($0, length: length) }) { peer.send(Array(packet[0..<n]), to: port) }
+        }
+        for i in 0..<15 {
+            send(i, from: phone)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(!phone.drain().isEmpty)
+        for i in 15..<30 {
+            send(i, from: moved)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(60))
+        _ = phone.drain()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!moved.drain().isEmpty, "the authenticated stream moved")
+        #expect(phone.drain().isEmpty, "nothing goes to the old address")
+        await mcu.shutdown()
+
+        // Plain RTP: the same move is refused.
+        let plainMCU = try makeMCU()
+        try await plainMCU.addConference(conference)
+        let plainPhone = TestPeer(), plainMoved = TestPeer(host: "127.0.0.2")
+        let plain = try await plainMCU.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("p"), offer: offer(port: plainPhone.port), advertisedAddress: "127.0.0.1",
+                signallingSource: "127.0.0.1"))
+        let plainPort = try #require(plain.media.first?.localPort)
+        for i in 0..<15 {
+            plainPhone.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1, payload: Self.silence), to: plainPort)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for i in 15..<40 {
+            plainMoved.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1, payload: Self.silence), to: plainPort)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(60))
+        let stats = try #require(await endpoint(plainMCU, conference, "p"))
+        await plainMCU.shutdown()
+        #expect(plainMoved.drain().isEmpty, "a plain stream never moves to another IP")
+        #expect(stats.drops?.wrongSource == 25, "\(String(describing: stats.drops))")
+    }
+
+    @Test("a re-INVITE naming a new address moves a plain stream: the old address is refused, the new one accepted at once")
+    func signallingMovesTheStream() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "reinvite")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(), moved = TestPeer(host: "127.0.0.2")
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("r"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1",
+                signallingSource: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        for i in 0..<10 {
+            phone.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1, payload: Self.silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // A hold with c=0.0.0.0 is not a move.
+        _ = try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("r"), offer: offer(port: phone.port, host: "0.0.0.0")))
+        _ = try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(
+                conference: conference, endpoint: EndpointID("r"), offer: offer(port: moved.port, host: "127.0.0.2"), advertisedAddress: "127.0.0.1"))
+        _ = phone.drain()
+        for i in 10..<25 {
+            phone.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1, payload: Self.silence), to: port)
+            moved.send(rtpPacket(seq: UInt16(100 + i), ts: UInt32(i * 160), ssrc: 0x2, payload: Self.silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let stats = try #require(await endpoint(mcu, conference, "r"))
+        await mcu.shutdown()
+        #expect(stats.packetsReceived == 25, "\(stats.packetsReceived)")
+        // The old address is still the SIP source's IP, so its packets are refused as another SSRC or on probation
+        // (never accepted while the new source is live), not as a wrong source.
+        #expect(stats.drops?.total == 15, "\(String(describing: stats.drops))")
+        #expect(!moved.drain().isEmpty)
+        #expect(phone.drain().isEmpty, "nothing goes to the old address after the move")
+    }
+
+    @Test("video obeys the same rule: video from another host is dropped as wrong source, the phone's is taken")
+    func videoSource() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "video")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(), attacker = TestPeer(host: "127.0.0.2")
+        let rules = VideoRulesTests()
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("v"), offer: rules.offer(audio: phone.port, video: phone.port, direction: "sendrecv"),
+                advertisedAddress: "127.0.0.1", signallingSource: "127.0.0.1"))
+        let videoPort = try #require(answer.media.first { $0.type == "video" }?.localPort)
+        for i in 0..<10 {
+            attacker.send(rules.vp8(seq: UInt16(i), ts: UInt32(i * 3_000), ssrc: 0xBAD, key: i == 0), to: videoPort)
+            attacker.send(senderReport(ssrc: 0xBAD), to: videoPort)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        for i in 0..<10 {
+            phone.send(rules.vp8(seq: UInt16(i), ts: UInt32(i * 3_000), ssrc: 0x600D, key: i == 0), to: videoPort)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let stats = try #require(await endpoint(mcu, conference, "v"))
+        await mcu.shutdown()
+        #expect(stats.videoPacketsReceived == 10, "\(stats.videoPacketsReceived)")
+        #expect(stats.drops?.wrongSource == 20, "\(String(describing: stats.drops))")
+        #expect(attacker.drain().isEmpty)
+    }
+
+    @Test("unverified sending: the MCU stops sending to a silent SDP address after unverifiedSendSeconds, resumes when it speaks")
+    func boundedUnverifiedSending() async throws {
+        let mcu = try makeMCU { $0.unverifiedSendSeconds = 1 }
+        let conference = ConferenceID(tenant: "t", meeting: "unverified")
+        try await mcu.addConference(conference)
+        let victim = TestPeer()
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("u"), offer: offer(port: victim.port), advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        try await Task.sleep(for: .milliseconds(1_500))
+        let early = victim.drain().count
+        try await Task.sleep(for: .milliseconds(1_000))
+        let late = victim.drain().count
+        #expect(early >= 30 && early <= 60, "sent while unverified: \(early)")
+        #expect(late == 0, "sent after the unverified window: \(late)")
+        // The peer shows life: sending resumes at once.
+        victim.send(rtpPacket(seq: 1, ts: 160, ssrc: 0x11, payload: Self.silence), to: port)
+        try await Task.sleep(for: .milliseconds(300))
+        let resumed = victim.drain().count
+        await mcu.shutdown()
+        #expect(resumed >= 5, "sending resumed: \(resumed)")
+    }
+
+    @Test("every endpoint must show life: receive-only, isolated, held and inactive endpoints that send nothing time out")
+    func everyEndpointTimesOut() async throws {
+        let mcu = try makeMCU {
+            $0.mediaTimeoutSeconds = 1
+            $0.holdTimeoutSeconds = 2
+        }
+        let log = MCUEventLog()
+        await mcu.setEventHandler { log.append($0) }
+        let conference = ConferenceID(tenant: "t", meeting: "life")
+        try await mcu.addConference(conference)
+        let talker = TestPeer()
+        let t = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("talker"), offer: offer(port: talker.port), advertisedAddress: "127.0.0.1"))
+        let talkerPort = try #require(t.media.first?.localPort)
+        for (name, direction, mode) in [
+            ("recvonly", "recvonly", EndpointMode.conference), ("isolated", "sendrecv", .isolated), ("held", "sendonly", .conference),
+            ("inactive", "inactive", .conference),
+        ] {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(
+                    conference: conference, endpoint: EndpointID(name), offer: offer(port: freePort(udpAndTCP: false), direction: direction),
+                    advertisedAddress: "127.0.0.1", mode: mode))
+        }
+        for seq in 0..<200 {  // 4 s
+            talker.send(rtpPacket(seq: UInt16(seq), ts: UInt32(seq) * 160, ssrc: 0x7A, payload: Self.silence), to: talkerPort)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await mcu.shutdown()
+        var timeouts: [String: Int] = [:]
+        for case .mediaTimeout(_, let endpoint, let seconds) in log.all { timeouts[endpoint.value] = seconds }
+        #expect(Set(timeouts.keys) == ["recvonly", "isolated", "held", "inactive"], "\(timeouts)")
+        #expect((1...2).contains(timeouts["recvonly"] ?? 0) && (1...2).contains(timeouts["isolated"] ?? 0), "\(timeouts)")
+        #expect((2...3).contains(timeouts["held"] ?? 0) && (2...3).contains(timeouts["inactive"] ?? 0), "\(timeouts)")
+    }
+
+    @Test("tenant share: a tenant cannot take more than its share of port pairs (capacity, not 488); another tenant still can")
+    func tenantShare() async throws {
+        let first = (freePort() + 2) & ~1
+        let mcu = try makeMCU {
+            $0.rtpPorts = "\(first)-\(first + 19)"  // 10 pairs
+            $0.maxTenantPortShare = 0.5
+        }
+        let a = ConferenceID(tenant: "a", meeting: "m"), b = ConferenceID(tenant: "b", meeting: "m")
+        try await mcu.addConference(a)
+        try await mcu.addConference(b)
+        var ports: [Int] = []
+        for i in 0..<5 {
+            let answer = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: a, endpoint: EndpointID("a\(i)"), offer: offer(port: 9_000 + i), advertisedAddress: "127.0.0.1"))
+            ports.append(try #require(answer.media.first?.localPort))
+        }
+        let refused = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: a, endpoint: EndpointID("a5"), offer: self.offer(port: 9_005), advertisedAddress: "127.0.0.1"))
+        }
+        #expect(refused?.code == .capacity, "\(String(describing: refused))")
+        // A dial-out of tenant a is refused the same way.
+        let dialOut = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.addEndpoint(AddEndpointRequest(conference: a, endpoint: EndpointID("d"), offer: nil, advertisedAddress: "127.0.0.1"))
+        }
+        #expect(dialOut?.code == .capacity)
+        for i in 0..<5 {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: b, endpoint: EndpointID("b\(i)"), offer: offer(port: 9_100 + i), advertisedAddress: "127.0.0.1"))
+        }
+        // One of a's calls ends: a may take a pair again.
+        await mcu.removeEndpoint(a, EndpointID("a0"))
+        _ = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: a, endpoint: EndpointID("a6"), offer: offer(port: 9_006), advertisedAddress: "127.0.0.1"))
+        await mcu.shutdown()
+        #expect(zip(ports, ports.dropFirst()).contains { $1 != $0 + 2 }, "ports in order: \(ports)")
+    }
+
+    @Test("drops reach /metrics once a second as consort_media_dropped_packets_total{tenant,reason}")
+    func dropMetrics() async throws {
+        let registry = AdminMetrics.registry  // the process's one swift-metrics backend
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "metrics-tenant", meeting: "m")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(), attacker = TestPeer(host: "127.0.0.2")
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("e"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        for i in 0..<7 { attacker.send(rtpPacket(seq: UInt16(i), ts: 0, ssrc: 0xBAD, payload: Self.silence), to: port) }
+        phone.send([0x80, 0x00, 0x01], to: port)  // too short
+        let line = #"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="wrong_source"} 7"#
+        let deadline = ContinuousClock.now + .seconds(3)
+        var text = ""
+        while ContinuousClock.now < deadline {
+            text = registry.emitToString()
+            if text.contains(line) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let stats = await mcu.statistics(conference)
+        await mcu.shutdown()
+        #expect(text.contains(line), "\(text.split(separator: "\n").filter { $0.contains("dropped") })")
+        #expect(text.contains(#"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="malformed"} 1"#))
+        #expect(stats?.drops?.wrongSource == 7 && stats?.drops?.malformed == 1, "\(String(describing: stats?.drops))")
+    }
+}
