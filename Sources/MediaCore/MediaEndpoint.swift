@@ -292,13 +292,9 @@ final class MediaEndpoint {
             rtcpReceived: counters.rtcpReceived, rtcpSent: counters.rtcpSent,
             videoPacketsReceived: video?.packetsReceived ?? 0, videoPacketsForwarded: video?.packetsForwarded ?? 0,
             keyFrameRequests: video?.keyFrameRequestsSent ?? 0, mode: mode,
-<<<<<<< HEAD
-            announcement: participant.announcement.map(\.audio.name))
+            announcement: participant.announcement.map(\.audio.name), drops: allDrops.statistics)
         statistics.selfMuted = participant.isSelfMuted
         return statistics
-=======
-            announcement: participant.announcement.map(\.audio.name), drops: allDrops.statistics)
->>>>>>> hard-media
     }
 
     /// Audio, RTCP and video drops together.
