@@ -152,6 +152,8 @@ let package = Package(
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
         .testTarget(name: "FocusSQLiteTests", dependencies: ["FocusSQLite", "Focus"], swiftSettings: swiftSettings),
+        // The focus's logic without sockets: policies, limits, tables.
+        .testTarget(name: "FocusTests", dependencies: ["Focus", "SIPWire", "MCUControl"], swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsortTests",

@@ -38,6 +38,15 @@ extension Focus {
         let user = uri.user.flatMap { name in
             tenant.domains.contains { $0.lowercased() == uri.host.lowercased() } ? directory.user(tenant: tenant.id, name: name) : nil
         }
+        let who = requestedBy ?? "admin"
+        do throws(ControlError) {
+            try await admitDialOut(to: uri, user: user, tenant: tenant)
+        } catch {
+            logger.notice(
+                "dial-out refused", metadata: ["meeting": "\(conference.id)", "to": "\(text)", "by": "\(who)", "reason": "\(error.reason)"])
+            counters.joinFailed(tenant: tenant.id, reason: "dialOutPolicy")
+            throw error
+        }
         let targets = try await dialTargets(for: uri, user: user, tenant: tenant)
         let endpoint = EndpointID.random(prefix: "dialout-")
         do throws(JoinRefusal) {
@@ -52,15 +61,47 @@ extension Focus {
             releaseSeat(conference.id)
             throw ControlError(.conflict, error.reason)
         }
-        logger.info("dialing out", metadata: ["meeting": "\(conference.id)", "to": "\(text)", "by": "\(requestedBy ?? "admin")"])
+        logger.info("dialing out", metadata: ["meeting": "\(conference.id)", "to": "\(text)", "by": "\(who)"])
         work.start { [self] in
             await placeCall(conference, endpoint: endpoint, targets: targets, progress: progress)
         }
         return endpoint
     }
 
-    /// Where to send the INVITE: Request-URI and next hop.
+    /// The tenant's dial-out policy for a URI that is not one of its users, then its rate and concurrency limits.
+    private func admitDialOut(to uri: SIPURI, user: TenantUser?, tenant: Tenant) async throws(ControlError) {
+        let policy = tenant.dialOut
+        if user == nil,
+            case .refused(let why) = policy.route(
+                for: uri, ownDomains: tenant.domains, hasProxy: configuration.focus.outboundProxy != nil)
+        {
+            throw ControlError(.forbidden, "the tenant's dial-out policy refuses \(uri): \(why)")
+        }
+        var active = 0
+        for live in liveConferences(tenant: tenant.id) {
+            active += await live.roster.count { $0.joiningMethod == .dialedOut && $0.isPresent }
+        }
+        guard active < policy.concurrent else {
+            throw ControlError(.conflict, "the tenant has \(policy.concurrent) dial-out calls already (dialOut.concurrent)")
+        }
+        let now = FocusClock.now()
+        let admitted = dialOutStarts.withLock { table -> Bool in
+            var recent = (table[tenant.id] ?? []).filter { now - $0 < 60 }
+            guard recent.count < policy.perMinute else {
+                table[tenant.id] = recent
+                return false
+            }
+            recent.append(now)
+            table[tenant.id] = recent
+            return true
+        }
+        guard admitted else { throw ControlError(.conflict, "the tenant started \(policy.perMinute) dial-outs in the last minute (dialOut.perMinute)") }
+    }
+
+    /// Where to send the INVITE: Request-URI and next hop. Every address found (a user's registrations, DNS) must be
+    /// one the tenant's dial-out policy permits; the outbound proxy, set by the operator, is trusted.
     private func dialTargets(for uri: SIPURI, user: TenantUser?, tenant: Tenant) async throws(ControlError) -> [(SIPURI, SIPPeer?)] {
+        let policy = tenant.dialOut
         if let user {
             let bindings: [Registration]
             do {
@@ -70,7 +111,14 @@ extension Focus {
             }
             let contacts = bindings.sorted { $0.expires > $1.expires }.compactMap { SIPURI($0.contact) }
             guard !contacts.isEmpty else { throw ControlError(.notFound, "\(user.name) is not registered") }
-            return contacts.map { ($0, nil) }
+            var targets: [(SIPURI, SIPPeer?)] = []
+            for contact in contacts {
+                for peer in await agent.resolver.locate(contact) where policy.permits(address: peer.host) { targets.append((contact, peer)) }
+            }
+            guard !targets.isEmpty else {
+                throw ControlError(.forbidden, "\(user.name) is registered only at addresses the tenant's dial-out policy refuses")
+            }
+            return targets
         }
         if let proxy = configuration.focus.outboundProxy.flatMap(SIPURI.init) {
             guard let peer = await agent.resolver.locate(proxy).first else {
@@ -78,9 +126,13 @@ extension Focus {
             }
             return [(uri, peer)]
         }
-        // RFC 3263: the URI's host by SRV, then A; each server found is tried in turn.
-        let peers = await agent.resolver.locate(uri)
-        guard !peers.isEmpty else { throw ControlError(.notFound, "cannot locate a SIP server for \(uri.host)") }
+        // RFC 3263: the URI's host by SRV, then A; each permitted server found is tried in turn.
+        let found = await agent.resolver.locate(uri)
+        guard !found.isEmpty else { throw ControlError(.notFound, "cannot locate a SIP server for \(uri.host)") }
+        let peers = found.filter { policy.permits(address: $0.host) }
+        guard !peers.isEmpty else {
+            throw ControlError(.forbidden, "\(uri.host) resolves only to addresses the tenant's dial-out policy refuses")
+        }
         return peers.map { (uri, $0) }
     }
 

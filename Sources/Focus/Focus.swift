@@ -42,6 +42,8 @@ public final class Focus: Sendable {
     let usage = Mutex<[String: TenantUsage]>([:])
     /// Callers typing a PIN or waiting in the lobby.
     let admissions = Mutex<[AdmissionKey: Admission]>([:])
+    /// When each tenant's recent dial-outs started (seconds since 1970), for `dialOut.perMinute`.
+    let dialOutStarts = Mutex<[String: [Double]]>([:])
     /// Callers hearing a last prompt, hung up (with this reason) when the MCU reports it finished.
     let farewells = Mutex<[AdmissionKey: String]>([:])
     /// Who is hearing the first-participant greeting, per conference (stopped when a second participant arrives).

@@ -8,13 +8,14 @@ extension Database {
     func upsert(_ tenant: Tenant, source: RecordSource) throws {
         try execute(
             sql: """
-                INSERT INTO tenants (id, domains, policy, quotas, source) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO tenants (id, domains, policy, quotas, dial_out, source) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
-                    domains = excluded.domains, policy = excluded.policy, quotas = excluded.quotas, source = excluded.source
+                    domains = excluded.domains, policy = excluded.policy, quotas = excluded.quotas, dial_out = excluded.dial_out,
+                    source = excluded.source
                 """,
             arguments: [
                 tenant.id, try JSONColumn.text(tenant.domains), try JSONColumn.text(tenant.policy),
-                try JSONColumn.text(tenant.quotas), source.rawValue,
+                try JSONColumn.text(tenant.quotas), try JSONColumn.text(tenant.dialOut), source.rawValue,
             ])
     }
 

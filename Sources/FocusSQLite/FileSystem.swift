@@ -8,7 +8,7 @@ import Musl
 import Darwin
 #endif
 
-/// The one place where the store meets errno: creating the database's directory.
+/// The one place where the store meets errno: creating the database's directory and file.
 enum FileSystem {
     /// Creates the directory that will hold `path` and its missing parents, like `mkdir -p`; nothing for a bare
     /// file name.
@@ -28,6 +28,15 @@ enum FileSystem {
             }
             throw FocusStoreError("cannot create directory \(partial): \(String(cString: strerror(code)))")
         }
+    }
+
+    /// Makes `path` readable and writable by its owner only (0600), creating it empty when missing: the database
+    /// holds credential digests. SQLite gives its -wal and -shm files the main file's mode.
+    static func makePrivateFile(_ path: String) throws(FocusStoreError) {
+        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FocusStoreError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        close(fd)
+        guard chmod(path, 0o600) == 0 else { throw FocusStoreError("cannot make \(path) private: \(String(cString: strerror(errno)))") }
     }
 
     static func isDirectory(_ path: String) -> Bool {

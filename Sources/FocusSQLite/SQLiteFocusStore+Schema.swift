@@ -50,6 +50,10 @@ extension SQLiteFocusStore {
                     CREATE INDEX registrations_expires ON registrations (expires);
                     """)
         }
+        migrator.registerMigration("v2: tenants.dial_out") { db in
+            // Existing tenants get the default policy (their own users only) until the file is applied again.
+            try db.execute(sql: "ALTER TABLE tenants ADD COLUMN dial_out TEXT NOT NULL DEFAULT '{}'")
+        }
         return migrator
     }
 }

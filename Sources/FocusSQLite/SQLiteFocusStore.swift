@@ -25,6 +25,7 @@ public final class SQLiteFocusStore: FocusStore {
         self.path = path
         do {
             try FileSystem.createParentDirectory(of: path)
+            try FileSystem.makePrivateFile(path)
         } catch {
             throw FocusStoreError("cannot open database \(path): \(error.reason)")
         }

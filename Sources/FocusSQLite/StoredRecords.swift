@@ -12,7 +12,8 @@ extension Tenant {
             id: id,
             domains: try JSONColumn.value([String].self, from: row.decode(forColumn: "domains"), column: "tenants.domains of \(id)"),
             policy: try JSONColumn.value(MeetingPolicy.self, from: row.decode(forColumn: "policy"), column: "tenants.policy of \(id)"),
-            quotas: try JSONColumn.value(TenantQuotas.self, from: row.decode(forColumn: "quotas"), column: "tenants.quotas of \(id)")
+            quotas: try JSONColumn.value(TenantQuotas.self, from: row.decode(forColumn: "quotas"), column: "tenants.quotas of \(id)"),
+            dialOut: try JSONColumn.value(DialOutPolicy.self, from: row.decode(forColumn: "dial_out"), column: "tenants.dial_out of \(id)")
         )
     }
 }

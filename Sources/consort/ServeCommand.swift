@@ -114,6 +114,9 @@ struct ConferenceServer: Service, CustomStringConvertible {
         focusConfiguration.contactHost = sipHost
         focusConfiguration.fallbackAddress = sipHost
         focusConfiguration.contactPort = bound.first?.port ?? configuration.sip.port
+        // The same trusted sources as the stack's: exempt from the focus's per-source limits too, never from quotas.
+        let trusted = configuration.sip.trustedSources.compactMap(IPAddressRange.init)
+        focusConfiguration.isTrustedSource = { host in trusted.contains { $0.contains(address: host) } }
         await agent.setAdvertisedHost(sipHost)
         let meetings = Focus(
             agent: agent, mcu: mcu, store: store, directory: directory, configuration: focusConfiguration, logger: logger)

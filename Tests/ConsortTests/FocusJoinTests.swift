@@ -19,6 +19,9 @@ struct FocusJoinTests {
         acme.domains = ["acme.test"]
         acme.policy.anonymousJoin = false
         acme.policy.adHocMeetings = false
+        // The dial-out tests call sipp on loopback and a partner domain whose DNS answer is loopback.
+        acme.dialOut.allowedNetworks = ["127.0.0.0/8"]
+        acme.dialOut.domains = ["partner.test"]
         acme.users = [
             UserConfiguration(name: "alice", displayName: "Alice A", password: "alice-pw"),
             UserConfiguration(name: "bob", password: "bob-pw"),

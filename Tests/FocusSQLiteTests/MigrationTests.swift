@@ -1,4 +1,5 @@
 import Focus
+import Glibc
 import Testing
 
 @testable import FocusSQLite
@@ -11,11 +12,16 @@ struct MigrationTests {
             let path = directory + "/nested/focus.sqlite"
             let store = try SQLiteFocusStore(path: path)
             let report = try await store.schemaReport()
+            // It holds credential digests: owner-only, and so are its write-ahead files.
+            for file in [path, path + "-wal"] {
+                var info = stat()
+                #expect(stat(file, &info) == 0 && info.st_mode & 0o777 == 0o600, "\(file): mode \(String(info.st_mode & 0o777, radix: 8))")
+            }
             #expect(report.tables == ["grdb_migrations", "meetings", "registrations", "tenants", "users"])
             #expect(report.indexes == ["registrations_expires"])
             #expect(report.journalMode == "wal")
             #expect(report.foreignKeys)
-            #expect(report.migrations == ["v1: tenants, users, meetings, registrations"])
+            #expect(report.migrations == ["v1: tenants, users, meetings, registrations", "v2: tenants.dial_out"])
             #expect(try await store.tenants().isEmpty)
         }
     }
@@ -26,7 +32,7 @@ struct MigrationTests {
             let path = directory + "/focus.sqlite"
             _ = try SQLiteFocusStore(path: path)
             let reopened = try SQLiteFocusStore(path: path)
-            #expect(try await reopened.schemaReport().migrations == ["v1: tenants, users, meetings, registrations"])
+            #expect(try await reopened.schemaReport().migrations == ["v1: tenants, users, meetings, registrations", "v2: tenants.dial_out"])
         }
     }
 }

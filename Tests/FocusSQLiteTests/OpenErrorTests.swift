@@ -26,12 +26,12 @@ struct OpenErrorTests {
         }
     }
 
-    @Test("a path that is a directory: SQLite's own words")
+    @Test("a path that is a directory: the system's own words")
     func pathIsADirectory() async throws {
         try await withTemporaryDirectory { directory in
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let error = #expect(throws: FocusStoreError.self) { try SQLiteFocusStore(path: directory) }
-            #expect(error?.reason == "cannot open database \(directory): unable to open database file")
+            #expect(error?.reason == "cannot open database \(directory): cannot create \(directory): Is a directory")
         }
     }
 }

@@ -92,6 +92,8 @@ public struct TenantConfiguration: Sendable, Codable, Equatable {
     public var domains: [String] = []
     public var policy = MeetingPolicy()
     public var quotas = TenantQuotas()
+    /// What its dial-out may call (by default: its own registered users only).
+    public var dialOut = DialOutPolicy()
     /// Bearer tokens for the admin API that see only this tenant.
     public var adminTokens: [String] = []
     public var users: [UserConfiguration] = []
@@ -99,7 +101,7 @@ public struct TenantConfiguration: Sendable, Codable, Equatable {
 
     public init(id: String) { self.id = id }
 
-    enum CodingKeys: String, CodingKey { case id, domains, policy, quotas, adminTokens, users, meetings }
+    enum CodingKeys: String, CodingKey { case id, domains, policy, quotas, dialOut, adminTokens, users, meetings }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -107,19 +109,21 @@ public struct TenantConfiguration: Sendable, Codable, Equatable {
         domains = try c.decodeIfPresent([String].self, forKey: .domains) ?? []
         policy = try c.decodeIfPresent(MeetingPolicy.self, forKey: .policy) ?? MeetingPolicy()
         quotas = try c.decodeIfPresent(TenantQuotas.self, forKey: .quotas) ?? TenantQuotas()
+        dialOut = try c.decodeIfPresent(DialOutPolicy.self, forKey: .dialOut) ?? DialOutPolicy()
         adminTokens = try c.decodeIfPresent([String].self, forKey: .adminTokens) ?? []
         users = try c.decodeIfPresent([UserConfiguration].self, forKey: .users) ?? []
         meetings = try c.decodeIfPresent([MeetingConfiguration].self, forKey: .meetings) ?? []
     }
 
     /// The tenant record.
-    public var tenant: Tenant { Tenant(id: id, domains: domains, policy: policy, quotas: quotas) }
+    public var tenant: Tenant { Tenant(id: id, domains: domains, policy: policy, quotas: quotas, dialOut: dialOut) }
 
     func validationProblem() -> String? {
         if id.isEmpty || !id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) {
             return "an id is letters, digits, '-', '_' and '.' only"
         }
         if let p = policy.validationProblem() { return "policy: \(p)" }
+        if let p = dialOut.validationProblem() { return p }
         var names = Set<String>()
         for user in users {
             if user.name.isEmpty { return "a user has no name" }

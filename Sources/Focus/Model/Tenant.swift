@@ -9,12 +9,18 @@ public struct Tenant: Sendable, Codable, Equatable, Identifiable {
     public var policy: MeetingPolicy
     /// Limits.
     public var quotas: TenantQuotas
+    /// What its dial-out may call.
+    public var dialOut: DialOutPolicy
 
-    public init(id: String, domains: [String], policy: MeetingPolicy = MeetingPolicy(), quotas: TenantQuotas = TenantQuotas()) {
+    public init(
+        id: String, domains: [String], policy: MeetingPolicy = MeetingPolicy(), quotas: TenantQuotas = TenantQuotas(),
+        dialOut: DialOutPolicy = DialOutPolicy()
+    ) {
         self.id = id
         self.domains = domains
         self.policy = policy
         self.quotas = quotas
+        self.dialOut = dialOut
     }
 
     /// The digest realm (RFC 3261 §22.1): the first domain, or the tenant ID when it has none.
