@@ -56,6 +56,16 @@ extension SIPStack {
         })
     }
 
+    /// The stack is stopping: every request still waiting for its answer fails now (nobody waits on a stopped
+    /// stack), and no timer is left to fire on a loop that is shutting down.
+    func abandonClientTransactions() {
+        for t in Array(clientTransactions.values) {
+            failClient(t, SIPError(.transportFailure, "the SIP stack stopped before \(t.request.method.rawValue) was answered"))
+        }
+        for t in serverTransactions.values { t.cancelTimers() }
+        serverTransactions.removeAll()
+    }
+
     func failClient(_ t: ClientTransaction, _ error: SIPError) {
         guard t.state != .terminated else { return }
         t.state = .terminated

@@ -201,6 +201,51 @@ extension FocusHardeningTests {
     }
 }
 
+extension FocusHardeningTests {
+    @Test("dial-out cannot be aimed anywhere: loopback, private and unlisted targets are refused before any packet; a rate limit")
+    func dialOutPolicy() async throws {
+        var settings = FocusConfiguration()
+        var acme = TenantConfiguration(id: "acme")
+        acme.domains = ["acme.test"]
+        acme.dialOut.perMinute = 2
+        acme.dialOut.concurrent = 5
+        var lab = TenantConfiguration(id: "lab")
+        lab.domains = ["lab.test"]
+        lab.dialOut.allowedNetworks = ["127.0.0.0/8"]
+        lab.dialOut.perMinute = 2
+        settings.tenants = [acme, lab]
+        let server = try await InProcessServer.start(focus: settings)
+        let watcher = try RawSIPSocket(address: "127.0.0.1")
+        let conference = try server.focus.conference(tenant: "acme", id: "room")
+        var refusals: [ControlError.Code] = []
+        for target in ["sip:x@127.0.0.1:\(watcher.port)", "sip:x@10.0.0.1", "sip:root@169.254.169.254", "sip:+19005550100@acme.test", "sip:x@elsewhere.test"] {
+            do {
+                _ = try await server.focus.dialOut(conference, to: target, requestedBy: "mallory")
+            } catch {
+                refusals.append(error.code)
+            }
+        }
+        let sent = watcher.collect(for: 0.5)
+        // A tenant that lists loopback may call it, at most perMinute times.
+        let labRoom = try server.focus.conference(tenant: "lab", id: "room")
+        var labResults: [Bool] = []
+        for _ in 0..<3 {
+            do {
+                _ = try await server.focus.dialOut(labRoom, to: "sip:x@127.0.0.1:\(watcher.port)", requestedBy: "lab-admin")
+                labResults.append(true)
+            } catch {
+                labResults.append(false)
+            }
+        }
+        let invites = watcher.collect(for: 1).messages.filter { $0.hasPrefix("INVITE ") }
+        await server.stop()
+        #expect(refusals == [.forbidden, .forbidden, .forbidden, .forbidden, .forbidden], "\(refusals)")
+        #expect(sent.messages.isEmpty, "nothing was sent for a refused dial-out")
+        #expect(labResults == [true, true, false], "perMinute 2: \(labResults)")
+        #expect(!invites.isEmpty, "the allowed dial-out was placed")
+    }
+}
+
 /// A plain UDP socket on a chosen loopback address, for hand-made SIP: what an attacker sends.
 final class RawSIPSocket {
     let fd: Int32

@@ -61,6 +61,8 @@ public final class SIPUserAgent: Sendable {
 
     /// Closes the sockets and stops the loop this agent owns.
     public func stop() async {
+        let stack = self.stack
+        _ = try? await stack.eventLoop.submit { stack.abandonClientTransactions() }.get()
         await transport.stop()
         try? await ownedGroup?.shutdownGracefully()
     }
