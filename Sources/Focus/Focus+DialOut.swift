@@ -112,7 +112,8 @@ extension Focus {
                         Task { await conference.update(endpoint) { $0.status = .alerting } }
                     })
                 let answer = String(decoding: call.response.body, as: UTF8.self)
-                let media = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference.id, endpoint: endpoint, answer: answer))
+                let media = try await mcu.modifyEndpoint(
+                    ModifyEndpointRequest(conference: conference.id, endpoint: endpoint, answer: answer, signallingSource: peer?.address.ipAddress))
                 members.withLock { $0[call.dialog.id] = Membership(conference: conference.id, endpoint: endpoint) }
                 await conference.setDialog(call.dialog, for: endpoint)
                 await conference.update(endpoint) { entry in

@@ -4,6 +4,7 @@ import Logging
 import MCUControl
 import MediaCore
 import OpusCodec
+import SDP
 import SRTP
 import Synchronization
 import Testing
@@ -210,6 +211,33 @@ struct MediaSourceTrustTests {
         #expect(stats.drops?.total == 15, "\(String(describing: stats.drops))")
         #expect(!moved.drain().isEmpty)
         #expect(phone.drain().isEmpty, "nothing goes to the old address after the move")
+    }
+
+    @Test("dial-out behind NAT: the callee's media from the IP its SIP went to is accepted after probation")
+    func dialOutProbation() async throws {
+        let mcu = try makeMCU { $0.probationPackets = 4 }
+        let conference = ConferenceID(tenant: "t", meeting: "dial-nat")
+        try await mcu.addConference(conference)
+        let callee = TestPeer(host: "127.0.0.3"), other = TestPeer(host: "127.0.0.4")
+        let made = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("callee"), offer: nil, advertisedAddress: "127.0.0.1"))
+        let offer = try SessionDescription(parsing: made.answer)
+        let port = try #require(offer.media.first?.port)
+        let answer = DialOutTests().answer(to: offer, port: freePort(udpAndTCP: false))  // a "private" address nobody answers
+        _ = try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("callee"), answer: answer, signallingSource: "127.0.0.3"))
+        for i in 0..<20 {
+            other.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x0E, payload: Self.silence), to: port)
+            callee.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0xCA11, payload: Self.silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let stats = try #require(await endpoint(mcu, conference, "callee"))
+        await mcu.shutdown()
+        #expect(stats.packetsReceived == 17, "\(stats.packetsReceived)")
+        #expect(stats.drops?.probation == 3 && stats.drops?.wrongSource == 20, "\(String(describing: stats.drops))")
+        #expect(!callee.drain().isEmpty)
+        #expect(other.drain().isEmpty)
     }
 
     @Test("video obeys the same rule: video from another host is dropped as wrong source, the phone's is taken")
