@@ -201,7 +201,7 @@ extension MediaConference {
             case .pictureLossIndication, .fullIntraRequest:
                 if let key = video.source ?? video.pending, let source = endpoint(withKey: key) { requestKeyFrame(from: source, tick: tick) }
             case .genericNACK(let nack):
-                retransmit(nack, packet: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain]), to: video)
+                retransmit(nack, packet: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain]), to: video, of: receiver)
             default:
                 continue
             }
@@ -210,9 +210,9 @@ extension MediaConference {
 
     /// Answers a receiver's NACK from its source's history: the receiver's sequence numbers map back through the
     /// rewrite to the source's, and the stored packets go out again rewritten (RFC 4585 §6.2.1).
-    private func retransmit(_ nack: RTCPGenericNACK, packet: UnsafeRawBufferPointer, to out: VideoStream) {
+    private func retransmit(_ nack: RTCPGenericNACK, packet: UnsafeRawBufferPointer, to out: VideoStream, of receiver: MediaEndpoint) {
         guard nack.mediaSSRC == out.localSSRC, let key = out.source, let source = endpoint(withKey: key)?.video,
-            let receiver = endpoints.first(where: { $0.video === out }), let target = receiver.videoTarget(out)
+            let target = receiver.videoTarget(out)
         else { return }
         var lost = nack.lostSequenceNumbers(in: packet)
         var budget = 32
