@@ -39,6 +39,44 @@ struct MediaLimitsTests {
         #expect(resumed >= 5, "sending resumed: \(resumed)")
     }
 
+    @Test("unverified sending, video: a viewer that never answers stops getting video after the window; its RTCP resumes it")
+    func boundedUnverifiedVideo() async throws {
+        let mcu = try makeMCU { $0.unverifiedSendSeconds = 1 }
+        let conference = ConferenceID(tenant: "t", meeting: "unverified-video")
+        try await mcu.addConference(conference)
+        let rules = VideoRulesTests()
+        let source = TestPeer(), viewer = TestPeer(), viewerAudio = TestPeer()
+        let s = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("source"), offer: rules.offer(audio: source.port, video: source.port, direction: "sendonly"),
+                advertisedAddress: "127.0.0.1"))
+        let v = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("viewer"),
+                offer: rules.offer(audio: viewerAudio.port, video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
+        let sourceVideo = try #require(s.media.first { $0.type == "video" }?.localPort)
+        let viewerVideo = try #require(v.media.first { $0.type == "video" }?.localPort)
+        var seq: UInt16 = 0
+        func stream(_ milliseconds: Int) async throws {
+            for _ in 0..<(milliseconds / 20) {
+                source.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0x5, key: seq % 10 == 0), to: sourceVideo)
+                seq &+= 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await stream(1_500)
+        let early = viewer.drain().count
+        try await stream(1_000)
+        let late = viewer.drain().count
+        viewer.send(trust.senderReport(ssrc: 0x77), to: viewerVideo)
+        try await stream(600)
+        let resumed = viewer.drain().count
+        await mcu.shutdown()
+        #expect(early >= 10, "video while unverified: \(early)")
+        #expect(late == 0, "video after the window: \(late)")
+        #expect(resumed >= 10, "video after the viewer's RTCP: \(resumed)")
+    }
+
     @Test("every endpoint must show life: receive-only, isolated, held and inactive endpoints that send nothing time out")
     func everyEndpointTimesOut() async throws {
         let mcu = try makeMCU {
