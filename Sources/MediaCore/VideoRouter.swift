@@ -84,6 +84,7 @@ extension MediaConference {
         }
         if video.inbound == nil && !video.sourceGuard.allowsIP(address.ip) {
             video.drops.wrongSource &+= 1
+            source.lastRefusedSource = address
             return
         }
         var plain = length
@@ -118,6 +119,7 @@ extension MediaConference {
             return
         case .wrongSource:
             video.drops.wrongSource &+= 1
+            source.lastRefusedSource = address
             return
         }
         video.verified = true
@@ -180,6 +182,7 @@ extension MediaConference {
     private func receiveVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
         if video.inbound == nil && !video.sourceGuard.acceptsRTCP(from: address, authenticated: false) {
             video.drops.wrongSource &+= 1
+            receiver.lastRefusedSource = address
             return
         }
         var plain = length

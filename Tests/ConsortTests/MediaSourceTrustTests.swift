@@ -16,9 +16,9 @@ import TestSupport
 struct MediaSourceTrustTests {
     static let silence = [UInt8](repeating: 0xFF, count: 160)
 
-    func makeMCU(_ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws -> EmbeddedMCU {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+    func makeMCU(logger given: Logger? = nil, _ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws -> EmbeddedMCU {
+        var logger = given ?? Logger(label: "test")
+        if given == nil { logger.logLevel = .warning }
         let base = freePort()
         var configuration = MCUConfiguration()
         configuration.rtpPorts = "\(base + 2)-\(base + 40)"
@@ -267,5 +267,34 @@ struct MediaSourceTrustTests {
         #expect(stats.videoPacketsReceived == 10, "\(stats.videoPacketsReceived)")
         #expect(stats.drops?.wrongSource == 20, "\(String(describing: stats.drops))")
         #expect(attacker.drain().isEmpty)
+    }
+
+    @Test("logging: a learned source and refused packets at debug once a second, a wrong-source flood at notice once a minute")
+    func rateLimitedLogging() async throws {
+        let recorder = LogRecorder()
+        var logger = Logger(label: "test") { _ in recorder }
+        logger.logLevel = .debug
+        let mcu = try makeMCU(logger: logger)
+        let conference = ConferenceID(tenant: "t", meeting: "logs")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(), attacker = TestPeer(host: "127.0.0.2")
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("l"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        for i in 0..<125 {  // 2.5 s, 10 refused packets a tick
+            phone.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1, payload: Self.silence), to: port)
+            for _ in 0..<10 { attacker.send(rtpPacket(seq: UInt16(i), ts: 0, ssrc: 0xBAD, payload: Self.silence), to: port) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        await mcu.shutdown()
+        let records = recorder.all
+        let learned = records.filter { $0.message == "media source learned" }
+        let refused = records.filter { $0.message.hasPrefix("media from a source") }
+        let notices = records.filter { $0.level == .notice && $0.message.hasPrefix("media from sources") }
+        #expect(learned.count == 1 && learned.first?.level == .debug, "\(learned.map(\.metadata))")
+        #expect((1...3).contains(refused.count) && refused.allSatisfy { $0.level == .debug }, "\(refused.count)")
+        #expect(refused.first?.metadata["source"] == "127.0.0.2:\(attacker.port)")
+        #expect(notices.count == 1, "\(notices.map(\.metadata))")
     }
 }
