@@ -164,7 +164,8 @@ extension Focus {
                         self.work.start { await conference.update(endpoint) { $0.status = .alerting } }
                     })
                 let answer = String(decoding: call.response.body, as: UTF8.self)
-                let media = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference.id, endpoint: endpoint, answer: answer))
+                let media = try await mcu.modifyEndpoint(
+                    ModifyEndpointRequest(conference: conference.id, endpoint: endpoint, answer: answer, signallingSource: peer?.address.ipAddress))
                 calls.withLock { $0.add(call.dialog.id, Membership(conference: conference.id, endpoint: endpoint)) }
                 await conference.setDialog(call.dialog, for: endpoint)
                 await conference.update(endpoint) { entry in

@@ -5,8 +5,9 @@ public enum MCUEvent: Sendable, Codable, Equatable {
     case dtmf(ConferenceID, EndpointID, digit: String)
     /// A non-looping announcement finished playing to an endpoint.
     case announcementFinished(ConferenceID, EndpointID, prompt: String)
-    /// An endpoint in the conference that should be sending has sent no RTP or RTCP for `seconds` (its phone is gone
-    /// without a BYE); reported once until media comes back.
+    /// An endpoint has sent no RTP or RTCP (audio or video) for `seconds` — any endpoint: sending, receive-only,
+    /// isolated (lobby, PIN), or on hold with the MCU's longer hold timeout — so its phone is gone without a BYE, or it
+    /// never was a phone; reported once until media comes back.
     case mediaTimeout(ConferenceID, EndpointID, seconds: Int)
     /// The participant muted or unmuted themselves (the self-mute DTMF sequence). Independent of the focus's mute.
     case selfMute(ConferenceID, EndpointID, muted: Bool)

@@ -153,10 +153,13 @@ public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
     /// The remote SDP answer to the MCU's offer for a dial-out endpoint; applying it starts media. Not together with
     /// `offer`.
     public var answer: String?
+    /// With `answer`: the IP address the dial-out's SIP went to (dotted IPv4), whose media is accepted after probation
+    /// (a callee behind NAT), as ``AddEndpointRequest/signallingSource``.
+    public var signallingSource: String?
 
     public init(
         conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil,
-        pinVideo: Bool? = nil, mode: EndpointMode? = nil, answer: String? = nil
+        pinVideo: Bool? = nil, mode: EndpointMode? = nil, answer: String? = nil, signallingSource: String? = nil
     ) {
         self.conference = conference
         self.endpoint = endpoint
@@ -166,6 +169,7 @@ public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
         self.pinVideo = pinVideo
         self.mode = mode
         self.answer = answer
+        self.signallingSource = signallingSource
     }
 }
 

@@ -90,9 +90,9 @@ extension EmbeddedMCU {
     /// `modifyEndpoint` with the remote answer to a dial-out offer: reads it against the offer (RFC 3264 §6), then starts
     /// media exactly as for an answered offer. An answer that cannot be used leaves the offer waiting (and its ports
     /// held until `removeEndpoint`).
-    func applyDialOutAnswer(_ answerText: String, for endpoint: EndpointID, in conference: MediaConference) async throws(MCUControlError)
-        -> AddEndpointResponse
-    {
+    func applyDialOutAnswer(
+        _ answerText: String, for endpoint: EndpointID, in conference: MediaConference, signallingSource: String? = nil
+    ) async throws(MCUControlError) -> AddEndpointResponse {
         let answer: SessionDescription
         do {
             answer = try SessionDescription(parsing: answerText)
@@ -114,7 +114,9 @@ extension EmbeddedMCU {
         guard let current = taken ?? nil else {
             throw MCUControlError(.notAcceptable, "endpoint \(endpoint) is not waiting for an answer to an MCU offer")
         }
-        let media = try await start(negotiated, sockets: current.sockets, in: conference, settings: current.settings)
+        var settings = current.settings
+        if let ip = signallingSource.flatMap({ MediaAddress(host: $0, port: 0)?.ip }) { settings.signallingIP = ip }
+        let media = try await start(negotiated, sockets: current.sockets, in: conference, settings: settings)
         return AddEndpointResponse(answer: current.offerText, media: media)
     }
 }

@@ -206,7 +206,7 @@ public final class EmbeddedMCU: MCUController {
             guard found == .awaitingAnswer else {
                 throw MCUControlError(.notAcceptable, "endpoint \(request.endpoint) is not waiting for an answer to an MCU offer")
             }
-            return try await applyDialOutAnswer(answerText, for: request.endpoint, in: conference)
+            return try await applyDialOutAnswer(answerText, for: request.endpoint, in: conference, signallingSource: request.signallingSource)
         }
         guard let offerText = request.offer else { return nil }
         guard found == .started else {

@@ -50,14 +50,27 @@ extension MediaConference {
         }
     }
 
-    /// A notice when an endpoint keeps receiving packets from sources it does not accept, at most once a minute each.
+    /// Packets from sources an endpoint does not accept: at debug once a second (with the last such source), and at
+    /// notice when they keep coming, at most once a minute per endpoint.
     private func noteWrongSources(_ endpoint: MediaEndpoint) {
         let wrong = endpoint.allDrops.wrongSource
+        if wrong != endpoint.wrongSourceDebugged {
+            logger.debug(
+                "media from a source signalling did not allow dropped",
+                metadata: [
+                    "conference": "\(id)", "endpoint": "\(endpoint.id)", "packets": "\(wrong &- endpoint.wrongSourceDebugged)",
+                    "source": "\(endpoint.lastRefusedSource.map { "\($0)" } ?? "-")",
+                ])
+            endpoint.wrongSourceDebugged = wrong
+        }
         let notice = endpoint.wrongSourceNotice
         guard wrong &- notice.count >= 50, notice.tick == 0 || ticks &- notice.tick >= 3_000 else { return }
         endpoint.wrongSourceNotice = (wrong, ticks)
         logger.notice(
             "media from sources signalling did not allow dropped",
-            metadata: ["conference": "\(id)", "endpoint": "\(endpoint.id)", "packets": "\(wrong &- notice.count)"])
+            metadata: [
+                "conference": "\(id)", "endpoint": "\(endpoint.id)", "packets": "\(wrong &- notice.count)",
+                "lastSource": "\(endpoint.lastRefusedSource.map { "\($0)" } ?? "-")",
+            ])
     }
 }

@@ -53,7 +53,10 @@ final class MediaEndpoint {
     let unverifiedSendTicks: UInt64
     /// Set on the packet path when a source is learned, logged (and cleared) by the once-a-second check.
     var learnedSourcePending = false
-    /// Wrong-source drops last reported in a log line, and when (rate-limited to once a minute).
+    /// The last source refused as not allowed (audio, RTCP or video), for the once-a-second debug line.
+    var lastRefusedSource: MediaAddress?
+    /// Wrong-source drops last logged at debug (once a second at most) and at notice (once a minute at most), and when.
+    var wrongSourceDebugged: UInt64 = 0
     var wrongSourceNotice = (count: UInt64(0), tick: UInt64(0))
     /// Drops already added to the metrics.
     var reportedDrops = MediaDropCounters()
@@ -149,6 +152,7 @@ final class MediaEndpoint {
         // Plain RTP from an IP signalling never named is refused before any work.
         if inbound == nil && !sourceGuard.allowsIP(source.ip) {
             drops.wrongSource &+= 1
+            lastRefusedSource = source
             return
         }
         var plainLength = length
@@ -179,6 +183,7 @@ final class MediaEndpoint {
             return
         case .wrongSource:
             drops.wrongSource &+= 1
+            lastRefusedSource = source
             return
         }
         verified = true
@@ -216,6 +221,7 @@ final class MediaEndpoint {
     private func handleRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64) {
         if inbound == nil && !sourceGuard.acceptsRTCP(from: source, authenticated: false) {
             drops.wrongSource &+= 1
+            lastRefusedSource = source
             return
         }
         var plain = length

@@ -19,7 +19,7 @@ extension SDPNegotiatedMedia {
         }
     }
 
-    /// Where this stream's RTP and RTCP go until symmetric RTP latches on the first valid packet (RFC 3605 a=rtcp,
+    /// Where this stream's RTP and RTCP go until a source is learned (``MediaSourceGuard``) (RFC 3605 a=rtcp,
     /// else RTP port + 1; the RTP address itself with rtcp-mux).
     var remoteAddresses: (rtp: MediaAddress?, rtcp: MediaAddress?) {
         let rtp = remoteAddress.flatMap { MediaAddress(host: $0, port: remotePort ?? 0) }

@@ -84,6 +84,7 @@ extension MediaConference {
         }
         if video.inbound == nil && !video.sourceGuard.allowsIP(address.ip) {
             video.drops.wrongSource &+= 1
+            source.lastRefusedSource = address
             return
         }
         var plain = length
@@ -118,6 +119,7 @@ extension MediaConference {
             return
         case .wrongSource:
             video.drops.wrongSource &+= 1
+            source.lastRefusedSource = address
             return
         }
         video.verified = true
@@ -180,6 +182,7 @@ extension MediaConference {
     private func receiveVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
         if video.inbound == nil && !video.sourceGuard.acceptsRTCP(from: address, authenticated: false) {
             video.drops.wrongSource &+= 1
+            receiver.lastRefusedSource = address
             return
         }
         var plain = length
@@ -201,7 +204,7 @@ extension MediaConference {
             case .pictureLossIndication, .fullIntraRequest:
                 if let key = video.source ?? video.pending, let source = endpoint(withKey: key) { requestKeyFrame(from: source, tick: tick) }
             case .genericNACK(let nack):
-                retransmit(nack, packet: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain]), to: video)
+                retransmit(nack, packet: UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain]), to: video, of: receiver)
             default:
                 continue
             }
@@ -210,9 +213,9 @@ extension MediaConference {
 
     /// Answers a receiver's NACK from its source's history: the receiver's sequence numbers map back through the
     /// rewrite to the source's, and the stored packets go out again rewritten (RFC 4585 §6.2.1).
-    private func retransmit(_ nack: RTCPGenericNACK, packet: UnsafeRawBufferPointer, to out: VideoStream) {
+    private func retransmit(_ nack: RTCPGenericNACK, packet: UnsafeRawBufferPointer, to out: VideoStream, of receiver: MediaEndpoint) {
         guard nack.mediaSSRC == out.localSSRC, let key = out.source, let source = endpoint(withKey: key)?.video,
-            let receiver = endpoints.first(where: { $0.video === out }), let target = receiver.videoTarget(out)
+            let target = receiver.videoTarget(out)
         else { return }
         var lost = nack.lostSequenceNumbers(in: packet)
         var budget = 32

@@ -65,6 +65,25 @@ struct ConfigurationTests {
         #expect(typeError?.description.contains("media.mixer.speakers") == true)
     }
 
+    @Test("media source trust: its keys decode with documented defaults and are checked; allowPlainRTPAddressChange is gone")
+    func mediaSourceTrustKeys() throws {
+        let defaults = try ConsortConfiguration.parse("media: {}\n", source: "test").media.mcu
+        #expect(defaults.probationPackets == 4 && defaults.unverifiedSendSeconds == 5 && defaults.holdTimeoutSeconds == 300)
+        #expect(defaults.maxTenantPortShare == 0.5 && defaults.mediaTimeoutSeconds == 30)
+        let set = try ConsortConfiguration.parse(
+            "media:\n  probationPackets: 6\n  unverifiedSendSeconds: 0\n  holdTimeoutSeconds: 0\n  maxTenantPortShare: 1\n", source: "test")
+        #expect(set.media.mcu.probationPackets == 6 && set.media.mcu.unverifiedSendSeconds == 0)
+        #expect(set.media.mcu.holdTimeoutSeconds == 0 && set.media.mcu.maxTenantPortShare == 1)
+        for (yaml, key) in [
+            ("maxTenantPortShare: 0", "maxTenantPortShare"), ("maxTenantPortShare: 1.5", "maxTenantPortShare"),
+            ("probationPackets: 0", "probationPackets"), ("unverifiedSendSeconds: -1", "unverifiedSendSeconds"),
+            ("holdTimeoutSeconds: -5", "holdTimeoutSeconds"), ("allowPlainRTPAddressChange: true", "media.allowPlainRTPAddressChange"),
+        ] {
+            let error = #expect(throws: ConfigurationError.self) { try ConsortConfiguration.parse("media:\n  \(yaml)\n", source: "bad.yaml") }
+            #expect(error?.description.contains(key) == true, "\(String(describing: error))")
+        }
+    }
+
     @Test("a typo inside a tenant is an error that names the key")
     func unknownKeyInTenant() {
         let error = #expect(throws: ConfigurationError.self) {

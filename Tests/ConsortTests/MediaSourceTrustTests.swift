@@ -1,10 +1,10 @@
-import Admin
 import AudioMixer
 import Foundation
 import Logging
 import MCUControl
 import MediaCore
 import OpusCodec
+import SDP
 import SRTP
 import Synchronization
 import Testing
@@ -16,9 +16,9 @@ import TestSupport
 struct MediaSourceTrustTests {
     static let silence = [UInt8](repeating: 0xFF, count: 160)
 
-    func makeMCU(_ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws -> EmbeddedMCU {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+    func makeMCU(logger given: Logger? = nil, _ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws -> EmbeddedMCU {
+        var logger = given ?? Logger(label: "test")
+        if given == nil { logger.logLevel = .warning }
         let base = freePort()
         var configuration = MCUConfiguration()
         configuration.rtpPorts = "\(base + 2)-\(base + 40)"
@@ -213,6 +213,33 @@ struct MediaSourceTrustTests {
         #expect(phone.drain().isEmpty, "nothing goes to the old address after the move")
     }
 
+    @Test("dial-out behind NAT: the callee's media from the IP its SIP went to is accepted after probation")
+    func dialOutProbation() async throws {
+        let mcu = try makeMCU { $0.probationPackets = 4 }
+        let conference = ConferenceID(tenant: "t", meeting: "dial-nat")
+        try await mcu.addConference(conference)
+        let callee = TestPeer(host: "127.0.0.3"), other = TestPeer(host: "127.0.0.4")
+        let made = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("callee"), offer: nil, advertisedAddress: "127.0.0.1"))
+        let offer = try SessionDescription(parsing: made.answer)
+        let port = try #require(offer.media.first?.port)
+        let answer = DialOutTests().answer(to: offer, port: freePort(udpAndTCP: false))  // a "private" address nobody answers
+        _ = try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("callee"), answer: answer, signallingSource: "127.0.0.3"))
+        for i in 0..<20 {
+            other.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x0E, payload: Self.silence), to: port)
+            callee.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0xCA11, payload: Self.silence), to: port)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let stats = try #require(await endpoint(mcu, conference, "callee"))
+        await mcu.shutdown()
+        #expect(stats.packetsReceived == 17, "\(stats.packetsReceived)")
+        #expect(stats.drops?.probation == 3 && stats.drops?.wrongSource == 20, "\(String(describing: stats.drops))")
+        #expect(!callee.drain().isEmpty)
+        #expect(other.drain().isEmpty)
+    }
+
     @Test("video obeys the same rule: video from another host is dropped as wrong source, the phone's is taken")
     func videoSource() async throws {
         let mcu = try makeMCU()
@@ -242,126 +269,32 @@ struct MediaSourceTrustTests {
         #expect(attacker.drain().isEmpty)
     }
 
-    @Test("unverified sending: the MCU stops sending to a silent SDP address after unverifiedSendSeconds, resumes when it speaks")
-    func boundedUnverifiedSending() async throws {
-        let mcu = try makeMCU { $0.unverifiedSendSeconds = 1 }
-        let conference = ConferenceID(tenant: "t", meeting: "unverified")
-        try await mcu.addConference(conference)
-        let victim = TestPeer()
-        let answer = try await mcu.addEndpoint(
-            AddEndpointRequest(conference: conference, endpoint: EndpointID("u"), offer: offer(port: victim.port), advertisedAddress: "127.0.0.1"))
-        let port = try #require(answer.media.first?.localPort)
-        try await Task.sleep(for: .milliseconds(1_500))
-        let early = victim.drain().count
-        try await Task.sleep(for: .milliseconds(1_000))
-        let late = victim.drain().count
-        #expect(early >= 30 && early <= 60, "sent while unverified: \(early)")
-        #expect(late == 0, "sent after the unverified window: \(late)")
-        // The peer shows life: sending resumes at once.
-        victim.send(rtpPacket(seq: 1, ts: 160, ssrc: 0x11, payload: Self.silence), to: port)
-        try await Task.sleep(for: .milliseconds(300))
-        let resumed = victim.drain().count
-        await mcu.shutdown()
-        #expect(resumed >= 5, "sending resumed: \(resumed)")
-    }
-
-    @Test("every endpoint must show life: receive-only, isolated, held and inactive endpoints that send nothing time out")
-    func everyEndpointTimesOut() async throws {
-        let mcu = try makeMCU {
-            $0.mediaTimeoutSeconds = 1
-            $0.holdTimeoutSeconds = 2
-        }
-        let log = MCUEventLog()
-        await mcu.setEventHandler { log.append($0) }
-        let conference = ConferenceID(tenant: "t", meeting: "life")
-        try await mcu.addConference(conference)
-        let talker = TestPeer()
-        let t = try await mcu.addEndpoint(
-            AddEndpointRequest(conference: conference, endpoint: EndpointID("talker"), offer: offer(port: talker.port), advertisedAddress: "127.0.0.1"))
-        let talkerPort = try #require(t.media.first?.localPort)
-        for (name, direction, mode) in [
-            ("recvonly", "recvonly", EndpointMode.conference), ("isolated", "sendrecv", .isolated), ("held", "sendonly", .conference),
-            ("inactive", "inactive", .conference),
-        ] {
-            _ = try await mcu.addEndpoint(
-                AddEndpointRequest(
-                    conference: conference, endpoint: EndpointID(name), offer: offer(port: freePort(udpAndTCP: false), direction: direction),
-                    advertisedAddress: "127.0.0.1", mode: mode))
-        }
-        for seq in 0..<200 {  // 4 s
-            talker.send(rtpPacket(seq: UInt16(seq), ts: UInt32(seq) * 160, ssrc: 0x7A, payload: Self.silence), to: talkerPort)
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        await mcu.shutdown()
-        var timeouts: [String: Int] = [:]
-        for case .mediaTimeout(_, let endpoint, let seconds) in log.all { timeouts[endpoint.value] = seconds }
-        #expect(Set(timeouts.keys) == ["recvonly", "isolated", "held", "inactive"], "\(timeouts)")
-        #expect((1...2).contains(timeouts["recvonly"] ?? 0) && (1...2).contains(timeouts["isolated"] ?? 0), "\(timeouts)")
-        #expect((2...3).contains(timeouts["held"] ?? 0) && (2...3).contains(timeouts["inactive"] ?? 0), "\(timeouts)")
-    }
-
-    @Test("tenant share: a tenant cannot take more than its share of port pairs (capacity, not 488); another tenant still can")
-    func tenantShare() async throws {
-        let first = (freePort() + 2) & ~1
-        let mcu = try makeMCU {
-            $0.rtpPorts = "\(first)-\(first + 19)"  // 10 pairs
-            $0.maxTenantPortShare = 0.5
-        }
-        let a = ConferenceID(tenant: "a", meeting: "m"), b = ConferenceID(tenant: "b", meeting: "m")
-        try await mcu.addConference(a)
-        try await mcu.addConference(b)
-        var ports: [Int] = []
-        for i in 0..<5 {
-            let answer = try await mcu.addEndpoint(
-                AddEndpointRequest(conference: a, endpoint: EndpointID("a\(i)"), offer: offer(port: 9_000 + i), advertisedAddress: "127.0.0.1"))
-            ports.append(try #require(answer.media.first?.localPort))
-        }
-        let refused = await #expect(throws: MCUControlError.self) {
-            _ = try await mcu.addEndpoint(
-                AddEndpointRequest(conference: a, endpoint: EndpointID("a5"), offer: self.offer(port: 9_005), advertisedAddress: "127.0.0.1"))
-        }
-        #expect(refused?.code == .capacity, "\(String(describing: refused))")
-        // A dial-out of tenant a is refused the same way.
-        let dialOut = await #expect(throws: MCUControlError.self) {
-            _ = try await mcu.addEndpoint(AddEndpointRequest(conference: a, endpoint: EndpointID("d"), offer: nil, advertisedAddress: "127.0.0.1"))
-        }
-        #expect(dialOut?.code == .capacity)
-        for i in 0..<5 {
-            _ = try await mcu.addEndpoint(
-                AddEndpointRequest(conference: b, endpoint: EndpointID("b\(i)"), offer: offer(port: 9_100 + i), advertisedAddress: "127.0.0.1"))
-        }
-        // One of a's calls ends: a may take a pair again.
-        await mcu.removeEndpoint(a, EndpointID("a0"))
-        _ = try await mcu.addEndpoint(
-            AddEndpointRequest(conference: a, endpoint: EndpointID("a6"), offer: offer(port: 9_006), advertisedAddress: "127.0.0.1"))
-        await mcu.shutdown()
-        #expect(zip(ports, ports.dropFirst()).contains { $1 != $0 + 2 }, "ports in order: \(ports)")
-    }
-
-    @Test("drops reach /metrics once a second as consort_media_dropped_packets_total{tenant,reason}")
-    func dropMetrics() async throws {
-        let registry = AdminMetrics.registry  // the process's one swift-metrics backend
-        let mcu = try makeMCU()
-        let conference = ConferenceID(tenant: "metrics-tenant", meeting: "m")
+    @Test("logging: a learned source and refused packets at debug once a second, a wrong-source flood at notice once a minute")
+    func rateLimitedLogging() async throws {
+        let recorder = LogRecorder()
+        var logger = Logger(label: "test") { _ in recorder }
+        logger.logLevel = .debug
+        let mcu = try makeMCU(logger: logger)
+        let conference = ConferenceID(tenant: "t", meeting: "logs")
         try await mcu.addConference(conference)
         let phone = TestPeer(), attacker = TestPeer(host: "127.0.0.2")
         let answer = try await mcu.addEndpoint(
-            AddEndpointRequest(conference: conference, endpoint: EndpointID("e"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1"))
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("l"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1"))
         let port = try #require(answer.media.first?.localPort)
-        for i in 0..<7 { attacker.send(rtpPacket(seq: UInt16(i), ts: 0, ssrc: 0xBAD, payload: Self.silence), to: port) }
-        phone.send([0x80, 0x00, 0x01], to: port)  // too short
-        let line = #"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="wrong_source"} 7"#
-        let deadline = ContinuousClock.now + .seconds(3)
-        var text = ""
-        while ContinuousClock.now < deadline {
-            text = registry.emitToString()
-            if text.contains(line) { break }
-            try await Task.sleep(for: .milliseconds(100))
+        for i in 0..<125 {  // 2.5 s, 10 refused packets a tick
+            phone.send(rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x1, payload: Self.silence), to: port)
+            for _ in 0..<10 { attacker.send(rtpPacket(seq: UInt16(i), ts: 0, ssrc: 0xBAD, payload: Self.silence), to: port) }
+            try await Task.sleep(for: .milliseconds(20))
         }
-        let stats = await mcu.statistics(conference)
+        try await Task.sleep(for: .milliseconds(100))
         await mcu.shutdown()
-        #expect(text.contains(line), "\(text.split(separator: "\n").filter { $0.contains("dropped") })")
-        #expect(text.contains(#"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="malformed"} 1"#))
-        #expect(stats?.drops?.wrongSource == 7 && stats?.drops?.malformed == 1, "\(String(describing: stats?.drops))")
+        let records = recorder.all
+        let learned = records.filter { $0.message == "media source learned" }
+        let refused = records.filter { $0.message.hasPrefix("media from a source") }
+        let notices = records.filter { $0.level == .notice && $0.message.hasPrefix("media from sources") }
+        #expect(learned.count == 1 && learned.first?.level == .debug, "\(learned.map(\.metadata))")
+        #expect((1...3).contains(refused.count) && refused.allSatisfy { $0.level == .debug }, "\(refused.count)")
+        #expect(refused.first?.metadata["source"] == "127.0.0.2:\(attacker.port)")
+        #expect(notices.count == 1, "\(notices.map(\.metadata))")
     }
 }

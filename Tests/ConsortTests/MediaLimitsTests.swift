@@ -1,0 +1,179 @@
+import Admin
+import Foundation
+import MCUControl
+import MediaCore
+import Testing
+import TestSupport
+
+/// What the MCU sends and holds for a peer that has not shown life, and what one tenant may take: bounded unverified
+/// sending, media timeouts for every endpoint, the port share per tenant, drops in the metrics.
+@Suite("MCU sending and holding limits", .serialized, .timeLimit(.minutes(1)))
+struct MediaLimitsTests {
+    static let silence = MediaSourceTrustTests.silence
+    let trust = MediaSourceTrustTests()
+
+    func makeMCU(_ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws -> EmbeddedMCU { try trust.makeMCU(adjust) }
+
+    func offer(port: Int, direction: String = "sendrecv") -> String { trust.offer(port: port, direction: direction) }
+
+    @Test("unverified sending: the MCU stops sending to a silent SDP address after unverifiedSendSeconds, resumes when it speaks")
+    func boundedUnverifiedSending() async throws {
+        let mcu = try makeMCU { $0.unverifiedSendSeconds = 1 }
+        let conference = ConferenceID(tenant: "t", meeting: "unverified")
+        try await mcu.addConference(conference)
+        let victim = TestPeer()
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("u"), offer: offer(port: victim.port), advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        try await Task.sleep(for: .milliseconds(1_500))
+        let early = victim.drain().count
+        try await Task.sleep(for: .milliseconds(1_000))
+        let late = victim.drain().count
+        #expect(early >= 30 && early <= 60, "sent while unverified: \(early)")
+        #expect(late == 0, "sent after the unverified window: \(late)")
+        // The peer shows life: sending resumes at once.
+        victim.send(rtpPacket(seq: 1, ts: 160, ssrc: 0x11, payload: Self.silence), to: port)
+        try await Task.sleep(for: .milliseconds(300))
+        let resumed = victim.drain().count
+        await mcu.shutdown()
+        #expect(resumed >= 5, "sending resumed: \(resumed)")
+    }
+
+    @Test("unverified sending, video: a viewer that never answers stops getting video after the window; its RTCP resumes it")
+    func boundedUnverifiedVideo() async throws {
+        let mcu = try makeMCU { $0.unverifiedSendSeconds = 1 }
+        let conference = ConferenceID(tenant: "t", meeting: "unverified-video")
+        try await mcu.addConference(conference)
+        let rules = VideoRulesTests()
+        let source = TestPeer(), viewer = TestPeer(), viewerAudio = TestPeer()
+        let s = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("source"), offer: rules.offer(audio: source.port, video: source.port, direction: "sendonly"),
+                advertisedAddress: "127.0.0.1"))
+        let v = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("viewer"),
+                offer: rules.offer(audio: viewerAudio.port, video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
+        let sourceVideo = try #require(s.media.first { $0.type == "video" }?.localPort)
+        let viewerVideo = try #require(v.media.first { $0.type == "video" }?.localPort)
+        var seq: UInt16 = 0
+        func stream(_ milliseconds: Int) async throws {
+            for _ in 0..<(milliseconds / 20) {
+                source.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0x5, key: seq % 10 == 0), to: sourceVideo)
+                seq &+= 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await stream(1_500)
+        let early = viewer.drain().count
+        try await stream(1_000)
+        let late = viewer.drain().count
+        viewer.send(trust.senderReport(ssrc: 0x77), to: viewerVideo)
+        try await stream(600)
+        let resumed = viewer.drain().count
+        await mcu.shutdown()
+        #expect(early >= 10, "video while unverified: \(early)")
+        #expect(late == 0, "video after the window: \(late)")
+        #expect(resumed >= 10, "video after the viewer's RTCP: \(resumed)")
+    }
+
+    @Test("every endpoint must show life: receive-only, isolated, held and inactive endpoints that send nothing time out")
+    func everyEndpointTimesOut() async throws {
+        let mcu = try makeMCU {
+            $0.mediaTimeoutSeconds = 1
+            $0.holdTimeoutSeconds = 2
+        }
+        let log = MCUEventLog()
+        await mcu.setEventHandler { log.append($0) }
+        let conference = ConferenceID(tenant: "t", meeting: "life")
+        try await mcu.addConference(conference)
+        let talker = TestPeer()
+        let t = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("talker"), offer: offer(port: talker.port), advertisedAddress: "127.0.0.1"))
+        let talkerPort = try #require(t.media.first?.localPort)
+        for (name, direction, mode) in [
+            ("recvonly", "recvonly", EndpointMode.conference), ("isolated", "sendrecv", .isolated), ("held", "sendonly", .conference),
+            ("inactive", "inactive", .conference),
+        ] {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(
+                    conference: conference, endpoint: EndpointID(name), offer: offer(port: freePort(udpAndTCP: false), direction: direction),
+                    advertisedAddress: "127.0.0.1", mode: mode))
+        }
+        for seq in 0..<200 {  // 4 s
+            talker.send(rtpPacket(seq: UInt16(seq), ts: UInt32(seq) * 160, ssrc: 0x7A, payload: Self.silence), to: talkerPort)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await mcu.shutdown()
+        var timeouts: [String: Int] = [:]
+        for case .mediaTimeout(_, let endpoint, let seconds) in log.all { timeouts[endpoint.value] = seconds }
+        #expect(Set(timeouts.keys) == ["recvonly", "isolated", "held", "inactive"], "\(timeouts)")
+        #expect((1...2).contains(timeouts["recvonly"] ?? 0) && (1...2).contains(timeouts["isolated"] ?? 0), "\(timeouts)")
+        #expect((2...3).contains(timeouts["held"] ?? 0) && (2...3).contains(timeouts["inactive"] ?? 0), "\(timeouts)")
+    }
+
+    @Test("tenant share: a tenant cannot take more than its share of port pairs (capacity, not 488); another tenant still can")
+    func tenantShare() async throws {
+        let first = (freePort() + 2) & ~1
+        let mcu = try makeMCU {
+            $0.rtpPorts = "\(first)-\(first + 19)"  // 10 pairs
+            $0.maxTenantPortShare = 0.5
+        }
+        let a = ConferenceID(tenant: "a", meeting: "m"), b = ConferenceID(tenant: "b", meeting: "m")
+        try await mcu.addConference(a)
+        try await mcu.addConference(b)
+        var ports: [Int] = []
+        for i in 0..<5 {
+            let answer = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: a, endpoint: EndpointID("a\(i)"), offer: offer(port: 9_000 + i), advertisedAddress: "127.0.0.1"))
+            ports.append(try #require(answer.media.first?.localPort))
+        }
+        let refused = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: a, endpoint: EndpointID("a5"), offer: self.offer(port: 9_005), advertisedAddress: "127.0.0.1"))
+        }
+        #expect(refused?.code == .capacity, "\(String(describing: refused))")
+        // A dial-out of tenant a is refused the same way.
+        let dialOut = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.addEndpoint(AddEndpointRequest(conference: a, endpoint: EndpointID("d"), offer: nil, advertisedAddress: "127.0.0.1"))
+        }
+        #expect(dialOut?.code == .capacity)
+        for i in 0..<5 {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: b, endpoint: EndpointID("b\(i)"), offer: offer(port: 9_100 + i), advertisedAddress: "127.0.0.1"))
+        }
+        // One of a's calls ends: a may take a pair again.
+        await mcu.removeEndpoint(a, EndpointID("a0"))
+        _ = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: a, endpoint: EndpointID("a6"), offer: offer(port: 9_006), advertisedAddress: "127.0.0.1"))
+        await mcu.shutdown()
+        #expect(zip(ports, ports.dropFirst()).contains { $1 != $0 + 2 }, "ports in order: \(ports)")
+    }
+
+    @Test("drops reach /metrics once a second as consort_media_dropped_packets_total{tenant,reason}")
+    func dropMetrics() async throws {
+        let registry = AdminMetrics.registry  // the process's one swift-metrics backend
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "metrics-tenant", meeting: "m")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(), attacker = TestPeer(host: "127.0.0.2")
+        let answer = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("e"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1"))
+        let port = try #require(answer.media.first?.localPort)
+        for i in 0..<7 { attacker.send(rtpPacket(seq: UInt16(i), ts: 0, ssrc: 0xBAD, payload: Self.silence), to: port) }
+        phone.send([0x80, 0x00, 0x01], to: port)  // too short
+        let line = #"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="wrong_source"} 7"#
+        let deadline = ContinuousClock.now + .seconds(3)
+        var text = ""
+        while ContinuousClock.now < deadline {
+            text = registry.emitToString()
+            if text.contains(line) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let stats = await mcu.statistics(conference)
+        await mcu.shutdown()
+        #expect(text.contains(line), "\(text.split(separator: "\n").filter { $0.contains("dropped") })")
+        #expect(text.contains(#"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="malformed"} 1"#))
+        #expect(stats?.drops?.wrongSource == 7 && stats?.drops?.malformed == 1, "\(String(describing: stats?.drops))")
+    }
+}
