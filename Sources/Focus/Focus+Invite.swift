@@ -81,6 +81,10 @@ extension Focus {
             } ?? false
         let offersCredentials = request.headers.values("Authorization").contains { $0.contains(tenant.realm) }
         guard !policy.anonymousJoin || claimsUser || offersCredentials else {
+            // Unproven, a From in the tenant's own domain would pass for one of its people in the roster: shown as
+            // anonymous instead (a foreign address is the caller's own claim about somewhere else).
+            let inOwnDomain = from.map { f in tenant.domains.contains { $0.lowercased() == f.uri.host.lowercased() } } ?? false
+            if inOwnDomain { return CallerIdentity(user: nil, uri: "sip:anonymous@anonymous.invalid", displayName: "Anonymous") }
             return CallerIdentity(user: nil, uri: uri, displayName: from?.displayName)
         }
         guard let user = await authenticate(incoming, tenant: tenant) else { return nil }
