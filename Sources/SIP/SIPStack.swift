@@ -18,6 +18,10 @@ public struct SIPCounters: Sendable, Equatable {
     public var timeouts: UInt64 = 0
     /// Error answers to malformed requests left unsent because they came faster than the answer budget (a flood).
     public var errorAnswersSuppressed: UInt64 = 0
+    /// Response retransmissions left unsent because they would have passed the amplification budget.
+    public var retransmissionsWithheld: UInt64 = 0
+    /// Final error answers sent without keeping a transaction (digest challenges and the like).
+    public var statelessAnswers: UInt64 = 0
     public init() {}
 }
 
@@ -127,18 +131,19 @@ final class SIPStack: @unchecked Sendable {
         }
         switch SIPMessageParser.parseDatagram(bytes, limits: limits) {
         case .success(let message):
-            receive(message, from: peer)
+            receive(message, from: peer, size: bytes.count)
         case .failure(let error):
             rejectMalformed(error, from: peer)
         }
     }
 
-    /// A parsed message arrived from `peer`.
-    func receive(_ message: SIPMessage, from peer: SIPPeer) {
+    /// A parsed message arrived from `peer`; `size` is its datagram's length (0 on streams), the budget for what
+    /// answering it may send back (see ``amplificationFactor``).
+    func receive(_ message: SIPMessage, from peer: SIPPeer, size: Int = 0) {
         eventLoop.preconditionInEventLoop()
         counters.messagesReceived &+= 1
         switch message {
-        case .request(let request): receiveRequest(request, from: peer)
+        case .request(let request): receiveRequest(request, from: peer, size: size)
         case .response(let response): receiveResponse(response, from: peer)
         }
     }

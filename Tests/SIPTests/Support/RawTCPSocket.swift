@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A plain TCP connection for tests that play a peer holding connections open, sending half a message, or going quiet.
-final class RawTCPSocket {
+final class RawTCPSocket: @unchecked Sendable {  // used by one test at a time
     private let fd: Int32
 
     /// Connects from `source` (any loopback address plays another host) to 127.0.0.1:`port`.
@@ -41,8 +41,17 @@ final class RawTCPSocket {
         return String(decoding: buffer.prefix(count), as: UTF8.self)
     }
 
+    /// What arrives within `timeout` seconds, waiting off the cooperative pool.
+    func received(timeout: Double) async -> String? {
+        await offPool { self.receive(timeout: timeout) }
+    }
+
     /// Whether the server closes the connection within `seconds` (anything it sends first is skipped).
-    func closed(within seconds: Double) -> Bool {
+    func closed(within seconds: Double) async -> Bool {
+        await offPool { self.blockingClosed(within: seconds) }
+    }
+
+    private func blockingClosed(within seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while case let left = deadline.timeIntervalSinceNow, left > 0 {
             if receive(timeout: left) == "" { return true }

@@ -5,8 +5,10 @@ import Glibc
 #endif
 
 /// A plain UDP socket for tests that play a peer the stack's own client would never be: one that sends hand-made
-/// requests, never answers, or sends from another loopback address (127.0.0.2 standing for another host).
-final class RawUDPSocket {
+/// requests, never answers, or sends from another loopback address (127.0.0.2 standing for another host). Waiting
+/// happens on a Dispatch thread, never on the cooperative pool the stack's handlers need (2 threads on 2 cores).
+final class RawUDPSocket: @unchecked Sendable {  // used by one test at a time
+
     private let fd: Int32
     /// The port the socket is bound to.
     let port: Int
@@ -57,7 +59,21 @@ final class RawUDPSocket {
     }
 
     /// The next datagram within `timeout` seconds, as text, or nil.
-    func receive(timeout: Double) -> String? {
+    func receive(timeout: Double) async -> String? {
+        await offPool { self.blockingReceive(timeout: timeout) }
+    }
+
+    /// Every datagram that arrives within `seconds`, as text.
+    func drain(seconds: Double) async -> [String] {
+        await offPool { self.blockingDrain(seconds: seconds) }
+    }
+
+    /// The first datagram within `timeout` whose text satisfies `match`.
+    func receive(timeout: Double, where match: @escaping @Sendable (String) -> Bool) async -> String? {
+        await offPool { self.blockingReceive(timeout: timeout, where: match) }
+    }
+
+    private func blockingReceive(timeout: Double) -> String? {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&poller, 1, Int32(timeout * 1_000)) > 0 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -67,23 +83,28 @@ final class RawUDPSocket {
         return String(decoding: buffer.prefix(count), as: UTF8.self)
     }
 
-    /// Every datagram that arrives within `seconds`, as text.
-    func drain(seconds: Double) -> [String] {
+    private func blockingDrain(seconds: Double) -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         var out: [String] = []
         while case let left = deadline.timeIntervalSinceNow, left > 0 {
-            if let text = receive(timeout: left) { out.append(text) }
+            if let text = blockingReceive(timeout: left) { out.append(text) }
         }
         return out
     }
 
-    /// The first datagram within `timeout` whose text satisfies `match`.
-    func receive(timeout: Double, where match: (String) -> Bool) -> String? {
+    private func blockingReceive(timeout: Double, where match: (String) -> Bool) -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         while case let left = deadline.timeIntervalSinceNow, left > 0 {
-            if let text = receive(timeout: left), match(text) { return text }
+            if let text = blockingReceive(timeout: left), match(text) { return text }
         }
         return nil
+    }
+}
+
+/// Runs a blocking wait on a Dispatch thread.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: body()) }
     }
 }
 
