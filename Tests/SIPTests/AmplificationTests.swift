@@ -3,6 +3,7 @@ import Logging
 import SIP
 import SIPWire
 import Testing
+import TestSupport
 
 /// No amplification (issue 9 §8): a source that sends one INVITE with an SDP offer and never answers — a forged
 /// address, in effect — gets back at most 3 times the bytes it sent, retransmissions included, whatever the UAS

@@ -3,6 +3,7 @@ import Logging
 @testable import SIP
 import SIPWire
 import Testing
+import TestSupport
 
 /// Per-source limits (issue 9 §4): a pike-like request rate per source IP, TCP connections per source and in total,
 /// header and idle timeouts, trusted sources exempt from the per-source limits. Each test plays the attacker from
