@@ -71,6 +71,8 @@ final class SIPStack: @unchecked Sendable {
     var limits: SIPLimits
     /// Per-source limits: request rate, TCP connections, trusted sources, refusal counters.
     let sourceGuard: SIPSourceGuard
+    /// Records the state gauges while the stack runs.
+    var gaugeTask: RepeatedTask?
     /// Token bucket for answers to malformed requests: a flood of junk gets a few answers, not one each.
     private var errorAnswerTokens: Double = 200
     private var errorAnswerRefill = NIODeadline.now()

@@ -154,6 +154,9 @@ struct ServeSIPSecurityTests {
             let line = metrics.text.split(separator: "\n").first { $0.hasPrefix("consort_sip_refused_total") && $0.contains("rate_limit") }
             let count = line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
             #expect(count >= 150, "refusals counted: \(line ?? "no consort_sip_refused_total{reason=\"rate_limit\"} line")")
+            for gauge in ["consort_sip_dialogs", "consort_sip_transactions", "consort_sip_rate_table_sources", "consort_sip_tcp_connections"] {
+                #expect(metrics.text.contains(gauge), "\(gauge) in /metrics")
+            }
         }
     }
 }
