@@ -40,7 +40,7 @@ struct StateLifecycleTests {
         }
     }
 
-    @Test("after 2,000 calls (INVITE, 180, 200, ACK, BYE) both sides return to no dialogs and no transactions")
+    @Test("after 2,000 calls (INVITE, 180, 200, ACK, BYE) both sides return to no dialogs and no transactions", .timeLimit(.minutes(3)))
     func manyCallsLeaveNothing() async throws {
         let callee = try await Self.agent()
         let caller = try await Self.agent()
@@ -48,7 +48,8 @@ struct StateLifecycleTests {
         // Like the focus: the BYE handler answers and does nothing about the dialog; the stack must end it anyway.
         await callee.agent.setHandler(.bye) { await $0.respond(200) }
         let target = try #require(SIPURI("sip:room1@127.0.0.1:\(callee.port)"))
-        let calls = 2_000
+        // 2,000 by default (about 11 s here); CONSORT_LIFECYCLE_CALLS=10000 for the issue's figure (36.6 s on the shared 2-core machine: both sides back to 0 dialogs and 0 transactions).
+        let calls = ProcessInfo.processInfo.environment["CONSORT_LIFECYCLE_CALLS"].flatMap(Int.init) ?? 2_000
         let workers = 20
         let started = Date()
         let agent = caller.agent
@@ -75,7 +76,7 @@ struct StateLifecycleTests {
         #expect(await callee.agent.stateCounts.dialogs == 0, "every BYE ended its dialog at once")
         let counts = try await Self.idle([callee.agent, caller.agent], within: 10)
         #expect(counts == [SIPStateCounts(), SIPStateCounts()], "callee: \(counts[0]); caller: \(counts[1])")
-        print("2,000 calls in \(String(format: "%.1f", elapsed)) s; idle after timers: \(counts)")
+        print("\(calls) calls in \(String(format: "%.1f", elapsed)) s; idle after timers: \(counts)")
         await callee.stop()
         await caller.stop()
     }
