@@ -118,18 +118,16 @@ final class SIPStack: @unchecked Sendable {
     func receive(datagram bytes: UnsafeRawBufferPointer, from peer: SIPPeer) {
         eventLoop.preconditionInEventLoop()
         if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x20 }) { return }  // keep-alive (RFC 5626 §4.4.1)
-        // Responses answer what we sent, so they are bounded by it; every other datagram counts against its source's
-        // rate before it costs a parse.
-        if !Self.startsLikeResponse(bytes) {
-            switch sourceGuard.admitRequest(from: peer, now: eventLoop.now) {
-            case .admit: break
-            case .refuseSilently: return
-            case .refuseAndAnswer:
-                if case .success(.request(let request)) = SIPMessageParser.parseDatagram(bytes, limits: limits) {
-                    answerOverRate(request, from: peer, budget: bytes.count)
-                }
-                return
+        // Every datagram counts against its source's rate before it costs a parse. Over the rate, a request may get
+        // one of the episode's few 503s; a response (or junk that starts like one) is dropped unanswered.
+        switch sourceGuard.admitRequest(from: peer, now: eventLoop.now) {
+        case .admit: break
+        case .refuseSilently: return
+        case .refuseAndAnswer:
+            if !Self.startsLikeResponse(bytes), case .success(.request(let request)) = SIPMessageParser.parseDatagram(bytes, limits: limits) {
+                answerOverRate(request, from: peer, budget: bytes.count)
             }
+            return
         }
         switch SIPMessageParser.parseDatagram(bytes, limits: limits) {
         case .success(let message):

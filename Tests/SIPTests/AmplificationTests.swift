@@ -68,12 +68,13 @@ struct AmplificationTests {
         #expect(challenges.count == 1, "one 401, never retransmitted: \(result.messages.map { $0.prefix(20) })")
         #expect(result.received <= 3 * result.sent, "\(result.received) bytes back for \(result.sent)")
         #expect(await ua.agent.stateCounts == SIPStateCounts(), "a challenge keeps nothing")
-        // The INVITE again (a retransmission) gets the 401 again; the ACK for it gets nothing.
+        // The INVITE again (a retransmission) gets the 401 again; the ACK for it gets nothing. (Generous waits: the
+        // handlers run on the cooperative pool, which sipp tests beside this one may hold for seconds.)
         let victim = try RawUDPSocket(address: "127.0.0.2")
         victim.send(Self.invite(port: ua.port, from: victim), port: ua.port)
-        let first = await victim.receive(timeout: 3) { statusCode(of: $0) == 401 }
+        let first = await victim.receive(timeout: 10) { statusCode(of: $0) == 401 }
         victim.send(Self.invite(port: ua.port, from: victim), port: ua.port)
-        let second = await victim.receive(timeout: 3) { statusCode(of: $0) == 401 }
+        let second = await victim.receive(timeout: 10) { statusCode(of: $0) == 401 }
         #expect(first != nil && second != nil, "each INVITE received gets its 401")
         let tag = try #require(second.flatMap { headerValue("To", in: $0) }?.components(separatedBy: "tag=").last)
         victim.send(Self.invite(port: ua.port, from: victim, method: "ACK", toTag: tag), port: ua.port)
@@ -115,7 +116,7 @@ struct AmplificationTests {
         caller.send(Self.invite(port: ua.port, from: caller), port: ua.port)
         _ = await caller.drain(seconds: 0.4)  // every answer "lost", the budget spent
         caller.send(Self.invite(port: ua.port, from: caller), port: ua.port)
-        #expect(await caller.receive(timeout: 3) { statusCode(of: $0) == 200 } != nil, "a retransmitted INVITE is answered with the 2xx")
+        #expect(await caller.receive(timeout: 10) { statusCode(of: $0) == 200 } != nil, "a retransmitted INVITE is answered with the 2xx")
         await ua.stop()
     }
 }
