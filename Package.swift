@@ -86,7 +86,10 @@ let package = Package(
         /// Real SIP user agents with real Opus RTP, for load tests (`consort loadgen`); also drives Janus AudioBridge.
         .target(
             name: "LoadGenerator",
-            dependencies: ["SIP", "SIPWire", "SDP", "RTPWire", "OpusCodec", "MediaBench", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SIP", "SIPWire", "SDP", "RTPWire", "OpusCodec", "MediaBench", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -35,8 +35,9 @@ run_consort() {  # participants meetings
 		--rtp-ports 44000-47999 --log-level warning >"$OUT/consort-serve-${p}x${m}.log" 2>&1 &
 	started=$!
 	sleep 1.5
+	# Participants spread over 249 loopback addresses: the run measures the server, not its per-source SIP limits.
 	"$consort" loadgen --target "127.0.0.1:$port" --meeting-prefix "perf${p}x${m}-" --participants "$p" --conferences "$m" \
-		--talkers "$TALKERS" "${levels[@]}" --server-pid "$started" --warmup "$WARMUP" --window "$WINDOW" --repeat "$REPEAT" \
+		--source-addresses 127.0.0.2-127.0.0.250 --talkers "$TALKERS" "${levels[@]}" --server-pid "$started" --warmup "$WARMUP" --window "$WINDOW" --repeat "$REPEAT" \
 		--json >"$OUT/consort-${p}x${m}.json"
 	cleanup
 }

@@ -1,5 +1,6 @@
 public import Logging
 import MediaBench
+import NIOPosix
 import OpusCodec
 import SIP
 
@@ -37,19 +38,24 @@ public struct LoadGenerator: Sendable {
         let setupStart = MediaPacer.now()
         var calls: [Int: SIPOutgoingCall] = [:]
         var failures: [String] = []
-        var agent: SIPUserAgent?
+        var agents: [String: SIPUserAgent] = [:]
         var janus: JanusAudioBridge?
+        // Every source address gets its own user agent, all on one event loop.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { group.shutdownGracefully { _ in } }
         switch options.mode {
         case .sip:
-            var configuration = SIPConfiguration()
-            configuration.address = "127.0.0.1"
-            configuration.port = 0
-            configuration.tcp = false
-            configuration.userAgent = "consort-loadgen"
-            let ua = SIPUserAgent(configuration: configuration, logger: logger)
-            try await ua.start()
-            agent = ua
-            (calls, failures) = await placeCalls(participants, agent: ua)
+            for address in Set(participants.map(\.localAddress)).sorted() {
+                var configuration = SIPConfiguration()
+                configuration.address = address
+                configuration.port = 0
+                configuration.tcp = false
+                configuration.userAgent = "consort-loadgen"
+                let ua = SIPUserAgent(configuration: configuration, logger: logger, eventLoop: group.next())
+                try await ua.start()
+                agents[address] = ua
+            }
+            (calls, failures) = await placeCalls(participants, agents: agents)
         case .janusAudioBridge:
             let bridge = JanusAudioBridge(options: options)
             janus = bridge
@@ -71,9 +77,9 @@ public struct LoadGenerator: Sendable {
         }
 
         var hangups = 0
-        if let agent {
+        if !agents.isEmpty {
             hangups = await hangUp(Array(calls.values))
-            await agent.stop()
+            for agent in agents.values { await agent.stop() }
         }
         if let janus {
             janus.tearDown()
@@ -113,9 +119,10 @@ public struct LoadGenerator: Sendable {
         for c in 0..<options.conferences {
             for p in 0..<options.participants {
                 let clip = p < talkers ? voices[p % voices.count] : rooms[p % rooms.count]
+                let address = options.sourceAddresses[result.count % options.sourceAddresses.count]
                 result.append(try LoadParticipant(
                     name: "\(meetingName(c))/\(p + 1)", conference: c, clip: clip, offset: (c * 37 + p * 53) % frames,
-                    ssrc: UInt32(0x10_0000 + c * 1_000 + p), audioLevels: options.audioLevels))
+                    ssrc: UInt32(0x10_0000 + c * 1_000 + p), audioLevels: options.audioLevels, address: address))
             }
         }
         return result
@@ -123,8 +130,7 @@ public struct LoadGenerator: Sendable {
 
     func meetingName(_ conference: Int) -> String { "\(options.meetingPrefix)\(conference + 1)" }
 
-    private func placeCalls(_ participants: [LoadParticipant], agent: SIPUserAgent) async -> ([Int: SIPOutgoingCall], [String]) {
-        let setup = SIPCallSetup(agent: agent, options: options)
+    private func placeCalls(_ participants: [LoadParticipant], agents: [String: SIPUserAgent]) async -> ([Int: SIPOutgoingCall], [String]) {
         var calls: [Int: SIPOutgoingCall] = [:]
         var failures: [String] = []
         // Indices are handed out in order; at most `setupConcurrency` INVITEs are in flight.
@@ -136,8 +142,10 @@ public struct LoadGenerator: Sendable {
                     let index = nextIndex
                     let participant = participants[index]
                     let meeting = meetingName(participant.conference)
+                    let setup = agents[participant.localAddress].map { SIPCallSetup(agent: $0, options: options) }
                     group.addTask {
                         do {
+                            guard let setup else { throw LoadGeneratorError("no user agent on \(participant.localAddress)") }
                             return CallOutcome(index: index, call: try await setup.call(participant, meeting: meeting, index: index), error: nil)
                         } catch {
                             return CallOutcome(index: index, call: nil, error: "\(error)")

@@ -46,6 +46,11 @@ public struct LoadGeneratorOptions: Sendable {
     /// CPU windows, back to back.
     public var repeats = 3
 
+    /// Loopback addresses the participants' SIP and RTP sockets bind to, participant i on address i mod count (Linux
+    /// routes all of 127.0.0.0/8 to `lo`): spread over many, a run measures the server rather than its per-source
+    /// limits. Default: 127.0.0.1 alone.
+    public var sourceAddresses = ["127.0.0.1"]
+
     /// Defaults: 3 participants in 1 meeting for 10 s against 127.0.0.1:5060.
     public init() {}
 
@@ -76,6 +81,10 @@ public struct LoadGeneratorOptions: Sendable {
             if !(window >= 1 && window <= 600) { return "--window must be 1-600 s" }
             if !(1...50).contains(repeats) { return "--repeat must be 1-50" }
         }
+        if sourceAddresses.isEmpty || sourceAddresses.count > 65_536 { return "--source-addresses must name 1-65536 addresses" }
+        if let bad = sourceAddresses.first(where: { !LoopbackAddress.isLoopbackIPv4($0) }) {
+            return "--source-addresses: \(bad) is not an IPv4 loopback address (127.x.x.x)"
+        }
         if meetingPrefix.isEmpty || meetingPrefix.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
             return "--meeting-prefix must be letters, digits, '-', '_' or '.'"
         }
@@ -90,5 +99,22 @@ public enum LoopbackAddress {
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return false }
         return parts[0] == "127"
+    }
+
+    /// The addresses of "FIRST-LAST" (both IPv4 loopback, FIRST <= LAST, at most 65,536) or of a single address, in
+    /// order; nil for anything else.
+    public static func range(_ text: String) -> [String]? {
+        let ends = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        guard ends.count == 1 || ends.count == 2, let first = ends.first, let last = ends.last,
+            let low = value(first), let high = value(last), low <= high, high - low < 65_536
+        else { return nil }
+        return (low...high).map { v in "\(v >> 24).\(v >> 16 & 0xFF).\(v >> 8 & 0xFF).\(v & 0xFF)" }
+    }
+
+    private static func value(_ address: String) -> UInt32? {
+        guard isLoopbackIPv4(address) else { return nil }
+        let parts = address.split(separator: ".").compactMap { UInt32($0) }
+        guard parts.count == 4 else { return nil }
+        return parts.reduce(0) { $0 << 8 | $1 }
     }
 }

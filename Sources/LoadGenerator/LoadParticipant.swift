@@ -5,7 +5,7 @@ import RTPWire
 import Glibc
 #endif
 
-/// One simulated participant's media: its own non-blocking UDP socket on 127.0.0.1, the clip it replays (20 ms Opus
+/// One simulated participant's media: its own non-blocking UDP socket on a loopback address, the clip it replays (20 ms Opus
 /// frames from an offset), its RTP sender state, and what it counted coming back.
 ///
 /// Owned by one thread at a time: the setup code until the pacer starts, then the pacer's thread.
@@ -14,7 +14,8 @@ final class LoadParticipant: @unchecked Sendable {
     let name: String
     /// Meeting index (0-based).
     let conference: Int
-    /// The socket and the port it is bound to on 127.0.0.1.
+    /// The loopback address its socket is bound to (its SIP user agent uses the same one), the socket and its port.
+    let localAddress: String
     let socket: Int32
     let localPort: Int
     let ssrc: UInt32
@@ -33,8 +34,12 @@ final class LoadParticipant: @unchecked Sendable {
     private var lastSSRC: UInt32 = 0
     private var receivedAny = false
 
-    /// Opens and binds the socket (127.0.0.1, a port the kernel picks). Throws when it cannot.
-    init(name: String, conference: Int, clip: EncodedClip, offset: Int, ssrc: UInt32, audioLevels: Bool) throws {
+    /// Opens and binds the socket (`address`, a port the kernel picks). Throws when it cannot.
+    init(
+        name: String, conference: Int, clip: EncodedClip, offset: Int, ssrc: UInt32, audioLevels: Bool, address: String = "127.0.0.1"
+    ) throws {
+        guard LoopbackAddress.isLoopbackIPv4(address) else { throw LoadGeneratorError("\(address) is not an IPv4 loopback address") }
+        self.localAddress = address
         self.name = name
         self.conference = conference
         self.clip = clip
@@ -46,14 +51,14 @@ final class LoadParticipant: @unchecked Sendable {
         guard fd >= 0 else { throw LoadGeneratorError("cannot open a UDP socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(localAddress)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
         guard bound, fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0 else {
             close(fd)
-            throw LoadGeneratorError("cannot bind a UDP socket on 127.0.0.1: \(String(cString: strerror(errno)))")
+            throw LoadGeneratorError("cannot bind a UDP socket on \(localAddress): \(String(cString: strerror(errno)))")
         }
         var size: Int32 = 1 << 20
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

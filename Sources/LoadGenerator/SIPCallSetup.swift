@@ -12,8 +12,8 @@ struct SIPCallSetup: Sendable {
     /// answer is unusable (no Opus, media or Contact off loopback).
     func call(_ participant: LoadParticipant, meeting: String, index: Int) async throws -> SIPOutgoingCall {
         let uri = SIPURI(user: meeting, host: options.targetHost, port: options.targetPort)
-        let from = SIPNameAddress(uri: SIPURI(user: "loadgen-\(index)", host: "127.0.0.1"))
-        let policy = SDPAnswerPolicy(address: "127.0.0.1", allowVideo: false, sessionID: UInt64(participant.ssrc))
+        let from = SIPNameAddress(uri: SIPURI(user: "loadgen-\(index)", host: participant.localAddress))
+        let policy = SDPAnswerPolicy(address: participant.localAddress, allowVideo: false, sessionID: UInt64(participant.ssrc))
         let offer = SDPOfferAnswer.offer(
             policy: policy,
             options: SDPOfferOptions(

@@ -27,8 +27,9 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
     /// DNS servers ("address" or "address:port") for locating SIP servers by SRV (RFC 3263); empty: the
     /// `nameserver` lines of /etc/resolv.conf.
     public var nameservers: [String] = []
-    /// Requests per second one source IP address may send (a token bucket per address; 0 turns the limit off). Over
-    /// it, requests get a few `503` + `Retry-After` (never bigger than what was sent), then silence.
+    /// Messages per second one source IP address may send over UDP, requests on TCP (a token bucket per address; 0
+    /// turns the limit off). Over it, requests get a few `503` + `Retry-After` (never bigger than what was sent), then
+    /// silence; responses and ACKs are dropped.
     public var requestsPerSecondPerSource: Int = 50
     /// How many requests a source may send at once before its rate counts.
     public var requestBurstPerSource: Int = 100

@@ -3,7 +3,7 @@ import SIPWire
 
 extension SIPStack {
     /// RFC 3261 §17.2.3 matching, then §8.2 UAS checks, then the handler for the method.
-    func receiveRequest(_ incoming: SIPRequest, from peer: SIPPeer) {
+    func receiveRequest(_ incoming: SIPRequest, from peer: SIPPeer, size: Int = 0) {
         var request = incoming
         // RFC 3261 §18.2.1 and RFC 3581: note where the request really came from.
         if var via = request.topVia {
@@ -29,14 +29,19 @@ extension SIPStack {
         }
         guard let key = TransactionKey.server(for: request) else { return }
         if let existing = serverTransactions[key] {
-            // A retransmission: repeat the last response, if any (RFC 3261 §17.2.1, §17.2.2).
+            // A retransmission: repeat the last response, if any (RFC 3261 §17.2.1, §17.2.2), within the budget the
+            // retransmission itself adds.
             counters.retransmissionsAbsorbed &+= 1
-            if let last = existing.lastResponse, existing.state != .accepted {
+            existing.receivedBytes &+= size
+            if existing.state == .accepted {
+                resend2xx(for: existing, size: size)
+            } else if let last = existing.lastResponse, mayRetransmit(existing, last) {
                 _ = send(last, to: responsePeer(for: existing))
             }
             return
         }
         let transaction = ServerTransaction(key: key, request: request, peer: peer)
+        transaction.receivedBytes = size
         if let mergeKey = Self.mergeKey(for: request), let earlier = mergeIndex[mergeKey], earlier != key,
             serverTransactions[earlier] != nil
         {
@@ -228,6 +233,7 @@ extension SIPStack {
         buffer.writeBytes(response.serialized())
         transaction.lastResponse = buffer
         let target = responsePeer(for: transaction)
+        transaction.sentBytes &+= buffer.readableBytes
         send(buffer, to: target).whenFailure { [logger] error in
             logger.debug("response could not be sent", metadata: ["peer": "\(target)", "error": "\(error)"])
         }
@@ -250,7 +256,11 @@ extension SIPStack {
             // RFC 6026: Accepted — absorb INVITE retransmissions; the 2xx itself is retransmitted by the dialog.
             t.state = .accepted
             t.timers.append(schedule(in: timers.l) { [weak self] in self?.terminate(t) })
-            if let dialog, let d = dialogs[dialog] { start2xxRetransmission(d, buffer: buffer, cseq: t.request.cseq?.sequence ?? 0, reliable: reliable) }
+            t.dialogID = dialog
+            if let dialog, let d = dialogs[dialog] {
+                d.retransmitBudget = reliable || t.receivedBytes == 0 ? nil : remainingBudget(t)
+                start2xxRetransmission(d, buffer: buffer, cseq: t.request.cseq?.sequence ?? 0, reliable: reliable)
+            }
         } else if t.isInvite {
             t.state = .completed
             if !reliable {
@@ -270,7 +280,9 @@ extension SIPStack {
     private func scheduleTimerG(_ t: ServerTransaction) {
         t.timers.append(schedule(in: t.retransmitInterval) { [weak self] in
             guard let self, t.state == .completed, let last = t.lastResponse else { return }
-            _ = self.send(last, to: self.responsePeer(for: t))
+            // Past the budget, stay silent but keep waiting for the ACK (timer H): a peer that never answers gets no
+            // more than amplificationFactor times what it sent.
+            if self.mayRetransmit(t, last) { _ = self.send(last, to: self.responsePeer(for: t)) }
             t.retransmitInterval = SIPTimers.doubled(t.retransmitInterval, cap: self.timers.t2)
             self.scheduleTimerG(t)
         })

@@ -18,6 +18,10 @@ public struct SIPCounters: Sendable, Equatable {
     public var timeouts: UInt64 = 0
     /// Error answers to malformed requests left unsent because they came faster than the answer budget (a flood).
     public var errorAnswersSuppressed: UInt64 = 0
+    /// Response retransmissions left unsent because they would have passed the amplification budget.
+    public var retransmissionsWithheld: UInt64 = 0
+    /// Final error answers sent without keeping a transaction (digest challenges and the like).
+    public var statelessAnswers: UInt64 = 0
     public init() {}
 }
 
@@ -67,6 +71,8 @@ final class SIPStack: @unchecked Sendable {
     var limits: SIPLimits
     /// Per-source limits: request rate, TCP connections, trusted sources, refusal counters.
     let sourceGuard: SIPSourceGuard
+    /// Records the state gauges while the stack runs.
+    var gaugeTask: RepeatedTask?
     /// Token bucket for answers to malformed requests: a flood of junk gets a few answers, not one each.
     private var errorAnswerTokens: Double = 200
     private var errorAnswerRefill = NIODeadline.now()
@@ -112,33 +118,32 @@ final class SIPStack: @unchecked Sendable {
     func receive(datagram bytes: UnsafeRawBufferPointer, from peer: SIPPeer) {
         eventLoop.preconditionInEventLoop()
         if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x20 }) { return }  // keep-alive (RFC 5626 §4.4.1)
-        // Responses answer what we sent, so they are bounded by it; every other datagram counts against its source's
-        // rate before it costs a parse.
-        if !Self.startsLikeResponse(bytes) {
-            switch sourceGuard.admitRequest(from: peer, now: eventLoop.now) {
-            case .admit: break
-            case .refuseSilently: return
-            case .refuseAndAnswer:
-                if case .success(.request(let request)) = SIPMessageParser.parseDatagram(bytes, limits: limits) {
-                    answerOverRate(request, from: peer, budget: bytes.count)
-                }
-                return
+        // Every datagram counts against its source's rate before it costs a parse. Over the rate, a request may get
+        // one of the episode's few 503s; a response (or junk that starts like one) is dropped unanswered.
+        switch sourceGuard.admitRequest(from: peer, now: eventLoop.now) {
+        case .admit: break
+        case .refuseSilently: return
+        case .refuseAndAnswer:
+            if !Self.startsLikeResponse(bytes), case .success(.request(let request)) = SIPMessageParser.parseDatagram(bytes, limits: limits) {
+                answerOverRate(request, from: peer, budget: bytes.count)
             }
+            return
         }
         switch SIPMessageParser.parseDatagram(bytes, limits: limits) {
         case .success(let message):
-            receive(message, from: peer)
+            receive(message, from: peer, size: bytes.count)
         case .failure(let error):
             rejectMalformed(error, from: peer)
         }
     }
 
-    /// A parsed message arrived from `peer`.
-    func receive(_ message: SIPMessage, from peer: SIPPeer) {
+    /// A parsed message arrived from `peer`; `size` is its datagram's length (0 on streams), the budget for what
+    /// answering it may send back (see ``amplificationFactor``).
+    func receive(_ message: SIPMessage, from peer: SIPPeer, size: Int = 0) {
         eventLoop.preconditionInEventLoop()
         counters.messagesReceived &+= 1
         switch message {
-        case .request(let request): receiveRequest(request, from: peer)
+        case .request(let request): receiveRequest(request, from: peer, size: size)
         case .response(let response): receiveResponse(response, from: peer)
         }
     }

@@ -50,6 +50,9 @@ struct FocusBenchCommand: AsyncParsableCommand {
         var sip = SIPConfiguration()
         sip.address = "127.0.0.1"
         sip.port = 0
+        // The bench's own client holds every subscription and places every call from 127.0.0.1: it is the provider's
+        // load generator, measuring the focus, not the per-source limits.
+        sip.trustedSources = ["127.0.0.1/32"]
         let server = SIPUserAgent(configuration: sip, logger: logger)
         guard let port = try await server.start().first?.port else { throw ValidationError("the focus did not bind") }
         var focusConfiguration = Focus.Configuration()

@@ -25,6 +25,14 @@ struct SIPBenchCommand: AsyncParsableCommand {
     @Option(help: "Most calls open at once.") var concurrency = 500
     @Option(help: "Transport: udp or tcp.") var transport = "udp"
     @Option(help: "Milliseconds a call stays up before BYE.") var hold = 100
+    @Option(
+        name: .customLong("trusted-source"),
+        help: """
+            CIDR exempt from the stack's per-source limits (repeatable). Default: sipp's 127.0.0.1, which stands for the \
+            provider's own load generator: the bench measures calls/s, not sip.requestsPerSecondPerSource. Pass \
+            --trusted-source 0.0.0.0/32 to measure with the limits on.
+            """)
+    var trustedSources: [String] = ["127.0.0.1/32"]
 
     func run() async throws {
         guard let sipp = ["/usr/bin/sipp", "/usr/local/bin/sipp"].first(where: FileManager.default.isExecutableFile) else {
@@ -36,6 +44,8 @@ struct SIPBenchCommand: AsyncParsableCommand {
         var configuration = SIPConfiguration()
         configuration.address = "127.0.0.1"
         configuration.port = 0
+        configuration.trustedSources = trustedSources
+        if let problem = configuration.validationProblem() { throw ValidationError(problem) }
         let agent = SIPUserAgent(configuration: configuration, logger: logger)
         let bound = try await agent.start()
         guard let port = bound.first?.port else { throw ValidationError("could not bind a loopback port") }

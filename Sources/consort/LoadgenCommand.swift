@@ -10,7 +10,8 @@ struct LoadgenCommand: AsyncParsableCommand {
         abstract: "Place participants × meetings as real SIP calls with Opus RTP on loopback; count media; sample server CPU.",
         discussion: """
             Every participant calls sip:<prefix><n>@<target> (INVITE with an Opus offer, plain RTP/AVP), then sends \
-            20 ms Opus frames at 50 packets/s from its own UDP socket on 127.0.0.1 to the port in the SDP answer: \
+            20 ms Opus frames at 50 packets/s from its own UDP socket on 127.0.0.1 (or on --source-addresses) to the port \
+            in the SDP answer: \
             --talkers participants per meeting replay synthetic speech, the others room noise, each at its own \
             offset. One thread paces every send against a monotonic 20 ms reference and drains what comes back. After \
             --seconds (or warm-up plus windows when --server-pid is set) every call gets a BYE. \
@@ -43,6 +44,13 @@ struct LoadgenCommand: AsyncParsableCommand {
     var janusBitrate = 32_000
     @Option(help: "Opus complexity of Janus's encoder per participant, 1-10 (with --janus; Consort's default is 5).")
     var janusComplexity = 5
+    @Option(
+        help: """
+            Loopback addresses to spread the participants' SIP and RTP sockets over, FIRST-LAST (e.g. \
+            127.0.0.2-127.0.0.250; Linux routes all of 127/8 to lo), so the run measures the server rather than its \
+            per-source limits. Default: 127.0.0.1.
+            """)
+    var sourceAddresses: String?
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .warning
 
@@ -73,6 +81,12 @@ struct LoadgenCommand: AsyncParsableCommand {
         options.warmup = warmup
         options.window = window
         options.repeats = repeats
+        if let sourceAddresses {
+            guard let addresses = LoopbackAddress.range(sourceAddresses) else {
+                throw ValidationError("--source-addresses must be FIRST-LAST, two IPv4 loopback addresses (127.x.x.x), FIRST <= LAST")
+            }
+            options.sourceAddresses = addresses
+        }
         if let problem = options.validationProblem() { throw ValidationError(problem) }
         let report = try await LoadGenerator(options: options, logger: Logger(label: "consort.loadgen")).run()
         print(json ? report.json : report.text)

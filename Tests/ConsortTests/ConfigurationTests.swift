@@ -84,6 +84,20 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("sip.trustedSources takes CIDR blocks; anything else is refused; serve --trusted-source adds to them")
+    func trustedSources() throws {
+        let c = try ConsortConfiguration.parse("sip:\n  trustedSources: [192.0.2.0/24, \"2001:db8::/32\"]\n", source: "test")
+        #expect(c.sip.trustedSources == ["192.0.2.0/24", "2001:db8::/32"])
+        let error = #expect(throws: (any Error).self) {
+            let bad = try ConsortConfiguration.parse("sip:\n  trustedSources: [192.0.2.0/33]\n", source: "bad.yaml")
+            if let problem = bad.validationProblem() { throw ConfigurationError(problem) }
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("192.0.2.0/33"))
+        let serve = try #require(try ServeCommand.parseAsRoot(["--trusted-source", "10.0.0.0/8", "--trusted-source", "::1"]) as? ServeCommand)
+        #expect(serve.trustedSources == ["10.0.0.0/8", "::1"])
+        #expect(ConsortConfiguration().sip.trustedSources.isEmpty, "nothing is trusted by default, loopback neither")
+    }
+
     @Test("a typo inside a tenant is an error that names the key")
     func unknownKeyInTenant() {
         let error = #expect(throws: ConfigurationError.self) {

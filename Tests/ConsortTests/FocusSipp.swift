@@ -89,6 +89,9 @@ enum FocusSipp {
             // -mi: sipp's play_dtmf sends RTP only with an explicit media address.
             "-mp", "\(freePort(udpAndTCP: false))", "-mi", "127.0.0.1",
         ]
+        // sipp's digest uri defaults to sip:<remote ip>:<port>; the focus binds credentials to the Request-URI
+        // (RFC 3261 §22.4), which the scenarios write as sip:[service]@[domain] (REGISTER: sip:[domain]), as phones do.
+        arguments += ["-auth_uri", service.isEmpty ? domain : "\(service)@\(domain)"]
         for (k, v) in keys where k != "pause" { arguments += ["-key", k, v] }
         // <pause/> without a length pauses for -d milliseconds.
         arguments += ["-d", keys["pause"] ?? "300"]

@@ -61,4 +61,45 @@ struct LoadgenTests {
         #expect(!LoopbackAddress.isLoopbackIPv4("localhost"))
         #expect(!LoopbackAddress.isLoopbackIPv4("10.0.0.1"))
     }
+
+    @Test("--source-addresses FIRST-LAST: every loopback address in order; anything else is refused")
+    func sourceAddressRange() {
+        #expect(LoopbackAddress.range("127.0.0.2-127.0.0.4") == ["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+        #expect(LoopbackAddress.range("127.0.0.255-127.0.1.0") == ["127.0.0.255", "127.0.1.0"])
+        #expect(LoopbackAddress.range("127.0.0.9") == ["127.0.0.9"])
+        for bad in ["127.0.0.4-127.0.0.2", "10.0.0.1-10.0.0.2", "127.0.0.1-", "-", "127.0.0.1-127.0.0.2-127.0.0.3", "127.0.0.0-127.255.255.255", "x"] {
+            #expect(LoopbackAddress.range(bad) == nil, "\(bad)")
+        }
+        var options = LoadGeneratorOptions()
+        options.sourceAddresses = ["127.0.0.2", "192.0.2.1"]
+        #expect(options.validationProblem()?.contains("192.0.2.1") == true)
+    }
+
+    @Test("participants spread over 127.0.0.2-127.0.0.5: every call from its own address is set up and gets the mix")
+    func spreadSources() async throws {
+        let port = freePort()
+        let server = try launchProgram(
+            consortBinary,
+            ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
+             "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--admin-port", "0", "--log-level", "info"])
+        defer { _ = stopProgram(server) }
+        for _ in 0..<200 {
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        var options = LoadGeneratorOptions()
+        options.targetPort = port
+        options.meetingPrefix = "spread-"
+        options.participants = 4
+        options.conferences = 2
+        options.seconds = 2
+        options.sourceAddresses = try #require(LoopbackAddress.range("127.0.0.2-127.0.0.5"))
+        var logger = Logger(label: "loadgen-test")
+        logger.logLevel = .warning
+        let report = try await LoadGenerator(options: options, logger: logger).run()
+        print(report.text)
+        #expect(report.callsSetUp == 8, "\(report.failureReasons)")
+        #expect(report.participantsWithoutMedia == 0)
+        #expect(report.hangups == 8)
+    }
 }

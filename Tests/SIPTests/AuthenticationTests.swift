@@ -79,6 +79,57 @@ struct AuthenticationTests {
         #expect(auth.verify(request, realm: "b.example") == .challenge(stale: false))
     }
 
+    @Test("nonces are stateless and bound to their realm: a challenge keeps nothing; an altered or other-realm nonce is not accepted")
+    func statelessNonces() throws {
+        let auth = Self.authenticator()
+        for _ in 0..<1_000 { _ = auth.challenges(realm: "a.example") }
+        #expect(auth.replayCacheCount == 0, "challenges keep no state")
+        let challenge = try #require(SIPDigestChallenge(auth.challenges(realm: "a.example")[0]))
+        let alice = SIPCredentials(username: "alice", password: "secret")
+        // The nonce of realm a.example presented in realm b.example (credentials computed for b.example).
+        var moved = challenge
+        moved.realm = "b.example"
+        var request = SIPRequest(method: .invite, uri: try #require(SIPURI("sip:room1@127.0.0.1")))
+        request.headers.add("Authorization", try #require(alice.authorization(for: moved, method: .invite, uri: "sip:room1@127.0.0.1")))
+        #expect(auth.verify(request, realm: "b.example") == .challenge(stale: false))
+        // One hex digit of the MAC changed.
+        var forged = challenge
+        let last = forged.nonce.removeLast()
+        forged.nonce.append(last == "0" ? "1" : "0")
+        var tampered = SIPRequest(method: .invite, uri: try #require(SIPURI("sip:room1@127.0.0.1")))
+        tampered.headers.add("Authorization", try #require(alice.authorization(for: forged, method: .invite, uri: "sip:room1@127.0.0.1")))
+        #expect(auth.verify(tampered, realm: "a.example") == .challenge(stale: false))
+        // The genuine one works, once per nonce count; only then does the replay cache hold it.
+        var genuine = SIPRequest(method: .invite, uri: try #require(SIPURI("sip:room1@127.0.0.1")))
+        genuine.headers.add("Authorization", try #require(alice.authorization(for: challenge, method: .invite, uri: "sip:room1@127.0.0.1")))
+        #expect(auth.verify(genuine, realm: "a.example") == .authenticated(username: "alice"))
+        #expect(auth.replayCacheCount == 1)
+    }
+
+    @Test("credentials are bound to the Request-URI: valid ones for room1 do not open room2")
+    func boundToRequestURI() throws {
+        let auth = Self.authenticator()
+        let challenge = try #require(SIPDigestChallenge(auth.challenges(realm: "r")[0]))
+        var request = SIPRequest(method: .invite, uri: try #require(SIPURI("sip:room2@127.0.0.1")))
+        request.headers.add("Authorization", try #require(SIPCredentials(username: "alice", password: "secret").authorization(for: challenge, method: .invite, uri: "sip:room1@127.0.0.1")))
+        guard case .rejected(let why) = auth.verify(request, realm: "r") else {
+            Issue.record("credentials for another Request-URI were accepted")
+            return
+        }
+        #expect(why.contains("digest uri"))
+    }
+
+    @Test("an algorithm the server does not offer is refused (MD5 credentials where only SHA-256 is configured)")
+    func algorithmNotConfigured() throws {
+        let auth = DigestAuthenticator(algorithms: [.sha256]) { realm, user, algorithm in algorithm.ha1(username: user, realm: realm, password: "secret") }
+        var challenge = try #require(SIPDigestChallenge(auth.challenges(realm: "r")[0]))
+        #expect(challenge.algorithm.uppercased() == "SHA-256")
+        challenge.algorithm = "MD5"
+        var request = SIPRequest(method: .invite, uri: try #require(SIPURI("sip:room1@127.0.0.1")))
+        request.headers.add("Authorization", try #require(SIPCredentials(username: "alice", password: "secret").authorization(for: challenge, method: .invite, uri: "sip:room1@127.0.0.1")))
+        #expect(auth.verify(request, realm: "r") == .rejected("digest algorithm MD5 is not allowed here"))
+    }
+
     @Test("known answer: RFC 2617 §3.5's MD5 example response")
     func rfc2617Vector() {
         let ha1 = DigestAlgorithm.md5.ha1(username: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life")

@@ -64,7 +64,9 @@ struct SippTests {
             authenticated.withLock { $0.append(user) }
             await incoming.respond(200, body: Array(TestUserAgent.answer(to: incoming.request.body).utf8), contentType: "application/sdp")
         }
-        let result = try Sipp.run(scenario: "auth", target: ua.target)
+        // sipp's digest uri defaults to sip:<remote ip>:<port>; credentials must name the Request-URI (RFC 3261 §22.4,
+        // and the stack binds them to it so they cannot be replayed against another meeting), as phones do.
+        let result = try Sipp.run(scenario: "auth", target: ua.target, extra: ["-auth_uri", "room1@\(ua.target)"])
         #expect(result.status == 0, "sipp: \(result.output.suffix(1_500))")
         #expect(authenticated.withLock { $0 } == ["alice"])
         await ua.stop()

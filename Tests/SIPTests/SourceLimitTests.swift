@@ -3,6 +3,7 @@ import Logging
 @testable import SIP
 import SIPWire
 import Testing
+import TestSupport
 
 /// Per-source limits (issue 9 §4): a pike-like request rate per source IP, TCP connections per source and in total,
 /// header and idle timeouts, trusted sources exempt from the per-source limits. Each test plays the attacker from
@@ -70,7 +71,7 @@ struct SourceLimitTests {
         }
         let flood = try RawUDPSocket(address: "127.0.0.2")
         for n in 0..<300 { flood.send(Self.options(n, from: flood, host: "127.0.0.2", port: ua.port), port: ua.port) }
-        let answers = flood.drain(seconds: 1)
+        let answers = await flood.drain(seconds: 1)
         let ok = answers.filter { statusCode(of: $0) == 200 }.count
         let refused = answers.filter { statusCode(of: $0) == 503 }
         #expect(ok >= 20 && ok <= 32, "the burst and what the rate refilled meanwhile: \(ok)")
@@ -79,7 +80,7 @@ struct SourceLimitTests {
         #expect(flood.bytesReceived <= flood.bytesSent, "\(flood.bytesReceived) bytes back for \(flood.bytesSent)")
         let other = try RawUDPSocket(address: "127.0.0.3")
         other.send(Self.options(1, from: other, host: "127.0.0.3", port: ua.port), port: ua.port)
-        #expect(other.receive(timeout: 2).flatMap(statusCode) == 200, "another source is not limited by the flood")
+        #expect(await other.receive(timeout: 2).flatMap(statusCode) == 200, "another source is not limited by the flood")
         #expect((await ua.agent.refusals[.rateLimit] ?? 0) >= 250)
         await ua.stop()
     }
@@ -97,7 +98,7 @@ struct SourceLimitTests {
             trusted.send(Self.options(n, from: trusted, host: "127.0.0.5", port: ua.port), port: ua.port)
             if n % 20 == 19 { try await Task.sleep(for: .milliseconds(20)) }
         }
-        let answers = trusted.drain(seconds: 1)
+        let answers = await trusted.drain(seconds: 1)
         #expect(answers.filter { statusCode(of: $0) == 200 }.count == 100)
         #expect(await ua.agent.refusals[.rateLimit] == nil)
         await ua.stop()
@@ -115,22 +116,24 @@ struct SourceLimitTests {
         let held = try (0..<3).map { _ in try RawTCPSocket(from: "127.0.0.2", port: ua.port) }
         try await Task.sleep(for: .milliseconds(100))
         let fourth = try RawTCPSocket(from: "127.0.0.2", port: ua.port)
-        #expect(fourth.closed(within: 0.5), "the fourth connection from one source is closed")
+        #expect(await fourth.closed(within: 0.5), "the fourth connection from one source is closed")
         // Another source still connects, and a complete request is answered.
         let other = try RawTCPSocket(from: "127.0.0.3", port: ua.port)
         other.send("OPTIONS sip:room1@127.0.0.1 SIP/2.0\nVia: SIP/2.0/TCP 127.0.0.3:5060;branch=z9hG4bK-tcp-1\nFrom: <sip:a@127.0.0.3>;tag=a\nTo: <sip:room1@127.0.0.1>\nCall-ID: tcp-1@test\nCSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n")
-        #expect(other.receive(timeout: 2)?.hasPrefix("SIP/2.0 200") == true)
+        #expect(await other.received(timeout: 2)?.hasPrefix("SIP/2.0 200") == true)
         // The total: 3 + 1 = 4 open; a fifth is allowed, a sixth (from yet another source) is not.
         let fifth = try RawTCPSocket(from: "127.0.0.4", port: ua.port)
         try await Task.sleep(for: .milliseconds(100))
         let sixth = try RawTCPSocket(from: "127.0.0.5", port: ua.port)
-        #expect(sixth.closed(within: 0.5), "over the total")
+        #expect(await sixth.closed(within: 0.5), "over the total")
         // The held ones sent nothing: closed by the header timeout; half a message too.
         held[0].send("OPTIONS sip:room1@127.0.0.1 SIP/2.0\nVia: SIP/2.0/TCP 127.0.0.2:5060")
-        #expect(held.allSatisfy { $0.closed(within: 3) }, "no complete message within tcpHeaderTimeoutSeconds")
+        var allClosed = true
+        for connection in held where !(await connection.closed(within: 3)) { allClosed = false }
+        #expect(allClosed, "no complete message within tcpHeaderTimeoutSeconds")
         _ = fifth
         // The answered connection goes quiet: closed by the idle timeout.
-        #expect(other.closed(within: 4), "no traffic for tcpIdleTimeoutSeconds")
+        #expect(await other.closed(within: 4), "no traffic for tcpIdleTimeoutSeconds")
         let refusals = await ua.agent.refusals
         #expect(refusals[.tcpPerSource] == 1)
         #expect(refusals[.tcpTotal] == 1)

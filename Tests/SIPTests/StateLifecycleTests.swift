@@ -10,15 +10,16 @@ import TestSupport
 /// when their timers run, and the counts return to their idle values.
 @Suite("State ends with the call (issue 9 §10)", .serialized, .timeLimit(.minutes(3)))
 struct StateLifecycleTests {
-    /// A user agent with short RFC 3261 timers (T1 20 ms: timers H, J, L, M run out after 1.28 s).
+    /// A user agent with short RFC 3261 timers (T1 50 ms: timers H, J, L, M run out after 3.2 s; shorter ones lose
+    /// ACKs to the scheduling of a loaded 2-core machine).
     static func agent() async throws -> TestUserAgent {
         var configuration = SIPConfiguration()
         configuration.address = "127.0.0.1"
         configuration.port = 0
         configuration.tcp = false
-        configuration.t1Milliseconds = 20
-        configuration.t2Milliseconds = 160
-        configuration.t4Milliseconds = 20
+        configuration.t1Milliseconds = 50
+        configuration.t2Milliseconds = 400
+        configuration.t4Milliseconds = 50
         // The two agents call each other from one address thousands of times: that load is the test, not a flood.
         configuration.trustedSources = ["127.0.0.1/32"]
         var logger = Logger(label: "test-ua")
@@ -39,7 +40,7 @@ struct StateLifecycleTests {
         }
     }
 
-    @Test("after 2,000 calls (INVITE, 180, 200, ACK, BYE) both sides return to no dialogs and no transactions")
+    @Test("after 2,000 calls (INVITE, 180, 200, ACK, BYE) both sides return to no dialogs and no transactions", .timeLimit(.minutes(3)))
     func manyCallsLeaveNothing() async throws {
         let callee = try await Self.agent()
         let caller = try await Self.agent()
@@ -47,7 +48,8 @@ struct StateLifecycleTests {
         // Like the focus: the BYE handler answers and does nothing about the dialog; the stack must end it anyway.
         await callee.agent.setHandler(.bye) { await $0.respond(200) }
         let target = try #require(SIPURI("sip:room1@127.0.0.1:\(callee.port)"))
-        let calls = 2_000
+        // 2,000 by default (about 11 s here); CONSORT_LIFECYCLE_CALLS=10000 for the issue's figure (36.6 s on the shared 2-core machine: both sides back to 0 dialogs and 0 transactions).
+        let calls = ProcessInfo.processInfo.environment["CONSORT_LIFECYCLE_CALLS"].flatMap(Int.init) ?? 2_000
         let workers = 20
         let started = Date()
         let agent = caller.agent
@@ -60,6 +62,7 @@ struct StateLifecycleTests {
                             let call = try await agent.invite(target, body: Array(TestUserAgent.offer.utf8))
                             if try await call.dialog.bye().statusCode != 200 { failed += 1 }
                         } catch {
+                            print("call failed: \(error)")
                             failed += 1
                         }
                     }
@@ -73,7 +76,7 @@ struct StateLifecycleTests {
         #expect(await callee.agent.stateCounts.dialogs == 0, "every BYE ended its dialog at once")
         let counts = try await Self.idle([callee.agent, caller.agent], within: 10)
         #expect(counts == [SIPStateCounts(), SIPStateCounts()], "callee: \(counts[0]); caller: \(counts[1])")
-        print("2,000 calls in \(String(format: "%.1f", elapsed)) s; idle after timers: \(counts)")
+        print("\(calls) calls in \(String(format: "%.1f", elapsed)) s; idle after timers: \(counts)")
         await callee.stop()
         await caller.stop()
     }
@@ -101,19 +104,19 @@ struct StateLifecycleTests {
             """
         }
         phone.send(request("INVITE", 1, nil), port: callee.port)
-        let ok = try #require(phone.receive(timeout: 5) { statusCode(of: $0) == 200 })
+        let ok = try #require(await phone.receive(timeout: 5) { statusCode(of: $0) == 200 })
         let to = try #require(headerValue("To", in: ok))
         let tag = try #require(to.components(separatedBy: ";tag=").last)
         phone.send(request("ACK", 1, tag), port: callee.port)
         phone.send(request("INFO", 2, tag), port: callee.port)
-        #expect(phone.receive(timeout: 5) { $0.contains("CSeq: 2 INFO") }.flatMap(statusCode) == 200)
+        #expect(await phone.receive(timeout: 5) { $0.contains("CSeq: 2 INFO") }.flatMap(statusCode) == 200)
         phone.send(request("BYE", 3, tag), port: callee.port)
-        #expect(phone.receive(timeout: 5) { $0.contains("CSeq: 3 BYE") }.flatMap(statusCode) == 200)
+        #expect(await phone.receive(timeout: 5) { $0.contains("CSeq: 3 BYE") }.flatMap(statusCode) == 200)
         #expect(await callee.agent.stateCounts.dialogs == 0)
         phone.send(request("INFO", 4, tag), port: callee.port)
-        #expect(phone.receive(timeout: 5) { $0.contains("CSeq: 4 INFO") }.flatMap(statusCode) == 481)
+        #expect(await phone.receive(timeout: 5) { $0.contains("CSeq: 4 INFO") }.flatMap(statusCode) == 481)
         phone.send(request("INVITE", 5, tag), port: callee.port)
-        #expect(phone.receive(timeout: 5) { $0.contains("CSeq: 5 INVITE") && statusCode(of: $0) != 100 }.flatMap(statusCode) == 481)
+        #expect(await phone.receive(timeout: 5) { $0.contains("CSeq: 5 INVITE") && statusCode(of: $0) != 100 }.flatMap(statusCode) == 481)
         await callee.stop()
     }
 

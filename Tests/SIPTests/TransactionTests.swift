@@ -45,14 +45,21 @@ struct TransactionTests {
         #expect(ack.method == .ack && ack.topVia?.branch == branch && ack.to?.tag == "callee")
     }
 
+    /// An INVITE the size a phone sends (with its SDP offer): what answering may send back is bounded by what arrived
+    /// (3×, see AmplificationTests), so the retransmission timers below are checked for a request of realistic size.
+    static let offer = (["v=0", "o=phone 2890844526 2890844526 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+        "m=audio 49170 RTP/AVP 111 9 0 8 101", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 useinbandfec=1", "a=rtpmap:9 G722/8000",
+        "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=ptime:20",
+        "a=sendrecv", "a=rtcp-mux", "a=ssrc:3735928559 cname:phone-0123456789abcdef"].joined(separator: "\n")) + "\n"
+
     @Test("INVITE server: 100 at once, a retransmitted INVITE repeats the last response, 2xx retransmits until ACK")
     func inviteServer2xx() throws {
         let h = StackHarness()
-        h.deliver(StackHarness.request("INVITE"))
+        h.deliver(StackHarness.request("INVITE", body: Self.offer))
         #expect(h.wire.responses.map(\.statusCode) == [100])
         let t = try #require(h.stack.serverTransactions.values.first)
         h.stack.respond(t, statusCode: 180)
-        h.deliver(StackHarness.request("INVITE"))  // retransmission
+        h.deliver(StackHarness.request("INVITE", body: Self.offer))  // retransmission
         #expect(h.wire.responses.map(\.statusCode) == [100, 180, 180])
         h.stack.respond(t, statusCode: 200, body: Array("v=0\r\n".utf8), contentType: "application/sdp")
         h.wire.clear()
@@ -68,21 +75,24 @@ struct TransactionTests {
         #expect(h.stack.dialogs.count == 1)
     }
 
-    @Test("a 2xx never ACKed is given up after 64·T1 and the session is ended with BYE")
-    func noACKMeansBYE() throws {
+    // Changed with issue 9: over UDP the caller's address may be forged, and a BYE retransmitted for 64·T1 to an
+    // address that never answered would amplify; RFC 3261 §13.3.1.4 says SHOULD, and the session ends either way.
+    @Test("a 2xx never ACKed over UDP is given up after 64·T1: the dialog ends, without a BYE to the silent address")
+    func noACKEndsDialog() throws {
         let h = StackHarness()
-        h.deliver(StackHarness.request("INVITE"))
+        h.deliver(StackHarness.request("INVITE", body: Self.offer))
         let t = try #require(h.stack.serverTransactions.values.first)
         h.stack.respond(t, statusCode: 200, body: Array("v=0\r\n".utf8), contentType: "application/sdp")
         for _ in 0..<70 { h.advance(.seconds(1)) }
-        #expect(h.wire.requests.contains { $0.method == .bye })
+        #expect(!h.wire.requests.contains { $0.method == .bye })
         #expect(h.stack.dialogs.isEmpty)
+        #expect(h.stack.serverTransactions.isEmpty)
     }
 
     @Test("a non-2xx final response to INVITE is retransmitted (timer G) until the ACK, which is absorbed")
     func inviteServerFailure() throws {
         let h = StackHarness()
-        h.deliver(StackHarness.request("INVITE"))
+        h.deliver(StackHarness.request("INVITE", body: Self.offer))
         let t = try #require(h.stack.serverTransactions.values.first)
         h.stack.respond(t, statusCode: 486)
         h.wire.clear()
@@ -94,6 +104,20 @@ struct TransactionTests {
         h.wire.clear()
         h.advance(.seconds(8))
         #expect(h.wire.responses.isEmpty)
+    }
+
+    @Test("default timers, 40 s of virtual time: an INVITE from a source that never answers gets back at most 3× its bytes", arguments: [486, 200])
+    func amplificationBound(status: Int) throws {
+        let h = StackHarness()
+        let invite = StackHarness.request("INVITE", body: "v=0\no=- 1 1 IN IP4 127.0.0.2\ns=-\nc=IN IP4 127.0.0.2\nt=0 0\nm=audio 9 RTP/AVP 0\n")
+        h.deliver(invite)
+        let t = try #require(h.stack.serverTransactions.values.first)
+        h.stack.respond(t, statusCode: status, body: status == 200 ? Array(Self.offer.utf8) : [], contentType: "application/sdp")
+        for _ in 0..<400 { h.advance(.milliseconds(100)) }
+        let sent = invite.replacingOccurrences(of: "\n", with: "\r\n").utf8.count
+        let back = h.wire.raw.reduce(0) { $0 + $1.utf8.count }
+        #expect(back <= 3 * sent, "\(back) bytes back for \(sent)")
+        #expect(h.stack.serverTransactions.isEmpty && h.stack.dialogs.isEmpty, "nothing kept after timer H / 64·T1")
     }
 
     @Test("CANCEL: 200 for the CANCEL, 487 for the INVITE; a CANCEL matching nothing gets 481 (RFC 3261 §9.2)")

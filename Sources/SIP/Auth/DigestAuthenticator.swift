@@ -22,31 +22,24 @@ public final class DigestAuthenticator: Sendable {
         case rejected(String)
     }
 
-    private struct NonceState {
-        var issued: UInt64
-        var highestCount: UInt32
-    }
-
     private let lookup: CredentialLookup
-    private let lifetimeNanoseconds: UInt64
     private let algorithms: [DigestAlgorithm]
-    private let nonces = Mutex<[String: NonceState]>([:])
+    private let nonces: Mutex<DigestNonces>
 
-    /// `lifetimeSeconds`: how long a nonce may be used. `algorithms`: offered in this order (SHA-256 first, RFC 8760 §2.4).
+    /// `lifetimeSeconds`: how long a nonce may be used. `algorithms`: offered in this order (SHA-256 first, RFC 8760 §2.4);
+    /// credentials with any other algorithm are refused.
     public init(lifetimeSeconds: Int = 300, algorithms: [DigestAlgorithm] = [.sha256, .md5], lookup: @escaping CredentialLookup) {
         self.lookup = lookup
-        self.lifetimeNanoseconds = UInt64(max(1, lifetimeSeconds)) * 1_000_000_000
-        self.algorithms = algorithms
+        self.nonces = Mutex(DigestNonces(lifetimeNanoseconds: UInt64(max(1, lifetimeSeconds)) * 1_000_000_000))
+        self.algorithms = algorithms.isEmpty ? [.sha256] : algorithms
     }
 
-    /// WWW-Authenticate (or Proxy-Authenticate) values, one per algorithm, sharing a fresh nonce.
+    /// Nonces held in the replay cache (only ones that authenticated a request; challenges keep nothing).
+    public var replayCacheCount: Int { nonces.withLock { $0.cachedCount } }
+
+    /// WWW-Authenticate (or Proxy-Authenticate) values, one per algorithm, sharing a fresh stateless nonce.
     public func challenges(realm: String, stale: Bool = false) -> [String] {
-        let nonce = SIPIdentifiers.hex(16)
-        let now = Self.now()
-        nonces.withLock { table in
-            if table.count > 50_000 { table = table.filter { now &- $0.value.issued < lifetimeNanoseconds } }
-            table[nonce] = NonceState(issued: now, highestCount: 0)
-        }
+        let nonce = nonces.withLock { $0.make(realm: realm, now: Self.now()) }
         return algorithms.map { algorithm in
             var value = "Digest realm=\"\(realm)\", nonce=\"\(nonce)\", algorithm=\(algorithm.rawValue), qop=\"auth\""
             if stale { value += ", stale=true" }
@@ -54,10 +47,13 @@ public final class DigestAuthenticator: Sendable {
         }
     }
 
-    /// Checks the Authorization header(s) of `request` for `realm`.
+    /// Checks the Authorization header(s) of `request` for `realm`. The credentials must name the request's own
+    /// Request-URI, so they cannot be replayed against another meeting.
     public func verify(_ request: SIPRequest, realm: String, proxy: Bool = false) -> Outcome {
         let header = proxy ? "Proxy-Authorization" : "Authorization"
-        return verify(authorizations: request.headers.values(header), method: request.method.rawValue, realm: realm)
+        return verify(
+            authorizations: request.headers.values(header), method: request.method.rawValue, realm: realm,
+            requestURI: request.uri.description)
     }
 
     /// Checks credentials given as `Authorization` header values (other schemes are ignored) for a request with
@@ -66,43 +62,40 @@ public final class DigestAuthenticator: Sendable {
     public func verify(authorizations: [String], method: String, realm: String, requestURI: String? = nil) -> Outcome {
         let offered = authorizations.compactMap(SIPDigestCredentials.init)
         guard let credentials = offered.first(where: { $0.realm == realm }) else { return .challenge(stale: false) }
-        if let requestURI, credentials.uri != requestURI {
+        if let requestURI, credentials.uri != requestURI, SIPURI(credentials.uri)?.description != requestURI {
             return .rejected("the digest uri \(credentials.uri) is not the request's \(requestURI)")
         }
-        guard let algorithm = DigestAlgorithm(headerValue: credentials.algorithm) else {
-            return .rejected("unsupported digest algorithm \(credentials.algorithm ?? "")")
+        guard let algorithm = DigestAlgorithm(headerValue: credentials.algorithm), algorithms.contains(algorithm) else {
+            return .rejected("digest algorithm \(credentials.algorithm ?? "MD5") is not allowed here")
         }
         let now = Self.now()
-        guard let state = nonces.withLock({ $0[credentials.nonce] }) else { return .challenge(stale: true) }
-        if now &- state.issued >= lifetimeNanoseconds {
-            _ = nonces.withLock { $0.removeValue(forKey: credentials.nonce) }
-            return .challenge(stale: true)
+        let issued: UInt64
+        switch nonces.withLock({ $0.check(credentials.nonce, realm: realm, now: now) }) {
+        case .fresh(let time): issued = time
+        case .stale: return .challenge(stale: true)
+        case .foreign: return .challenge(stale: false)
         }
         guard let ha1 = lookup(realm, credentials.username, algorithm) else { return .rejected("unknown user or wrong password") }
+        var count: UInt32?
         if let qop = credentials.qop {
-            guard qop.lowercased() == "auth", let nc = credentials.nonceCount, let count = UInt32(nc, radix: 16),
+            guard qop.lowercased() == "auth", let nc = credentials.nonceCount, let n = UInt32(nc, radix: 16),
                 let cnonce = credentials.cnonce
             else { return .rejected("qop=auth needs nc and cnonce") }
             let expected = algorithm.response(
                 ha1: ha1, nonce: credentials.nonce, method: method, uri: credentials.uri, qop: "auth",
                 nonceCount: nc, cnonce: cnonce)
             guard expected == credentials.response.lowercased() else { return .rejected("unknown user or wrong password") }
-            // RFC 7616 §3.4.5: each request with a nonce must raise the count; anything else is a replay.
-            let fresh = nonces.withLock { table -> Bool in
-                guard var s = table[credentials.nonce], count > s.highestCount else { return false }
-                s.highestCount = count
-                table[credentials.nonce] = s
-                return true
-            }
-            return fresh ? .authenticated(username: credentials.username) : .rejected("replayed nonce count")
+            count = n
+        } else {
+            let expected = algorithm.response(
+                ha1: ha1, nonce: credentials.nonce, method: method, uri: credentials.uri, qop: nil,
+                nonceCount: nil, cnonce: nil)
+            guard expected == credentials.response.lowercased() else { return .rejected("unknown user or wrong password") }
         }
-        let expected = algorithm.response(
-            ha1: ha1, nonce: credentials.nonce, method: method, uri: credentials.uri, qop: nil,
-            nonceCount: nil, cnonce: nil)
-        guard expected == credentials.response.lowercased() else { return .rejected("unknown user or wrong password") }
-        // Without qop there is no count: a nonce is good for one request.
-        let first = nonces.withLock { $0.removeValue(forKey: credentials.nonce) != nil }
-        return first ? .authenticated(username: credentials.username) : .rejected("replayed nonce")
+        // RFC 7616 §3.4.5: each request with a nonce must raise the count (without qop: one request per nonce).
+        let fresh = nonces.withLock { $0.use(credentials.nonce, issued: issued, count: count, now: now) }
+        guard fresh else { return .rejected(count == nil ? "replayed nonce" : "replayed nonce count") }
+        return .authenticated(username: credentials.username)
     }
 
     private static func now() -> UInt64 {

@@ -19,7 +19,11 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
 
     /// Hex digest of `text` (UTF-8).
     public func hex(_ text: String) -> String {
-        let bytes = Array(text.utf8)
+        Self.hexString(digest(Array(text.utf8)))
+    }
+
+    /// The digest of `bytes` (16 bytes for MD5, 32 for SHA-256; empty if OpenSSL failed).
+    func digest(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 64)
         var length: UInt32 = 0
         let ok = bytes.withUnsafeBytes { input in
@@ -29,11 +33,25 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
                     self == .md5 ? EVP_md5() : EVP_sha256(), nil)
             }
         }
-        guard ok == 1 else { return "" }
+        guard ok == 1 else { return [] }
+        return Array(out.prefix(Int(min(length, 64))))
+    }
+
+    /// HMAC-SHA-256 (RFC 2104) of `message` under `key`, built on the digest above.
+    static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        let block = 64
+        var k = key.count > block ? DigestAlgorithm.sha256.digest(key) : key
+        k += [UInt8](repeating: 0, count: block - k.count)
+        let inner = DigestAlgorithm.sha256.digest(k.map { $0 ^ 0x36 } + message)
+        return DigestAlgorithm.sha256.digest(k.map { $0 ^ 0x5C } + inner)
+    }
+
+    /// Lowercase hex of `bytes`.
+    static func hexString(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]()
-        text.reserveCapacity(Int(length) * 2)
-        for b in out.prefix(Int(length)) {
+        text.reserveCapacity(bytes.count * 2)
+        for b in bytes {
             text.append(digits[Int(b >> 4)])
             text.append(digits[Int(b & 0x0F)])
         }

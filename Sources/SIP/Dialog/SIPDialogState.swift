@@ -25,6 +25,9 @@ final class SIPDialogState: @unchecked Sendable {  // confined to the stack's ev
     var pending2xxInterval: TimeAmount = .zero
     var pending2xxTimer: Scheduled<Void>?
     var pending2xxElapsed: TimeAmount = .zero
+    /// Bytes the 2xx may still be retransmitted for over UDP (nil: unlimited, on streams); grows with each
+    /// retransmitted INVITE.
+    var retransmitBudget: Int?
 
     // UAC: the ACK for the last 2xx, re-sent when the 2xx is retransmitted.
     var lastACK: ByteBuffer?

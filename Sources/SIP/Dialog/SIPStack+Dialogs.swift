@@ -43,12 +43,26 @@ extension SIPStack {
             guard let self, let buffer = dialog.pending2xx, dialog.phase != .terminated else { return }
             dialog.pending2xxElapsed = dialog.pending2xxElapsed + delay
             if reliable || dialog.pending2xxElapsed >= self.timers.h {
-                self.logger.info("no ACK for 2xx within 64*T1: ending the session", metadata: ["dialog": "\(dialog.id)"])
                 dialog.pending2xx = nil
-                self.sendBYE(dialog, reason: "no ACK received")
+                if reliable {
+                    self.logger.info("no ACK for 2xx within 64*T1: ending the session", metadata: ["dialog": "\(dialog.id)"])
+                    self.sendBYE(dialog, reason: "no ACK received")
+                } else {
+                    // Over UDP the INVITE's source may be forged: a BYE (retransmitted for 64*T1) to an address that
+                    // never answered would send it far more than it sent us. The session just ends here.
+                    self.logger.info("no ACK for 2xx within 64*T1: ending the session without BYE", metadata: ["dialog": "\(dialog.id)"])
+                    self.terminateDialog(dialog.id, reason: "no ACK received")
+                }
                 return
             }
-            _ = self.send(buffer, to: dialog.peer)
+            if let budget = dialog.retransmitBudget {
+                if buffer.readableBytes <= budget {
+                    dialog.retransmitBudget = budget - buffer.readableBytes
+                    _ = self.send(buffer, to: dialog.peer)
+                }
+            } else {
+                _ = self.send(buffer, to: dialog.peer)
+            }
             dialog.pending2xxInterval = SIPTimers.doubled(dialog.pending2xxInterval, cap: self.timers.t2)
             self.schedule2xx(dialog, reliable: reliable)
         }

@@ -90,7 +90,8 @@ final class SIPSourceGuard {
         return trusted.contains { $0.contains(bytes) }
     }
 
-    /// The request-rate verdict for a request from `peer`; trusted sources are always admitted.
+    /// The rate verdict for a message (a datagram, or a request on a stream) from `peer`; trusted sources are always
+    /// admitted.
     func admitRequest(from peer: SIPPeer, now: NIODeadline) -> SourceRateLimiter.Verdict {
         if configuration.requestsPerSecondPerSource <= 0 || isTrusted(peer.address) { return .admit }
         let key = Self.key(peer.address)

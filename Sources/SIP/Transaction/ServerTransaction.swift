@@ -20,6 +20,12 @@ final class ServerTransaction: @unchecked Sendable {  // confined to the stack's
     let localTag: String
     var retransmitInterval: TimeAmount = .zero
     var timers: [Scheduled<Void>] = []
+    /// Bytes of the request and its retransmissions (0 on streams: nothing to budget there).
+    var receivedBytes = 0
+    /// Bytes of responses sent in this transaction, retransmissions included.
+    var sentBytes = 0
+    /// The dialog a 2xx to this INVITE established, for answering retransmitted INVITEs with the 2xx.
+    var dialogID: SIPDialogID?
     /// Called once when the transaction ends (for the stack's tables).
     var onCancel: (@Sendable () -> Void)?
 

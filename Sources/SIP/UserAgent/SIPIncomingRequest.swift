@@ -38,6 +38,19 @@ public struct SIPIncomingRequest: Sendable {
         return SIPDialogHandle(id: id, stack: stack)
     }
 
+    /// Sends a final error response (3xx–6xx) to a request outside a dialog without a transaction: sent once, never
+    /// retransmitted, nothing kept — a retransmitted request is handled and answered again, and the ACK is absorbed.
+    /// For answers to unauthenticated requests (challenges, refusals), so a forged source gets no more than it sent.
+    /// Anything else (a provisional or 2xx response, a request in a dialog) is sent as ``respond(_:reason:headers:body:contentType:)`` would.
+    public func respondStatelessly(_ statusCode: Int, reason: String? = nil, headers: [(String, String)] = []) async {
+        guard let key else { return }
+        let stack = self.stack
+        _ = try? await stack.eventLoop.submit {
+            guard let t = stack.serverTransactions[key] else { return }
+            stack.respondStatelessly(t, statusCode: statusCode, reason: reason, headers: headers)
+        }.get()
+    }
+
     /// Whether a CANCEL ended this INVITE before a final response.
     public var isCancelled: Bool {
         get async {
@@ -48,7 +61,8 @@ public struct SIPIncomingRequest: Sendable {
     }
 
     /// Checks digest credentials (RFC 3261 §22) with `authenticator` in `realm`: returns the user when they are valid,
-    /// else answers 401 with fresh challenges (stale=true for an expired nonce) or 403 for wrong credentials, and returns nil.
+    /// else answers 401 with fresh challenges (stale=true for an expired nonce) or 403 for wrong credentials — both
+    /// statelessly (``respondStatelessly(_:reason:headers:)``) — and returns nil.
     /// `onRejected` hears of each 403 (the user name the credentials gave and why) — a challenge is not a failure.
     public func authenticate(
         with authenticator: DigestAuthenticator, realm: String, onRejected: ((_ username: String, _ reason: String) -> Void)? = nil
@@ -57,14 +71,15 @@ public struct SIPIncomingRequest: Sendable {
         case .authenticated(let user):
             return user
         case .challenge(let stale):
-            await respond(401, headers: authenticator.challenges(realm: realm, stale: stale).map { ("WWW-Authenticate", $0) })
+            // Stateless (no retransmission, no state): a challenge to a forged source costs it nothing to provoke.
+            await respondStatelessly(401, headers: authenticator.challenges(realm: realm, stale: stale).map { ("WWW-Authenticate", $0) })
             return nil
         case .rejected(let reason):
             if let onRejected {
                 let credentials = request.headers.values("Authorization").compactMap(SIPDigestCredentials.init)
                 onRejected(credentials.first { $0.realm == realm }?.username ?? "?", reason)
             }
-            await respond(403, reason: reason)
+            await respondStatelessly(403, reason: reason)
             return nil
         }
     }

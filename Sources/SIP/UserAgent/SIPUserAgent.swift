@@ -52,17 +52,21 @@ public final class SIPUserAgent: Sendable {
                 .transportFailure,
                 "SIP cannot listen on \(configuration.address):\(configuration.port): \(why); change sip.port / sip.address or pass --sip-port / --sip-address")
         }
-        if let port = bound.first?.port {
-            let stack = self.stack
-            try await stack.eventLoop.submit { stack.advertisedPort = port }.get()
-        }
+        let stack = self.stack
+        try await stack.eventLoop.submit {
+            if let port = bound.first?.port { stack.advertisedPort = port }
+            stack.startStateGauges()
+        }.get()
         return bound
     }
 
     /// Closes the sockets and stops the loop this agent owns.
     public func stop() async {
         let stack = self.stack
-        _ = try? await stack.eventLoop.submit { stack.abandonClientTransactions() }.get()
+        try? await stack.eventLoop.submit {
+            stack.stopStateGauges()
+            stack.abandonClientTransactions()
+        }.get()
         await transport.stop()
         try? await ownedGroup?.shutdownGracefully()
     }

@@ -5,11 +5,11 @@ import Glibc
 #endif
 
 /// A plain TCP connection for tests that play a peer holding connections open, sending half a message, or going quiet.
-final class RawTCPSocket {
+public final class RawTCPSocket: @unchecked Sendable {  // used by one test at a time
     private let fd: Int32
 
     /// Connects from `source` (any loopback address plays another host) to 127.0.0.1:`port`.
-    init(from source: String, port: Int) throws {
+    public init(from source: String, port: Int) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw CocoaError(.fileReadUnknown) }
         var local = RawUDPSocket.address(source, port: 0)
@@ -26,13 +26,13 @@ final class RawTCPSocket {
 
     deinit { close(fd) }
 
-    func send(_ text: String) {
+    public func send(_ text: String) {
         let bytes = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// What arrives within `timeout` seconds: text, "" when the server closed the connection, nil when nothing came.
-    func receive(timeout: Double) -> String? {
+    public func receive(timeout: Double) -> String? {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&poller, 1, Int32(timeout * 1_000)) > 0 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -41,8 +41,17 @@ final class RawTCPSocket {
         return String(decoding: buffer.prefix(count), as: UTF8.self)
     }
 
+    /// What arrives within `timeout` seconds, waiting off the cooperative pool.
+    public func received(timeout: Double) async -> String? {
+        await offPool { self.receive(timeout: timeout) }
+    }
+
     /// Whether the server closes the connection within `seconds` (anything it sends first is skipped).
-    func closed(within seconds: Double) -> Bool {
+    public func closed(within seconds: Double) async -> Bool {
+        await offPool { self.blockingClosed(within: seconds) }
+    }
+
+    private func blockingClosed(within seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while case let left = deadline.timeIntervalSinceNow, left > 0 {
             if receive(timeout: left) == "" { return true }
