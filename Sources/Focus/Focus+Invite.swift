@@ -81,10 +81,12 @@ extension Focus {
             } ?? false
         let offersCredentials = request.headers.values("Authorization").contains { $0.contains(tenant.realm) }
         guard !policy.anonymousJoin || claimsUser || offersCredentials else {
-            // Unproven, a From in the tenant's own domain would pass for one of its people in the roster: shown as
-            // anonymous instead (a foreign address is the caller's own claim about somewhere else).
-            let inOwnDomain = from.map { f in tenant.domains.contains { $0.lowercased() == f.uri.host.lowercased() } } ?? false
-            if inOwnDomain { return CallerIdentity(user: nil, uri: "sip:anonymous@anonymous.invalid", displayName: "Anonymous") }
+            // Unproven, a From in the tenant's own domain would pass for one of its people in the roster: shown in the
+            // anonymous domain with no display name instead (a foreign address is the caller's own claim about
+            // somewhere else).
+            if let f = from, tenant.domains.contains(where: { $0.lowercased() == f.uri.host.lowercased() }) {
+                return CallerIdentity(user: nil, uri: "sip:\(f.uri.user ?? "anonymous")@anonymous.invalid", displayName: nil)
+            }
             return CallerIdentity(user: nil, uri: uri, displayName: from?.displayName)
         }
         guard let user = await authenticate(incoming, tenant: tenant) else { return nil }

@@ -6,7 +6,8 @@ extension SIPStack {
     /// (timers A/E), times out after 64·T1 (B/F). The future gets the final response; 1xx go to `onProvisional`.
     @discardableResult
     func startClientTransaction(
-        _ original: SIPRequest, to peer: SIPPeer, onProvisional: (@Sendable (SIPResponse) -> Void)?, branch: String? = nil
+        _ original: SIPRequest, to peer: SIPPeer, onProvisional: (@Sendable (SIPResponse) -> Void)?, branch: String? = nil,
+        probe: Bool = false
     ) -> EventLoopFuture<SIPResponse> {
         eventLoop.preconditionInEventLoop()
         var request = original
@@ -29,11 +30,13 @@ extension SIPStack {
             return promise.futureResult
         }
         clientTransactions[t.key] = t
+        if probe { t.retransmissionsLeft = 1 }
         send(buffer, to: peer).whenFailure { [weak self] error in
             self?.failClient(t, SIPError(.transportFailure, "could not send \(method.rawValue) to \(peer): \(error)"))
         }
         if !peer.transport.isReliable { scheduleRetransmission(t) }
-        t.timers.append(schedule(in: t.isInvite ? timers.b : timers.f) { [weak self] in
+        // A probe gives up after 4·T1: an unproven peer that does not answer its two datagrams is not waited for.
+        t.timers.append(schedule(in: probe ? timers.t1 * 4 : (t.isInvite ? timers.b : timers.f)) { [weak self] in
             guard let self, t.state == .calling || t.state == .trying || t.state == .proceeding else { return }
             self.counters.timeouts &+= 1
             let which = t.isInvite ? "B" : "F"
@@ -47,6 +50,10 @@ extension SIPStack {
             guard let self else { return }
             let retransmit = t.isInvite ? t.state == .calling : (t.state == .trying || t.state == .proceeding)
             guard retransmit else { return }
+            if let left = t.retransmissionsLeft {
+                guard left > 0 else { return }
+                t.retransmissionsLeft = left - 1
+            }
             _ = self.send(t.serialized, to: t.peer)
             // INVITE doubles without a cap; non-INVITE caps at T2, and in Proceeding stays at T2 (§17.1.2.2).
             t.retransmitInterval = t.isInvite

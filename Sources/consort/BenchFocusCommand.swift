@@ -93,11 +93,11 @@ struct FocusBenchCommand: AsyncParsableCommand {
             arrivals.reset()
             let start = ContinuousClock.now
             let call = try await client.invite(
-                room, from: SIPNameAddress(uri: SIPURI(user: caller, host: "bench.test")), body: Array(offer.utf8), via: peer)
+                room, from: SIPNameAddress(uri: SIPURI(user: caller, host: "callers.bench.test")), body: Array(offer.utf8), via: peer)
             let answered = ContinuousClock.now
             // The NOTIFY that shows the caller connected (an earlier one showed them dialing in).
             let notified = try await arrivals.wait(count: subscribers, timeout: 10) {
-                $0.contains("sip:\(caller)@bench.test\"") && $0.contains("<status>connected</status>")
+                $0.contains("sip:\(caller)@callers.bench.test\"") && $0.contains("<status>connected</status>")
             }
             joinTimes.append(Self.milliseconds(answered - start))
             fanOutTimes.append(max(0, Self.milliseconds(notified - answered)))

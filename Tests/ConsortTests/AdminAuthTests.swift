@@ -63,7 +63,7 @@ struct AdminAuthTests {
         let view = try #require(acme.array.first)
         #expect(view["domains"] as? [String] == ["acme.test"] && view["realm"] as? String == "acme.test")
         #expect((view["policy"] as? [String: Any])?["adHocMeetings"] as? Bool == false)
-        #expect((view["quotas"] as? [String: Any])?["concurrentMeetings"] as? Int == 1000)
+        #expect((view["quotas"] as? [String: Any])?["concurrentMeetings"] as? Int == 50, "the default quotas are small")
         #expect((view["usage"] as? [String: Any])?["participants"] as? Int == 0)
     }
 

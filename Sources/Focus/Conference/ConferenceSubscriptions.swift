@@ -266,7 +266,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
                 case .probe(let subscriptionState):
                     do {
                         let response = try await dialog.request(
-                            .notify, headers: [("Event", "conference"), ("Subscription-State", subscriptionState)])
+                            .notify, headers: [("Event", "conference"), ("Subscription-State", subscriptionState)], probe: true)
                         counters.notifySent(ok: (200..<300).contains(response.statusCode))
                         guard (200..<300).contains(response.statusCode) else { throw SIPError(.rejected, "\(response.statusCode)") }
                     } catch {

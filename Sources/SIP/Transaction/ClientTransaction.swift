@@ -19,6 +19,8 @@ final class ClientTransaction: @unchecked Sendable {  // confined to the stack's
     let onProvisional: (@Sendable (SIPResponse) -> Void)?
     /// For INVITE: 2xx responses after the first one (forked or retransmitted) go here.
     var finalDelivered = false
+    /// Retransmissions still allowed over UDP; nil: as timers E/A say until F/B (a probe of an unproven peer sets it).
+    var retransmissionsLeft: Int?
 
     init(
         key: String, request: SIPRequest, serialized: ByteBuffer, peer: SIPPeer, timers: SIPTimers,

@@ -108,9 +108,11 @@ public struct SIPDialogHandle: Sendable, Hashable {
 
     /// Sends a request inside the dialog (BYE, re-INVITE, UPDATE, INFO, NOTIFY, REFER, MESSAGE) and returns the final
     /// response. A 2xx to a re-INVITE is ACKed. Throws ``SIPError`` with `.noDialog` when the dialog has ended,
-    /// `.timeout` when nothing answers.
+    /// `.timeout` when nothing answers. A `probe` asks a peer whose address is not proven (an anonymous UDP
+    /// subscriber): over UDP it is sent at most twice and given up after 4·T1, so a forged source earns two small
+    /// datagrams, not a full run of retransmissions.
     public func request(
-        _ method: SIPMethod, headers: [(String, String)] = [], body: [UInt8] = [], contentType: String? = nil
+        _ method: SIPMethod, headers: [(String, String)] = [], body: [UInt8] = [], contentType: String? = nil, probe: Bool = false
     ) async throws -> SIPResponse {
         let stack = self.stack
         let id = self.id
@@ -124,7 +126,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
                 dialog.lastLocalBody = body.isEmpty ? dialog.lastLocalBody : body
                 if contentType != nil { dialog.lastLocalContentType = contentType }
             }
-            let future = stack.startClientTransaction(request, to: dialog.peer, onProvisional: nil)
+            let future = stack.startClientTransaction(request, to: dialog.peer, onProvisional: nil, probe: probe)
             if method == .bye {
                 stack.terminateDialog(id, reason: "BYE sent")
             }
