@@ -30,12 +30,14 @@ extension SIPStack {
             return promise.futureResult
         }
         clientTransactions[t.key] = t
-        if probe { t.retransmissionsLeft = 1 }
+        // A probe is sent once: with the 2xx already sent, a second copy would take a forged source's return past
+        // 3x the bytes it sent (a lost probe ends the subscription; its refresh gets 481 and it subscribes again).
+        if probe { t.retransmissionsLeft = 0 }
         send(buffer, to: peer).whenFailure { [weak self] error in
             self?.failClient(t, SIPError(.transportFailure, "could not send \(method.rawValue) to \(peer): \(error)"))
         }
         if !peer.transport.isReliable { scheduleRetransmission(t) }
-        // A probe gives up after 4·T1: an unproven peer that does not answer its two datagrams is not waited for.
+        // A probe gives up after 4·T1: an unproven peer that does not answer it is not waited for.
         t.timers.append(schedule(in: probe ? timers.t1 * 4 : (t.isInvite ? timers.b : timers.f)) { [weak self] in
             guard let self, t.state == .calling || t.state == .trying || t.state == .proceeding else { return }
             self.counters.timeouts &+= 1

@@ -246,6 +246,53 @@ extension FocusHardeningTests {
     }
 }
 
+extension FocusHardeningTests {
+    @Test("an anonymous SUBSCRIBE from a source that never answers earns at most 3x its bytes, however big the roster")
+    func subscribeAmplification() async throws {
+        let server = try await InProcessServer.start()
+        // A roster worth stealing: three participants with long names.
+        var calls: [SIPOutgoingCall] = []
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        for i in 0..<3 {
+            let from = try #require(SIPURI("sip:participant-with-a-long-name-\(i)@far-away-domain.test"))
+            calls.append(
+                try await server.agent.invite(
+                    try #require(SIPURI("sip:big@127.0.0.1")), from: SIPNameAddress(displayName: "Participant Number \(i)", uri: from),
+                    body: Array(Self.offer().utf8), via: peer))
+        }
+        let spoofed = try RawSIPSocket(address: "127.0.0.2")
+        let subscribe = """
+            SUBSCRIBE sip:big@127.0.0.1:\(server.port) SIP/2.0\r
+            Via: SIP/2.0/UDP 127.0.0.2:\(spoofed.port);branch=z9hG4bK-spoof-1;rport\r
+            Max-Forwards: 70\r
+            From: <sip:victim@127.0.0.2>;tag=v1\r
+            To: <sip:big@127.0.0.1>\r
+            Call-ID: spoofed-subscribe-1\r
+            CSeq: 1 SUBSCRIBE\r
+            Contact: <sip:victim@127.0.0.2:\(spoofed.port)>\r
+            Event: conference\r
+            Accept: application/conference-info+xml\r
+            Expires: 600\r
+            Content-Length: 0\r
+            \r
+
+            """
+        spoofed.send(subscribe, to: server.port)
+        // Everything that comes back over 4*T1 (the probe's whole life) and a margin; the victim never answers.
+        let back = spoofed.collect(for: 4)
+        let subscriptionsLeft = server.focus.subscriptions.count
+        for call in calls { _ = try? await call.dialog.bye() }
+        await server.stop()
+        let sent = subscribe.utf8.count
+        let ratio = Double(back.bytes) / Double(sent)
+        print("SUBSCRIBE amplification: \(sent) bytes in, \(back.bytes) bytes back in \(back.messages.count) datagrams: \(ratio)x")
+        #expect(back.messages.contains { $0.hasPrefix("SIP/2.0 200") }, "the SUBSCRIBE was answered")
+        #expect(!back.messages.contains { $0.contains("participant-with-a-long-name") }, "no roster for an unproven subscriber")
+        #expect(ratio <= 3, "\(back.bytes) bytes back for \(sent): \(back.messages)")
+        #expect(subscriptionsLeft == 0, "the unanswered probe ended the subscription")
+    }
+}
+
 /// A plain UDP socket on a chosen loopback address, for hand-made SIP: what an attacker sends.
 final class RawSIPSocket {
     let fd: Int32

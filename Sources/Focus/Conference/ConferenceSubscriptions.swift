@@ -12,8 +12,8 @@ import Synchronization
 public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// What a subscription's sender sends next.
     enum Notification: Sendable {
-        /// A bodiless NOTIFY (Subscription-State pending) that a subscriber not yet proven must answer before it gets
-        /// the roster: a spoofed UDP source never answers, so it never earns more than this small message.
+        /// A bodiless NOTIFY (Subscription-State pending), sent once, that a subscriber not yet proven must answer
+        /// before it gets the roster: a spoofed UDP source never answers, so it never earns more than this message.
         case probe(state: String)
         /// A conference-info document with the Subscription-State to send it with.
         case document(body: String, state: String)

@@ -109,8 +109,8 @@ public struct SIPDialogHandle: Sendable, Hashable {
     /// Sends a request inside the dialog (BYE, re-INVITE, UPDATE, INFO, NOTIFY, REFER, MESSAGE) and returns the final
     /// response. A 2xx to a re-INVITE is ACKed. Throws ``SIPError`` with `.noDialog` when the dialog has ended,
     /// `.timeout` when nothing answers. A `probe` asks a peer whose address is not proven (an anonymous UDP
-    /// subscriber): over UDP it is sent at most twice and given up after 4·T1, so a forged source earns two small
-    /// datagrams, not a full run of retransmissions.
+    /// subscriber): over UDP it is sent once and given up after 4·T1, so a forged source earns one small datagram,
+    /// not a run of retransmissions.
     public func request(
         _ method: SIPMethod, headers: [(String, String)] = [], body: [UInt8] = [], contentType: String? = nil, probe: Bool = false
     ) async throws -> SIPResponse {
