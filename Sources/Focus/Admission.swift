@@ -21,6 +21,8 @@ struct Admission: Sendable {
     var promptAfter: Prompt?
     /// The caller is hanging up after a last prompt: ignore further digits.
     var closing = false
+    /// The source IP wrong PINs count against (nil: a trusted source).
+    var source: String? = nil
 }
 
 /// Keys admissions by conference and endpoint.

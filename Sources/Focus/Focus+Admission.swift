@@ -113,7 +113,10 @@ extension Focus {
         guard case .check(let entered, let failures) = step else { return }
         guard let conference = existingConference(key.conference) else { return }
         let passcode = conference.meeting?.passcode ?? ""
+        let source = admissions.withLock { $0[key]?.source }
+        let pinTarget = "pin:\(key.conference.tenant)/\(key.conference.meeting)"
         if entered == passcode {
+            if let source { secretFailures.withLock { $0.succeed(source: source, target: pinTarget) } }
             logger.info("PIN accepted", metadata: ["meeting": "\(key.conference)", "endpoint": "\(key.endpoint)"])
             await mcu.stopAnnouncement(key.conference, key.endpoint)
             await pinAccepted(key, conference: conference)
@@ -122,7 +125,13 @@ extension Focus {
         let attempts = failures + 1
         counters.joinFailed(tenant: key.conference.tenant, reason: "pin")
         logger.info("wrong PIN", metadata: ["meeting": "\(key.conference)", "attempt": "\(attempts)"])
-        if attempts >= configuration.focus.passcodeAttempts {
+        // Wrong PINs count per source and meeting across calls: calling again does not buy more guesses.
+        let backoff = source.flatMap { s in secretFailures.withLock { $0.fail(source: s, target: pinTarget, now: FocusClock.now()) } }
+        if let backoff {
+            logger.notice(
+                "wrong PINs: backing off", metadata: ["meeting": "\(key.conference)", "source": "\(source ?? "")", "seconds": "\(Int(backoff))"])
+        }
+        if attempts >= configuration.focus.passcodeAttempts || backoff != nil {
             await sayGoodbye(key, conference: conference, prompt: .wrongPIN, reason: "wrong PIN \(attempts) times")
             return
         }

@@ -23,6 +23,15 @@ extension Focus {
             key: CallKey(callID: request.callID ?? "", fromTag: request.from?.tag ?? ""),
             source: configuration.isTrustedSource(incoming.peer.host) ? nil : incoming.peer.host)
         let limits = configuration.focus.limits
+        if target.meeting?.passcode != nil, let source = call.source,
+            let wait = secretFailures.withLock({ $0.wait(source: source, target: "pin:\(target.tenant.id)/\(target.meetingID)", now: FocusClock.now()) })
+        {
+            let seconds = Int(wait.rounded(.up))
+            await refuse(
+                incoming, JoinRefusal(403, "Forbidden (too many wrong PINs from this address; retry in \(seconds) s)", metric: "backoff"),
+                tenant: target.tenant.id)
+            return
+        }
         if let refusal = calls.withLock({ $0.claim(call.key, source: call.source, limit: limits.callsPerSource) }) {
             await refuse(incoming, callRefusal(refusal), tenant: target.tenant.id)
             return
@@ -97,7 +106,20 @@ extension Focus {
     /// Digest in the tenant's realm: the user, or nil after answering 401 (challenge, the normal first step: not a
     /// failure) or 403 (wrong credentials or a replay: counted and logged with who tried).
     func authenticate(_ incoming: SIPIncomingRequest, tenant: Tenant) async -> String? {
-        await incoming.authenticate(with: authenticator, realm: tenant.realm) { [self] username, reason in
+        // A source that tried too many wrong passwords for a user waits, whatever it sends meanwhile.
+        let source = configuration.isTrustedSource(incoming.peer.host) ? nil : incoming.peer.host
+        let claimed = incoming.request.headers.values("Authorization").compactMap(SIPDigestCredentials.init)
+            .first { $0.realm == tenant.realm }?.username
+        if let source, let claimed, let wait = secretFailures.withLock({ $0.wait(source: source, target: "user:\(tenant.id)/\(claimed)", now: FocusClock.now()) }) {
+            counters.joinFailed(tenant: tenant.id, reason: "backoff")
+            await incoming.respondStatelessly(403, reason: "Forbidden (too many failed logins from this address; retry in \(Int(wait.rounded(.up))) s)")
+            return nil
+        }
+        let user = await incoming.authenticate(with: authenticator, realm: tenant.realm) { [self] username, reason in
+            if let source {
+                let wait = secretFailures.withLock { $0.fail(source: source, target: "user:\(tenant.id)/\(username)", now: FocusClock.now()) }
+                if let wait { logger.notice("failed logins: backing off", metadata: ["tenant": "\(tenant.id)", "username": "\(username)", "source": "\(source)", "seconds": "\(Int(wait))"]) }
+            }
             logger.notice(
                 "authentication failed",
                 metadata: [
@@ -106,6 +128,8 @@ extension Focus {
                 ])
             counters.joinFailed(tenant: tenant.id, reason: "authentication")
         }
+        if let user, let source { secretFailures.withLock { $0.succeed(source: source, target: "user:\(tenant.id)/\(user)") } }
+        return user
     }
 
     /// Seats the caller (quotas, lock, capacity), sets up their media on the MCU and answers. True when the call
@@ -186,7 +210,9 @@ extension Focus {
             if waits {
                 let stage: Admission.Stage = needsPIN ? .pin(digits: "", failures: 0) : .lobby
                 await beginAdmission(
-                    key, Admission(stage: stage, lobbyAfterPIN: needsPIN && seat.lobby, muted: muted, answer: answer.answer))
+                    key,
+                    Admission(
+                        stage: stage, lobbyAfterPIN: needsPIN && seat.lobby, muted: muted, answer: answer.answer, source: call.source))
             } else {
                 await greetIfAlone(key, conference: conference)
             }

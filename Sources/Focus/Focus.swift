@@ -42,6 +42,8 @@ public final class Focus: Sendable {
     let usage = Mutex<[String: TenantUsage]>([:])
     /// Callers typing a PIN or waiting in the lobby.
     let admissions = Mutex<[AdmissionKey: Admission]>([:])
+    /// Wrong passwords and PINs per source and target, with their backoff.
+    let secretFailures: Mutex<FailureBudget>
     /// When each tenant's recent dial-outs started (seconds since 1970), for `dialOut.perMinute`.
     let dialOutStarts = Mutex<[String: [Double]]>([:])
     /// Callers hearing a last prompt, hung up (with this reason) when the MCU reports it finished.
@@ -77,6 +79,10 @@ public final class Focus: Sendable {
         self.subscriptions = ConferenceSubscriptions(
             maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger)
         self.conferenceEvents = SerialWork(work: work)
+        var budget = FailureBudget()
+        budget.allowed = configuration.focus.limits.secretFailuresPerSource
+        budget.backoffSeconds = Double(configuration.focus.limits.secretBackoffSeconds)
+        self.secretFailures = Mutex(budget)
     }
 
     /// Runs the focus's background work until ``stop()``: start it beside the SIP agent (the executable runs it in its

@@ -293,6 +293,109 @@ extension FocusHardeningTests {
     }
 }
 
+extension FocusHardeningTests {
+    @Test("password guessing: after secretFailuresPerSource wrong passwords a source is refused even the right one; another source is not")
+    func passwordBackoff() async throws {
+        var settings = FocusJoinTests.tenants()
+        settings.digestAlgorithms = [.sha256, .md5]
+        settings.limits.secretFailuresPerSource = 3
+        let server = try await InProcessServer.start(focus: settings)
+        let guesser = try await Self.client("127.0.0.2"), owner = try await Self.client("127.0.0.3")
+        var statuses: [Int] = []
+        for password in ["a", "b", "c", "alice-pw"] {
+            let result = await Self.invite(
+                guesser, "sip:weekly@acme.test", port: server.port, credentials: SIPCredentials(username: "alice", password: password))
+            switch result {
+            case .success(let call):
+                statuses.append(200)
+                _ = try? await call.dialog.bye()
+            case .failure(let error): statuses.append(error.response?.statusCode ?? 0)
+            }
+        }
+        let refusal = await Self.invite(
+            guesser, "sip:weekly@acme.test", port: server.port, credentials: SIPCredentials(username: "alice", password: "alice-pw"))
+        let fromOwner = await Self.invite(
+            owner, "sip:weekly@acme.test", port: server.port, credentials: SIPCredentials(username: "alice", password: "alice-pw"))
+        if case .success(let call) = fromOwner { _ = try? await call.dialog.bye() }
+        for agent in [guesser, owner] { await agent.stop() }
+        await server.stop()
+        #expect(statuses == [403, 403, 403, 403], "three wrong, then even the right password waits: \(statuses)")
+        guard case .failure(let error) = refusal else {
+            Issue.record("the guessing source got in")
+            return
+        }
+        #expect(error.response?.reason.contains("retry in") == true, "\(error.response?.reason ?? "")")
+        #expect((try? fromOwner.get()) != nil, "the user from their own address still gets in")
+    }
+
+    @Test("PIN guessing: wrong PINs count per source and meeting across calls; past the budget the source is refused 403")
+    func pinBackoff() async throws {
+        var settings = FocusIsolationTests.settings()
+        settings.limits.secretFailuresPerSource = 2
+        settings.passcodeAttempts = 3
+        let server = try await InProcessServer.start(focus: settings)
+        let guesser = try await Self.client("127.0.0.3"), other = try await Self.client("127.0.0.4")
+        let media = TestPeer(host: "127.0.0.3")
+        var sdp = Self.offer(port: media.port, address: "127.0.0.3")
+        sdp = sdp.replacingOccurrences(of: "RTP/AVP 0\r\n", with: "RTP/AVP 0 101\r\n") + "a=rtpmap:101 telephone-event/8000\r\n"
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        let call = try await guesser.invite(try #require(SIPURI("sip:board@calm.test")), body: Array(sdp.utf8), via: peer)
+        let answer = String(decoding: call.response.body, as: UTF8.self)
+        let port = try #require(answer.split(separator: "\r\n").first { $0.hasPrefix("m=audio ") }.flatMap { Int($0.split(separator: " ")[1]) })
+        var dtmf = DTMFSender(peer: media, port: port)
+        try await dtmf.type("1111#")
+        try await Task.sleep(for: .milliseconds(300))
+        try await dtmf.type("2222#")
+        // Two wrong PINs reach the budget: the call ends (after the prompt) although three tries were allowed per call.
+        var ended = false
+        for _ in 0..<100 where !ended {
+            ended = server.focus.participantCount == 0
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let again = await Self.invite(guesser, "sip:board@calm.test", port: server.port)
+        let fromOther = await Self.invite(other, "sip:board@calm.test", port: server.port)
+        if case .success(let c) = fromOther { _ = try? await c.dialog.bye() }
+        for agent in [guesser, other] { await agent.stop() }
+        await server.stop()
+        #expect(ended, "the guessing call was ended at the budget")
+        guard case .failure(let error) = again else {
+            Issue.record("the guessing source was let in again")
+            return
+        }
+        #expect(error.response?.statusCode == 403 && error.response?.reason.contains("wrong PINs") == true)
+        #expect((try? fromOther.get()) != nil, "another address may still call")
+    }
+}
+
+/// RFC 4733 key presses from a test peer to an MCU port: five packets per key, the last three with the E bit.
+struct DTMFSender {
+    let peer: TestPeer
+    let port: Int
+    var sequence: UInt16 = 0
+    var timestamp: UInt32 = 1_000
+
+    init(peer: TestPeer, port: Int) {
+        self.peer = peer
+        self.port = port
+        peer.send(rtpPacket(seq: 0, ts: 0, ssrc: 0x77, payload: [UInt8](repeating: 0xFF, count: 160)), to: port)
+        sequence = 1
+    }
+
+    mutating func press(_ key: Character) async throws {
+        let event: UInt8 = key == "*" ? 10 : key == "#" ? 11 : UInt8(String(key)) ?? 0
+        for end in [false, false, true, true, true] {
+            peer.send(rtpPacket(pt: 101, seq: sequence, ts: timestamp, ssrc: 0x77, payload: [event, end ? 0x80 | 10 : 10, 0x01, 0x40]), to: port)
+            sequence &+= 1
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        timestamp &+= 1_000
+    }
+
+    mutating func type(_ keys: String) async throws {
+        for key in keys { try await press(key) }
+    }
+}
+
 /// A plain UDP socket on a chosen loopback address, for hand-made SIP: what an attacker sends.
 final class RawSIPSocket {
     let fd: Int32

@@ -47,3 +47,35 @@ struct SourceLimitTests {
         #expect(ids.allSatisfy { $0.hasPrefix("ep-") && $0.count == 19 })
     }
 }
+
+@Suite("Failure budget for passwords and PINs")
+struct FailureBudgetTests {
+    @Test("a source gets `allowed` wrong secrets, then waits; the wait doubles, is capped, and a right answer or quiet clears it")
+    func backoff() {
+        var budget = FailureBudget()
+        budget.allowed = 3
+        budget.backoffSeconds = 10
+        budget.maxBackoffSeconds = 35
+        #expect(budget.fail(source: "a", target: "u", now: 0) == nil)
+        #expect(budget.fail(source: "a", target: "u", now: 1) == nil)
+        #expect(budget.fail(source: "a", target: "u", now: 2) == 10)
+        #expect(budget.wait(source: "a", target: "u", now: 5) == 7)
+        #expect(budget.wait(source: "b", target: "u", now: 5) == nil, "another source is not held back")
+        #expect(budget.wait(source: "a", target: "v", now: 5) == nil, "nor another target")
+        #expect(budget.fail(source: "a", target: "u", now: 13) == 20)
+        #expect(budget.fail(source: "a", target: "u", now: 40) == 35, "capped")
+        budget.succeed(source: "a", target: "u")
+        #expect(budget.wait(source: "a", target: "u", now: 41) == nil)
+        #expect(budget.fail(source: "a", target: "w", now: 0) == nil)
+        #expect(budget.fail(source: "a", target: "w", now: 1) == nil)
+        #expect(budget.fail(source: "a", target: "w", now: 5_000) == nil, "an hour of quiet forgets the earlier failures")
+    }
+
+    @Test("the table stays bounded under a spray of sources")
+    func bounded() {
+        var budget = FailureBudget()
+        budget.capacity = 100
+        for i in 0..<1_000 { budget.fail(source: "s\(i)", target: "u", now: Double(i)) }
+        #expect(budget.records.count <= 100)
+    }
+}

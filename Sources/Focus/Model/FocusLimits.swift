@@ -16,12 +16,16 @@ public struct FocusLimits: Sendable, Codable, Equatable {
     public var lobbySize: Int = 20
     /// Longest wait in a lobby (seconds): then the caller hears the lobby-timeout prompt and gets a BYE.
     public var lobbyTimeoutSeconds: Int = 600
+    /// Wrong passwords (per user) or wrong PINs (per meeting) one source may try before it must wait.
+    public var secretFailuresPerSource: Int = 5
+    /// The first wait after those failures (seconds); it doubles with each further failure, up to 15 minutes.
+    public var secretBackoffSeconds: Int = 30
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case callsPerSource, unauthenticatedCallsPerSource, subscriptionsPerSource, subscriptionsPerConference
-        case bindingsPerAddressOfRecord, lobbySize, lobbyTimeoutSeconds
+        case bindingsPerAddressOfRecord, lobbySize, lobbyTimeoutSeconds, secretFailuresPerSource, secretBackoffSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -35,6 +39,8 @@ public struct FocusLimits: Sendable, Codable, Equatable {
         bindingsPerAddressOfRecord = try c.decodeIfPresent(Int.self, forKey: .bindingsPerAddressOfRecord) ?? d.bindingsPerAddressOfRecord
         lobbySize = try c.decodeIfPresent(Int.self, forKey: .lobbySize) ?? d.lobbySize
         lobbyTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .lobbyTimeoutSeconds) ?? d.lobbyTimeoutSeconds
+        secretFailuresPerSource = try c.decodeIfPresent(Int.self, forKey: .secretFailuresPerSource) ?? d.secretFailuresPerSource
+        secretBackoffSeconds = try c.decodeIfPresent(Int.self, forKey: .secretBackoffSeconds) ?? d.secretBackoffSeconds
     }
 
     /// What is wrong, said so the operator can fix the file; nil when nothing is.
@@ -43,7 +49,8 @@ public struct FocusLimits: Sendable, Codable, Equatable {
             ("callsPerSource", callsPerSource), ("unauthenticatedCallsPerSource", unauthenticatedCallsPerSource),
             ("subscriptionsPerSource", subscriptionsPerSource), ("subscriptionsPerConference", subscriptionsPerConference),
             ("bindingsPerAddressOfRecord", bindingsPerAddressOfRecord), ("lobbySize", lobbySize),
-            ("lobbyTimeoutSeconds", lobbyTimeoutSeconds),
+            ("lobbyTimeoutSeconds", lobbyTimeoutSeconds), ("secretFailuresPerSource", secretFailuresPerSource),
+            ("secretBackoffSeconds", secretBackoffSeconds),
         ]
         if let (key, _) = counts.first(where: { $0.1 < 1 }) { return "focus.limits.\(key) must be at least 1" }
         return nil
