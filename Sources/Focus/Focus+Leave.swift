@@ -72,44 +72,65 @@ extension Focus {
     /// Ends a conference: BYE to every participant (answers awaited at most `seconds`), then removal.
     public func endConference(_ conference: FocusConference, within seconds: Double, reason: String) async {
         let dialogs = await conference.end()
-        await withTaskGroup(of: Void.self) { group in
-            for (_, dialog) in dialogs {
-                group.addTask {
-                    _ = try? await withDeadline(seconds) { try await dialog.bye() }
-                }
-            }
-        }
+        await waitForAnswers(dialogs.map(\.1), within: seconds)
         for (_, dialog) in dialogs { await leave(dialog.id, reason: reason) }
         await finish(conference, reason: reason)
     }
-}
 
-/// Runs `body`, giving up (returning nil) after `seconds`. The body keeps running after a timeout (a SIP transaction
-/// cannot be interrupted); only the wait is bounded.
-func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
-    await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
-        let once = ResumeOnce(continuation)
-        Task {
-            let value = try? await body()
-            once.resume(value)
-        }
-        Task {
-            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            once.resume(nil)
+    /// Sends each dialog its BYE as background work and returns when all are answered or after `seconds`, whichever
+    /// comes first; a BYE still unanswered then goes on without anyone waiting for it.
+    func waitForAnswers(_ dialogs: [SIPDialogHandle], within seconds: Double) async {
+        guard !dialogs.isEmpty else { return }
+        let gate = AnswerGate(waitingFor: dialogs.count)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            gate.arm(continuation)
+            for dialog in dialogs {
+                work.start {
+                    _ = try? await dialog.bye()
+                    gate.answered()
+                }
+            }
+            let timed = work.start {
+                _ = await FocusWork.sleep(seconds: seconds)
+                gate.open()
+            }
+            if !timed { gate.open() }  // the focus is stopping: nobody is left to wait for
+
         }
     }
 }
 
-/// Resumes a continuation once, whichever of several tasks gets there first.
-private final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<T?, Never>?>
+/// Opens once: when every awaited answer came, or when the deadline says so.
+private final class AnswerGate: Sendable {
+    private let state: Mutex<(left: Int, continuation: CheckedContinuation<Void, Never>?)>
 
-    init(_ continuation: CheckedContinuation<T?, Never>) { self.continuation = Mutex(continuation) }
+    init(waitingFor count: Int) { state = Mutex((count, nil)) }
 
-    func resume(_ value: T?) {
-        continuation.withLock { c in
-            c?.resume(returning: value)
-            c = nil
+    func arm(_ continuation: CheckedContinuation<Void, Never>) {
+        let openNow = state.withLock { s -> Bool in
+            if s.left <= 0 { return true }
+            s.continuation = continuation
+            return false
         }
+        if openNow { continuation.resume() }
+    }
+
+    func answered() {
+        let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.left -= 1
+            guard s.left <= 0 else { return nil }
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        continuation?.resume()
+    }
+
+    func open() {
+        let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.left = 0
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        continuation?.resume()
     }
 }

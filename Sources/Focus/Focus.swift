@@ -55,7 +55,7 @@ public final class Focus: Sendable {
     /// Counters for `/metrics`.
     public let counters = FocusCounters()
     /// Background work (BYEs not waited for, re-INVITEs, timers, the MCU's events), children of ``run()``.
-    let work = FocusWork()
+    let work: FocusWork
     /// The MCU's events, in order per conference; conferences never wait for each other.
     let conferenceEvents: SerialWork<ConferenceID>
 
@@ -76,8 +76,10 @@ public final class Focus: Sendable {
             lookup: { realm, user, algorithm in
             directory.ha1(realm: realm, username: user, algorithm: algorithm)
         })
+        let work = FocusWork()
+        self.work = work
         self.subscriptions = ConferenceSubscriptions(
-            maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger)
+            maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger, work: work)
         self.conferenceEvents = SerialWork(work: work)
         var budget = FailureBudget()
         budget.allowed = configuration.focus.limits.secretFailuresPerSource
@@ -118,6 +120,9 @@ public final class Focus: Sendable {
         await agent.setHandler(.register) { [self] incoming in await self.register(incoming) }
         await agent.setHandler(.refer) { [self] incoming in await self.refer(incoming) }
         purgeRegistrationsPeriodically()
+        work.start { [subscriptions] in
+            while await FocusWork.sleep(seconds: 1) { subscriptions.expireDue() }
+        }
         await listenToMCU()
         // Every tenant's series exist from the start, at zero, so /metrics is complete before the first call.
         for tenant in directory.tenants { counters.usage(tenant: tenant.id, conferences: 0, participants: 0) }

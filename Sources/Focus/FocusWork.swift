@@ -13,9 +13,12 @@ final class FocusWork: Sendable {
         (stream, continuation) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
     }
 
-    /// Starts `job` as a child of `run()`; callable from anywhere, never waits.
-    func start(_ job: @escaping Job) {
-        continuation.yield(job)
+    /// Starts `job` as a child of `run()`; callable from anywhere, never waits. False when the work has been
+    /// finished (the focus is stopping): the job will not run.
+    @discardableResult
+    func start(_ job: @escaping Job) -> Bool {
+        if case .terminated = continuation.yield(job) { return false }
+        return true
     }
 
     /// Runs every job started until ``finish()``; then waits for the running ones (their peers' waits are bounded).

@@ -32,7 +32,6 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         /// Monotonic deadline (nanoseconds).
         var expires: UInt64
         var queue: AsyncStream<Notification>.Continuation
-        var timer: Task<Void, Never>?
         /// The source IP its place is counted against (nil: trusted).
         var source: String?
     }
@@ -48,7 +47,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         var subscriptions: [SIPDialogID: Subscription] = [:]
         var byConference: [ConferenceID: Set<SIPDialogID>] = [:]
         var published: [ConferenceID: Publication] = [:]
-        /// The latest change per conference not yet sent (gathered for `coalescing`).
+        /// The latest change per conference not yet sent (gathered for `coalescingSeconds`).
         var pending: [ConferenceID: ConferenceSnapshot] = [:]
         /// Places held per source and per conference.
         var quota = SubscriptionQuota()
@@ -66,10 +65,13 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     private let maxSeconds: Int
     private let logger: Logger
     let counters = FocusCounters()
+    /// Where the senders and the coalescing waits run (children of the focus's `run()`).
+    private let work: FocusWork
 
-    init(maxSeconds: Int, logger: Logger) {
+    init(maxSeconds: Int, logger: Logger, work: FocusWork) {
         self.maxSeconds = maxSeconds
         self.logger = logger
+        self.work = work
     }
 
     /// Subscriptions now.
@@ -111,12 +113,11 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
             state.withLock { s in
                 s.subscriptions[dialog.id] = Subscription(
                     conference: conference, dialog: dialog, held: document, heldGeneration: nil, expires: Self.deadline(seconds),
-                    queue: continuation, timer: nil, source: source)
+                    queue: continuation, source: source)
                 s.byConference[conference, default: []].insert(dialog.id)
                 // Sent in the same step as it is filed, so no change can be published to it before its full state.
                 continuation.yield(.document(body: document.xml, state: "active;expires=\(seconds)"))
             }
-            arm(dialog.id, seconds: seconds)
             counters.subscriptions(count)
         }
         startSender(dialog, stream: stream)
@@ -133,7 +134,6 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
             st.subscriptions[dialog] = s
             return true
         }
-        if found { arm(dialog, seconds: seconds) }
         return found
     }
 
@@ -144,7 +144,6 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     private func terminate(_ dialog: SIPDialogID, reason: String?, document: (UInt32) -> ConferenceInfoDocument) {
         guard let s = state.withLock({ $0.remove(dialog) }) else { return }
-        s.timer?.cancel()
         let subscriptionState = reason.map { "terminated;reason=\($0)" } ?? "terminated"
         s.queue.yield(.document(body: document(s.held.version &+ 1).xml, state: subscriptionState))
         s.queue.yield(.close)
@@ -159,9 +158,9 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     /// How long changes to one conference are gathered into one NOTIFY per subscriber (a meeting's start brings many
     /// joins at once, and each join changes the roster twice: dialing-in, then connected).
-    static let coalescing: Duration = .milliseconds(25)
+    static let coalescingSeconds = 0.025
 
-    /// A roster change. Changes are gathered for ``coalescing``; then every subscriber of the conference gets what
+    /// A roster change. Changes are gathered for ``coalescingSeconds``; then every subscriber of the conference gets what
     /// changed since the state it holds, as a partial document with the next version (or a full one when a change
     /// cannot be said partially, RFC 4575 §4.6). Returns at once.
     public func publish(_ snapshot: ConferenceSnapshot) {
@@ -175,8 +174,8 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
             return first
         }
         guard first else { return }
-        Task { [self] in
-            try? await Task.sleep(for: Self.coalescing)
+        work.start { [self] in
+            guard await FocusWork.sleep(seconds: Self.coalescingSeconds) else { return }
             guard let latest = state.withLock({ $0.pending.removeValue(forKey: snapshot.id) }) else { return }
             notifyChange(latest)
         }
@@ -252,7 +251,6 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// The dialog is gone (the subscriber's NOTIFY answer was 481, or transport failure): forget it, send nothing.
     func dialogEnded(_ dialog: SIPDialogID) {
         guard let s = state.withLock({ $0.remove(dialog) }) else { return }
-        s.timer?.cancel()
         s.queue.finish()
         counters.subscriptions(count)
     }
@@ -260,7 +258,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     // MARK: - Delivery
 
     private func startSender(_ dialog: SIPDialogHandle, stream: AsyncStream<Notification>) {
-        Task { [self] in
+        work.start { [self] in
             for await notification in stream {
                 switch notification {
                 case .probe(let subscriptionState):
@@ -304,19 +302,12 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         }
     }
 
-    /// (Re)starts the expiry timer.
-    private func arm(_ dialog: SIPDialogID, seconds: Int) {
-        let timer = Task { [self] in
-            try? await Task.sleep(for: .seconds(seconds))
-            guard !Task.isCancelled else { return }
-            expire(dialog)
-        }
-        let previous = state.withLock { st -> Task<Void, Never>? in
-            let old = st.subscriptions[dialog]?.timer
-            st.subscriptions[dialog]?.timer = timer
-            return old
-        }
-        previous?.cancel()
+    /// Ends every subscription whose time is up (RFC 6665 §4.1.2.4: terminated;reason=timeout). The focus calls it
+    /// once a second; a refresh only moves the deadline, so nothing waits per subscription.
+    func expireDue() {
+        let now = monotonicNanoseconds()
+        let due = state.withLock { st in st.subscriptions.compactMap { $0.value.expires <= now ? $0.key : nil } }
+        for dialog in due { expire(dialog) }
     }
 
     private func expire(_ dialog: SIPDialogID) {
