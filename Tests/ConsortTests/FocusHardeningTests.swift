@@ -396,6 +396,52 @@ struct DTMFSender {
     }
 }
 
+extension FocusHardeningTests {
+    @Test("nothing outlives its call: after many calls and subscriptions from several hosts the focus and its stack hold nothing")
+    func nothingOutlivesItsCall() async throws {
+        let calls = Int(ProcessInfo.processInfo.environment["CONSORT_FOCUS_LIFECYCLE_CALLS"] ?? "") ?? 400
+        // Short timers (T1 = 20 ms) so transactions end within a second of their call.
+        let server = try await InProcessServer.start(graceSeconds: 0, t1Milliseconds: 20)
+        // Eight hosts: each call and subscription is about a dozen datagrams, and a source's rate is bounded.
+        var clients: [SIPUserAgent] = []
+        for host in 2...9 { clients.append(try await Self.client("127.0.0.\(host)")) }
+        for client in clients {
+            await client.setHandler(.notify) { incoming in await incoming.respond(200) }
+        }
+        let idle = await server.agent.stateCounts
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        var failures: [String] = []
+        for i in 0..<calls {
+            let client = clients[i % clients.count]
+            let room = "room\(i % 7)"
+            let (response, subscription) = try await client.requestDialog(
+                .subscribe, to: try #require(SIPURI("sip:\(room)@127.0.0.1")), headers: [("Event", "conference"), ("Expires", "60")], via: peer)
+            let invited = await Self.invite(client, "sip:\(room)@127.0.0.1", port: server.port)
+            guard case .success(let call) = invited, response.statusCode == 200 else {
+                failures.append("\(i): SUBSCRIBE \(response.statusCode), INVITE \(invited)")
+                continue
+            }
+            _ = try? await call.dialog.bye()
+            _ = try? await subscription?.request(.subscribe, headers: [("Event", "conference"), ("Expires", "0")])
+        }
+        var after = await server.agent.stateCounts
+        for _ in 0..<100 where after.dialogs > idle.dialogs || after.serverTransactions + after.clientTransactions > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            after = await server.agent.stateCounts
+        }
+        let participants = server.focus.participantCount, subscriptions = server.focus.subscriptions.count
+        for _ in 0..<50 where !server.focus.liveConferences(tenant: nil).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        let conferences = server.focus.liveConferences(tenant: nil).count
+        let mcu = await server.mcu.load()
+        for client in clients { await client.stop() }
+        await server.stop()
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(after.dialogs == idle.dialogs && after.serverTransactions == 0 && after.clientTransactions == 0, "\(after)")
+        #expect(participants == 0 && subscriptions == 0 && conferences == 0, "focus: \(participants) calls, \(subscriptions) subscriptions, \(conferences) conferences")
+        #expect(mcu.conferences == 0 && mcu.endpoints == 0, "MCU: \(mcu)")
+    }
+}
+
 /// A plain UDP socket on a chosen loopback address, for hand-made SIP: what an attacker sends.
 final class RawSIPSocket {
     let fd: Int32

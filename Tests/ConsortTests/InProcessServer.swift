@@ -25,7 +25,7 @@ struct InProcessServer {
     /// `database`: a file to keep (restart tests); nil: one in a temporary folder removed by `stop()`.
     static func start(
         focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
-        nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = [],
+        nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = [], t1Milliseconds: Int = 500,
         adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in }
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
@@ -35,6 +35,9 @@ struct InProcessServer {
         sip.address = "127.0.0.1"
         sip.port = port
         sip.nameservers = nameservers
+        sip.t1Milliseconds = t1Milliseconds
+        sip.t2Milliseconds = max(sip.t2Milliseconds / 500 * t1Milliseconds, t1Milliseconds)
+        sip.t4Milliseconds = max(sip.t4Milliseconds / 500 * t1Milliseconds, 1)
         var media = MCUConfiguration()
         media.rtpPorts = "\(port + 100)-\(port + 300)"
         media.loops = 1
