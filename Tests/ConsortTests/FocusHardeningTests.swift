@@ -19,6 +19,8 @@ struct FocusHardeningTests {
         var c = SIPConfiguration()
         c.address = address
         c.port = 0
+        // The test's own phones: their stack must not rate-limit the server under test (phones have no such limit).
+        c.requestsPerSecondPerSource = 0
         let agent = SIPUserAgent(configuration: c, logger: .init(label: "attacker"))
         _ = try await agent.start()
         return agent
@@ -382,11 +384,20 @@ struct DTMFSender {
     }
 
     mutating func press(_ key: Character) async throws {
+        try await press(key, endPackets: 3)
+    }
+
+    /// A key press that stops at its first end packet (the moment the MCU reports the digit), for timing.
+    mutating func pressUntilReported(_ key: Character) async throws {
+        try await press(key, endPackets: 1)
+    }
+
+    private mutating func press(_ key: Character, endPackets: Int) async throws {
         let event: UInt8 = key == "*" ? 10 : key == "#" ? 11 : UInt8(String(key)) ?? 0
-        for end in [false, false, true, true, true] {
+        for (i, end) in ([false, false] + Array(repeating: true, count: endPackets)).enumerated() {
             peer.send(rtpPacket(pt: 101, seq: sequence, ts: timestamp, ssrc: 0x77, payload: [event, end ? 0x80 | 10 : 10, 0x01, 0x40]), to: port)
             sequence &+= 1
-            try await Task.sleep(for: .milliseconds(20))
+            if i < 1 + endPackets { try await Task.sleep(for: .milliseconds(20)) }
         }
         timestamp &+= 1_000
     }
@@ -402,9 +413,9 @@ extension FocusHardeningTests {
         let calls = Int(ProcessInfo.processInfo.environment["CONSORT_FOCUS_LIFECYCLE_CALLS"] ?? "") ?? 400
         // Short timers (T1 = 20 ms) so transactions end within a second of their call.
         let server = try await InProcessServer.start(graceSeconds: 0, t1Milliseconds: 20)
-        // Eight hosts: each call and subscription is about a dozen datagrams, and a source's rate is bounded.
+        // Sixteen hosts: each call and subscription is about a dozen datagrams, and a source's rate is bounded.
         var clients: [SIPUserAgent] = []
-        for host in 2...9 { clients.append(try await Self.client("127.0.0.\(host)")) }
+        for host in 2...17 { clients.append(try await Self.client("127.0.0.\(host)")) }
         for client in clients {
             await client.setHandler(.notify) { incoming in await incoming.respond(200) }
         }

@@ -115,25 +115,9 @@ struct FocusIsolationTests {
             let answer = String(decoding: call.response.body, as: UTF8.self)
             let port = try #require(answer.split(separator: "\r\n").first { $0.hasPrefix("m=audio ") }.flatMap { Int($0.split(separator: " ")[1]) })
             let conference = try #require(server.focus.liveConference(tenant: "calm", id: "board"))
-            var seq: UInt16 = 0
-            var ts: UInt32 = 1_000
-            func press(_ event: UInt8) async throws {
-                for end in [false, false, true, true, true] {
-                    media.send(rtpPacket(pt: 101, seq: seq, ts: ts, ssrc: 0x77, payload: [event, end ? 0x80 | 10 : 10, 0x01, 0x40]), to: port)
-                    seq &+= 1
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                ts &+= 1_000
-            }
-            media.send(rtpPacket(seq: seq, ts: 0, ssrc: 0x77, payload: [UInt8](repeating: 0xFF, count: 160)), to: port)
-            seq &+= 1
-            for digit in Self.pin { try await press(UInt8(String(digit)) ?? 0) }
-            // `#`: its first end packet starts the clock.
-            for (i, end) in [false, false, true].enumerated() {
-                media.send(rtpPacket(pt: 101, seq: seq, ts: ts, ssrc: 0x77, payload: [11, end ? 0x80 | 10 : 10, 0x01, 0x40]), to: port)
-                seq &+= 1
-                if i < 2 { try await Task.sleep(for: .milliseconds(20)) }
-            }
+            var dtmf = DTMFSender(peer: media, port: port)
+            try await dtmf.type(Self.pin)
+            try await dtmf.pressUntilReported("#")
             let started = ContinuousClock.now
             var admitted: Duration?
             while ContinuousClock.now - started < .seconds(3) {
