@@ -142,8 +142,7 @@ extension Focus {
         let policy = conference.policy
         let offer: AddEndpointResponse
         do {
-            try await mcu.addConference(conference.id)
-            await conference.markOnMCU()
+            try await placeOnMCU(conference)
             offer = try await mcu.addEndpoint(
                 AddEndpointRequest(
                     conference: conference.id, endpoint: endpoint, offer: nil,

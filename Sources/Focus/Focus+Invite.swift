@@ -145,14 +145,24 @@ extension Focus {
             await refuse(incoming, error, tenant: tenant.id)
             return false
         }
-        let conference = self.conference(id, tenant: tenant, meeting: meeting)
-        let seat: (role: ParticipantRole, lobby: Bool, needsPIN: Bool)
-        do {
-            seat = try await conference.reserve(
-                endpoint, identity: identity, method: .dialedIn, now: FocusClock.now(), lobbySize: configuration.focus.limits.lobbySize)
-        } catch {
-            await giveBack(conference, endpoint: endpoint, seatTaken: false)
-            await refuse(incoming, error, tenant: tenant.id)
+        var conference = self.conference(id, tenant: tenant, meeting: meeting)
+        var reserved: (role: ParticipantRole, lobby: Bool, needsPIN: Bool)?
+        for _ in 0..<3 where reserved == nil {
+            do {
+                reserved = try await conference.reserve(
+                    endpoint, identity: identity, method: .dialedIn, now: FocusClock.now(), lobbySize: configuration.focus.limits.lobbySize)
+            } catch where error == .notFound && conference.isClosed {
+                // It closed for being empty just now: the table has (or makes) a new one for this meeting.
+                conference = self.conference(id, tenant: tenant, meeting: meeting)
+            } catch {
+                await giveBack(conference, endpoint: endpoint, seatTaken: false)
+                await refuse(incoming, error, tenant: tenant.id)
+                return false
+            }
+        }
+        guard let seat = reserved else {
+            releaseSeat(id)
+            await refuse(incoming, .notFound, tenant: tenant.id)
             return false
         }
         let policy = conference.policy
@@ -160,8 +170,7 @@ extension Focus {
         let needsPIN = seat.needsPIN
         let waits = needsPIN || seat.lobby
         do {
-            try await mcu.addConference(id)
-            await conference.markOnMCU()
+            try await placeOnMCU(conference)
             let answer = try await mcu.addEndpoint(
                 AddEndpointRequest(
                     conference: id, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),

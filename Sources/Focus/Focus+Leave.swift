@@ -35,11 +35,39 @@ extension Focus {
         if graceSeconds > 0 {
             work.start { [self] in
                 guard await FocusWork.sleep(seconds: Double(graceSeconds)) else { return }
-                guard await conference.presentCount == 0, await conference.generation == generation else { return }
+                guard await conference.closeIfEmpty(generation: generation) else { return }
                 await finish(conference, reason: "empty")
             }
         } else {
+            guard await conference.closeIfEmpty(generation: nil) else { return }
             await finish(conference, reason: "empty")
+        }
+    }
+
+    /// Puts the conference on the MCU (idempotent) as its owner there.
+    func placeOnMCU(_ conference: FocusConference) async throws(MCUControlError) {
+        let failure: MCUControlError? = await mcuPlacement.perform(conference.id) { [self] in
+            do throws(MCUControlError) {
+                try await mcu.addConference(conference.id)
+            } catch {
+                return error
+            }
+            mcuOwners.withLock { $0[conference.id] = ObjectIdentifier(conference) }
+            return nil
+        }
+        if let failure { throw failure }
+        await conference.markOnMCU()
+    }
+
+    /// Takes the conference off the MCU, unless a newer conference with the same ID owns it there now.
+    func removeFromMCU(_ conference: FocusConference) async {
+        await mcuPlacement.perform(conference.id) { [self] in
+            let owned = mcuOwners.withLock { owners -> Bool in
+                guard owners[conference.id] == ObjectIdentifier(conference) else { return false }
+                owners[conference.id] = nil
+                return true
+            }
+            if owned { await mcu.removeConference(conference.id) }
         }
     }
 
@@ -50,10 +78,15 @@ extension Focus {
             table[conference.id] = nil
             return true
         }
-        guard removed else { return }
+        guard removed else {
+            // A newer conference with this ID took its place in the table: only its own MCU conference may go.
+            await removeFromMCU(conference)
+            await conference.markRemoved()
+            return
+        }
         _ = await conference.end()
         await conference.markRemoved()
-        if await conference.onMCU { await mcu.removeConference(conference.id) }
+        await removeFromMCU(conference)
         releaseConference(conference.id)
         await subscriptions.conferenceEnded(conference.id, subject: conference.subject)
         logger.info("conference removed", metadata: ["meeting": "\(conference.id)", "reason": "\(reason)"])

@@ -58,6 +58,10 @@ public final class Focus: Sendable {
     let work: FocusWork
     /// The MCU's events, in order per conference; conferences never wait for each other.
     let conferenceEvents: SerialWork<ConferenceID>
+    /// Adding and removing a conference on the MCU, in order per conference ID, and which focus conference owns
+    /// each: a conference closing never removes the MCU conference a newer one with the same ID uses.
+    let mcuPlacement: SerialWork<ConferenceID>
+    let mcuOwners = Mutex<[ConferenceID: ObjectIdentifier]>([:])
 
     public init(
         agent: SIPUserAgent, mcu: any MCUController, store: any FocusStore, directory: TenantDirectory, configuration: Configuration,
@@ -81,6 +85,7 @@ public final class Focus: Sendable {
         self.subscriptions = ConferenceSubscriptions(
             maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger, work: work)
         self.conferenceEvents = SerialWork(work: work)
+        self.mcuPlacement = SerialWork(work: work)
         var budget = FailureBudget()
         budget.allowed = configuration.focus.limits.secretFailuresPerSource
         budget.backoffSeconds = Double(configuration.focus.limits.secretBackoffSeconds)
@@ -162,10 +167,10 @@ public final class Focus: Sendable {
         }
     }
 
-    /// The live conference, created (not yet on the MCU) when there is none.
+    /// The live conference, created (not yet on the MCU) when there is none or the one there closed for being empty.
     func conference(_ id: ConferenceID, tenant: Tenant, meeting: ScheduledMeeting?) -> FocusConference {
         conferences.withLock { table in
-            if let existing = table[id] { return existing }
+            if let existing = table[id], !existing.isClosed { return existing }
             let created = FocusConference(
                 id: id, uri: conferenceURI(id, tenant: tenant), tenant: tenant, meeting: meeting, events: subscriptions,
                 now: FocusClock.now())

@@ -68,7 +68,24 @@ final class SerialWork<Key: Hashable & Sendable>: Sendable {
             table[key] = [job]
             return true
         }
-        if startDrainer { work.start { await self.drain(key) } }
+        if startDrainer, !work.start({ await self.drain(key) }) {
+            queues.withLock { _ = $0.removeValue(forKey: key) }  // stopping: nothing will run it
+        }
+    }
+
+    /// Runs `body` in the key's order and returns its result: no other job of the key runs meanwhile. When the work
+    /// is stopping, `body` runs at once.
+    func perform<T: Sendable>(_ key: Key, _ body: @escaping @Sendable () async -> T) async -> T {
+        let box = ResultBox<T>()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            box.arm(continuation)
+            enqueue(key) {
+                box.set(await body())
+            }
+            if queues.withLock({ $0[key] == nil }) { box.abandon() }
+        }
+        if let value = box.value { return value }
+        return await body()
     }
 
     /// Jobs queued or running for `key` (0 when idle).
@@ -88,5 +105,37 @@ final class SerialWork<Key: Hashable & Sendable>: Sendable {
             table[key] = queue
             return job
         }
+    }
+}
+
+/// Carries a result out of a queued job to the task that waits for it.
+private final class ResultBox<T: Sendable>: Sendable {
+    private let state = Mutex<(value: T?, done: Bool, continuation: CheckedContinuation<Void, Never>?)>((nil, false, nil))
+
+    var value: T? { state.withLock { $0.value } }
+
+    func arm(_ continuation: CheckedContinuation<Void, Never>) {
+        let resumeNow = state.withLock { s -> Bool in
+            if s.done { return true }
+            s.continuation = continuation
+            return false
+        }
+        if resumeNow { continuation.resume() }
+    }
+
+    func set(_ value: T) { finish(value) }
+
+    /// The job will never run: the waiter runs the body itself.
+    func abandon() { finish(nil) }
+
+    private func finish(_ value: T?) {
+        let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard !s.done else { return nil }
+            s.done = true
+            s.value = value
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        continuation?.resume()
     }
 }

@@ -2,6 +2,7 @@ import Focus
 import Foundation
 import Glibc
 import MCUControl
+import MediaCore
 import SIP
 import SIPWire
 import Testing
@@ -451,6 +452,61 @@ extension FocusHardeningTests {
         #expect(participants == 0 && subscriptions == 0 && conferences == 0, "focus: \(participants) calls, \(subscriptions) subscriptions, \(conferences) conferences")
         #expect(mcu.conferences == 0 && mcu.endpoints == 0, "MCU: \(mcu)")
     }
+}
+
+extension FocusHardeningTests {
+    @Test("a call arriving as the last one leaves is never seated in the conference being taken down: its media is on the MCU")
+    func rejoinWhileClosing() async throws {
+        // The MCU takes its time to remove a conference, so a join always lands while the empty one is taken down.
+        let server = try await InProcessServer.start(graceSeconds: 0, t1Milliseconds: 50, controller: { SlowRemovalMCU(base: $0) })
+        let clients = [try await Self.client("127.0.0.2"), try await Self.client("127.0.0.3")]
+        var missing: [Int] = []
+        for i in 0..<10 {
+            guard case .success(let first) = await Self.invite(clients[0], "sip:churn@127.0.0.1", port: server.port) else {
+                missing.append(i)
+                continue
+            }
+            // The BYE empties the conference; the next INVITE arrives while it is being removed.
+            _ = try? await first.dialog.bye()
+            try await Task.sleep(for: .milliseconds(50))
+            let second = await Self.invite(clients[1], "sip:churn@127.0.0.1", port: server.port)
+            if case .success(let call) = second {
+                let theirs = call.dialog.id  // the focus sees the same dialog with the tags the other way round
+                let id = try #require(
+                    server.focus.endpoint(of: SIPDialogID(callID: theirs.callID, localTag: theirs.remoteTag, remoteTag: theirs.localTag))
+                ).1
+                try await Task.sleep(for: .milliseconds(400))  // past the slow removal
+                let stats = await server.mcu.statistics(ConferenceID(tenant: "default", meeting: "churn"))
+                if stats?.endpoints.contains(where: { $0.endpoint == id }) != true { missing.append(i) }
+                _ = try? await call.dialog.bye()
+            } else {
+                missing.append(i)
+            }
+        }
+        for client in clients { await client.stop() }
+        await server.stop()
+        #expect(missing.isEmpty, "calls answered without media on the MCU (or refused): \(missing)")
+    }
+}
+
+/// The embedded MCU, but removing a conference takes 300 ms: a join can always land in the middle of it.
+struct SlowRemovalMCU: MCUController {
+    let base: EmbeddedMCU
+    func addConference(_ conference: ConferenceID) async throws(MCUControlError) { try await base.addConference(conference) }
+    func removeConference(_ conference: ConferenceID) async {
+        try? await Task.sleep(for: .milliseconds(300))
+        await base.removeConference(conference)
+    }
+    func addEndpoint(_ request: AddEndpointRequest) async throws(MCUControlError) -> AddEndpointResponse { try await base.addEndpoint(request) }
+    func modifyEndpoint(_ request: ModifyEndpointRequest) async throws(MCUControlError) -> AddEndpointResponse? {
+        try await base.modifyEndpoint(request)
+    }
+    func removeEndpoint(_ conference: ConferenceID, _ endpoint: EndpointID) async { await base.removeEndpoint(conference, endpoint) }
+    func playAnnouncement(_ request: AnnouncementRequest) async throws(MCUControlError) { try await base.playAnnouncement(request) }
+    func stopAnnouncement(_ conference: ConferenceID, _ endpoint: EndpointID) async { await base.stopAnnouncement(conference, endpoint) }
+    func setEventHandler(_ handler: @escaping @Sendable (MCUEvent) -> Void) async { await base.setEventHandler(handler) }
+    func statistics(_ conference: ConferenceID) async -> ConferenceStatistics? { await base.statistics(conference) }
+    func load() async -> MCULoadReport { await base.load() }
 }
 
 /// A plain UDP socket on a chosen loopback address, for hand-made SIP: what an attacker sends.

@@ -26,7 +26,8 @@ struct InProcessServer {
     static func start(
         focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
         nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = [], t1Milliseconds: Int = 500,
-        adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in }
+        adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in },
+        controller: (EmbeddedMCU) -> any MCUController = { $0 }
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -59,7 +60,8 @@ struct InProcessServer {
         configuration.focus = settings
         configuration.contactPort = port
         configuration.isTrustedSource = { trustedSources.contains($0) }
-        let focus = Focus(agent: agent, mcu: mcu, store: store, directory: directory, configuration: configuration, logger: logger)
+        let focus = Focus(
+            agent: agent, mcu: controller(mcu), store: store, directory: directory, configuration: configuration, logger: logger)
         let work = Task { await focus.run() }
         await focus.install()
         return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, folder: folder, work: work)

@@ -1,10 +1,14 @@
 public import MCUControl
 import SIP
+import Synchronization
 
 /// One conference as the focus owns it: the meeting and its effective policy, the roster, the lock, and the
 /// conference event subscriptions. An actor, so a join's checks and its seat reservation happen as one step while
 /// other calls to the same meeting wait; different conferences never wait for each other.
 public actor FocusConference {
+    /// Set once it closed for being empty: the focus's table then gives a new caller a new conference instead.
+    nonisolated let closedFlag = Mutex(false)
+    public nonisolated var isClosed: Bool { closedFlag.withLock { $0 } }
     public nonisolated let id: ConferenceID
     public nonisolated let tenant: Tenant
     /// The scheduled meeting; nil for an ad hoc one.
@@ -177,6 +181,16 @@ public actor FocusConference {
         ended = true
         generation &+= 1
         return dialogs.map { ($0.key, $0.value) }
+    }
+
+    /// Closes it when nobody is in it (and, with `generation`, nothing changed since): from then on it takes nobody,
+    /// so a caller arriving meanwhile is seated in a new conference, never in one being taken down. Atomic with
+    /// ``reserve``; false when someone is (or was meanwhile) in it.
+    func closeIfEmpty(generation expected: UInt64?) -> Bool {
+        guard presentCount == 0, expected == nil || expected == generation else { return false }
+        ended = true
+        closedFlag.withLock { $0 = true }
+        return true
     }
 
     /// Whether the focus has removed it (its last participant gone, its subscribers told).
