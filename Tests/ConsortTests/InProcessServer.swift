@@ -17,6 +17,8 @@ struct InProcessServer {
     let focus: Focus
     let store: SQLiteFocusStore
     let port: Int
+    /// The TLS listener's port, when `adjustSIP` turned TLS on.
+    let tlsPort: Int?
     let folder: URL
     /// The focus's background work (``Focus/run()``), as the executable's lifecycle runs it.
     let work: Task<Void, Never>
@@ -26,7 +28,7 @@ struct InProcessServer {
     static func start(
         focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
         nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = [],
-        adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in }
+        adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in }, adjustSIP: (inout SIPConfiguration) -> Void = { _ in }
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -35,6 +37,7 @@ struct InProcessServer {
         sip.address = "127.0.0.1"
         sip.port = port
         sip.nameservers = nameservers
+        adjustSIP(&sip)
         var media = MCUConfiguration()
         media.rtpPorts = "\(port + 100)-\(port + 300)"
         media.loops = 1
@@ -51,15 +54,17 @@ struct InProcessServer {
         let directory = try await Focus.prepare(store: store, configuration: settings)
         let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
         let agent = SIPUserAgent(configuration: sip, logger: logger)
-        try await agent.start()
+        let bound = try await agent.start()
+        let tlsPort = bound.first { $0.transport == .tls }?.port
         var configuration = Focus.Configuration()
         configuration.focus = settings
         configuration.contactPort = port
+        if let tlsPort { configuration.contactTLSPort = tlsPort }
         configuration.isTrustedSource = { trustedSources.contains($0) }
         let focus = Focus(agent: agent, mcu: mcu, store: store, directory: directory, configuration: configuration, logger: logger)
         let work = Task { await focus.run() }
         await focus.install()
-        return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, folder: folder, work: work)
+        return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, tlsPort: tlsPort, folder: folder, work: work)
     }
 
     func stop() async {
