@@ -103,6 +103,44 @@ struct FocusTLSTests {
         await server.stop()
     }
 
+    @Test("consort serve with sip.tls on (relative PEM paths): answers OPTIONS and an INVITE over TLS, Contact on its TLS port")
+    func serveWithTLS() async throws {
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        let port = freePort()
+        var tlsPort = freePort()
+        while tlsPort == port { tlsPort = freePort() }
+        let config = certificate.folder.appendingPathComponent("consort.yaml")
+        try """
+            sip:
+              tls: { enabled: true, port: \(tlsPort), certificate: cert.pem, privateKey: key.pem }
+            focus:
+              database: \(certificate.folder.appendingPathComponent("focus.sqlite").path)
+              promptDirectory: \(packageRoot.appendingPathComponent("Config/prompts").path)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try launchProgram(
+            consortBinary,
+            ["serve", "--config", config.path, "--sip-address", "127.0.0.1", "--sip-port", "\(port)",
+             "--rtp-ports", "\(port + 10)-\(port + 200)", "--admin-port", "0", "--log-level", "info"])
+        for _ in 0..<200 {
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("transport=TLS") { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let caller = try await Self.client(certificate)
+        let options = try await caller.request(.options, to: try #require(SIPURI("sip:127.0.0.1:\(tlsPort);transport=tls")))
+        #expect(options.statusCode == 200)
+        let tls = try SIPPeer(transport: .tls, ipAddress: "127.0.0.1", port: tlsPort)
+        let call = try await caller.invite(
+            try #require(SIPURI("sip:room@127.0.0.1:\(tlsPort);transport=tls")), body: Array(FocusHardeningTests.offer().utf8), via: tls)
+        let contact = call.response.headers["Contact"] ?? ""
+        #expect(contact.contains("@127.0.0.1:\(tlsPort);transport=tls"), "\(contact)")
+        _ = try? await call.dialog.bye()
+        await caller.stop()
+        let stopped = stopProgram(server)
+        #expect(stopped.status == 0, "\(stopped.output.suffix(800))")
+        #expect(stopped.output.contains("transport=TLS"), "serve logs the TLS listener")
+    }
+
     @Test("listening on 0.0.0.0, an INVITE that arrives on 127.0.0.2 is answered with Contact 127.0.0.2, not 127.0.0.1")
     func contactNamesTheArrivalAddress() async throws {
         let server = try await InProcessServer.start(adjustSIP: { $0.address = "0.0.0.0" })
