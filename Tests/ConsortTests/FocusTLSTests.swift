@@ -158,7 +158,17 @@ struct FocusTLSTests {
         #expect(!contact.contains("127.0.0.1"), "\(contact)")
         let sdp = String(decoding: call.response.body, as: UTF8.self)
         #expect(sdp.contains("c=IN IP4 127.0.0.2"), "media on the address the call arrived on too")
-        _ = try await call.dialog.bye()
+        // The focus ends the call: its BYE's Via names 127.0.0.2 too, so the answer comes back there.
+        let (byes, received) = AsyncStream.makeStream(of: String.self)
+        await caller.setHandler(.bye) { incoming in
+            received.yield(incoming.request.headers["Via"] ?? "")
+            await incoming.respond(200)
+        }
+        _ = try await waitForConference(server, tenant: "default", id: "room", participants: 1)
+        await server.focus.endAll(within: 2)
+        var iterator = byes.makeAsyncIterator()
+        let via = await iterator.next() ?? ""
+        #expect(via.hasPrefix("SIP/2.0/UDP 127.0.0.2:\(server.port)"), "\(via)")
         await caller.stop()
         await server.stop()
     }

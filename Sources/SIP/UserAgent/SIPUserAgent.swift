@@ -226,7 +226,11 @@ public final class SIPUserAgent: Sendable {
                 var withContact = request
                 var contact = stack.localContact(for: peer)
                 contact.uri.user = request.from?.uri.user
-                if request.uri.scheme == .sips { contact.uri.scheme = .sips }
+                if request.uri.scheme == .sips {
+                    // sips: already means TLS (RFC 5630 §3.3: transport=tls is deprecated).
+                    contact.uri.scheme = .sips
+                    contact.uri.parameters.removeAll { $0.name.lowercased() == "transport" }
+                }
                 withContact.headers.add("Contact", contact.description)
                 return withContact
             }.get()
