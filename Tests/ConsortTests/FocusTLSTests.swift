@@ -166,8 +166,16 @@ struct FocusTLSTests {
         }
         _ = try await waitForConference(server, tenant: "default", id: "room", participants: 1)
         await server.focus.endAll(within: 2)
-        var iterator = byes.makeAsyncIterator()
-        let via = await iterator.next() ?? ""
+        let via = await withTaskGroup(of: String?.self) { group in
+            group.addTask { await byes.first { _ in true } }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? "no BYE within 5 s"
+        }
         #expect(via.hasPrefix("SIP/2.0/UDP 127.0.0.2:\(server.port)"), "\(via)")
         await caller.stop()
         await server.stop()
