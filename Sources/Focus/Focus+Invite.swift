@@ -19,6 +19,10 @@ extension Focus {
             return
         }
         let policy = target.tenant.policy.applying(target.meeting?.policy ?? MeetingPolicyOverrides())
+        if policy.tlsRequired, incoming.peer.transport != .tls {
+            await refuse(incoming, .tlsRequired, tenant: target.tenant.id)
+            return
+        }
         var call = PendingCall(
             key: CallKey(callID: request.callID ?? "", fromTag: request.from?.tag ?? ""),
             source: configuration.isTrustedSource(incoming.peer.host) ? nil : incoming.peer.host)
@@ -188,7 +192,7 @@ extension Focus {
             let dialog = await incoming.respond(
                 200,
                 headers: [
-                    ("Contact", contact(for: id)), ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, SUBSCRIBE, REFER, NOTIFY"),
+                    ("Contact", contact(for: id, incoming)), ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, SUBSCRIBE, REFER, NOTIFY"),
                     ("Supported", "timer"),
                 ],
                 body: Array(answerSDP.utf8), contentType: "application/sdp")

@@ -52,7 +52,7 @@ extension Focus {
                 await incoming.respond(404, reason: "Not Found (no such participant)")
                 return
             }
-            let dialog = await incoming.respond(202, headers: [("Contact", contact(for: conference.id))]) ?? incoming.dialog
+            let dialog = await incoming.respond(202, headers: [("Contact", contact(for: conference.id, incoming))]) ?? incoming.dialog
             await notifyRefer(dialog, status: 100, reason: "Trying", final: false)
             do {
                 try await eject(conference, endpoint: victim.endpoint)
@@ -63,7 +63,7 @@ extension Focus {
             logger.info("REFER: removed", metadata: ["meeting": "\(conference.id)", "who": "\(targetURI)", "by": "\(referrer ?? "?")"])
             return
         }
-        let dialog = await incoming.respond(202, headers: [("Contact", contact(for: conference.id))]) ?? incoming.dialog
+        let dialog = await incoming.respond(202, headers: [("Contact", contact(for: conference.id, incoming))]) ?? incoming.dialog
         await notifyRefer(dialog, status: 100, reason: "Trying", final: false)
         let endsDialog = incoming.dialog == nil
         do {

@@ -35,6 +35,10 @@ extension Focus {
         }
         guard let target = await resolveOrRefuse(incoming) else { return }
         let policy = target.tenant.policy.applying(target.meeting?.policy ?? MeetingPolicyOverrides())
+        if policy.tlsRequired, incoming.peer.transport != .tls {
+            await refuse(incoming, .tlsRequired, tenant: target.tenant.id)
+            return
+        }
         guard let identity = await identify(incoming, tenant: target.tenant, policy: policy) else { return }
         let id = ConferenceID(tenant: target.tenant.id, meeting: target.meetingID)
         if let live = existingConference(id), await live.locked, await !live.role(of: identity.user).controls {
@@ -49,7 +53,7 @@ extension Focus {
             await refuse(incoming, Self.subscriptionRefusal(refusal), tenant: target.tenant.id)
             return
         }
-        guard let dialog = await incoming.respond(200, headers: [("Expires", "\(seconds)"), ("Contact", contact(for: id))]) else {
+        guard let dialog = await incoming.respond(200, headers: [("Expires", "\(seconds)"), ("Contact", contact(for: id, incoming))]) else {
             subscriptions.cancel(source: source, conference: id)
             return
         }

@@ -20,6 +20,8 @@ public final class Focus: Sendable {
         /// Our SIP host and port, for Contact.
         public var contactHost = "127.0.0.1"
         public var contactPort = 5060
+        /// Our SIP TLS port, for Contact of requests that arrived over TLS.
+        public var contactTLSPort = 5061
         /// Whether a source IP is trusted (`sip.trustedSources`): exempt from the per-source limits, not from totals.
         public var isTrustedSource: @Sendable (String) -> Bool = { _ in false }
 
@@ -214,9 +216,20 @@ public final class Focus: Sendable {
         return "sip:\(id.meeting)@\(configuration.contactHost):\(configuration.contactPort)"
     }
 
-    /// `Contact` for a conference: its URI on our address, marked as a focus (RFC 4579 §3).
-    func contact(for conference: ConferenceID) -> String {
-        "<sip:\(conference.meeting)@\(configuration.contactHost):\(configuration.contactPort)>;isfocus"
+    /// `Contact` for a conference: its URI at the address the request reached us on (or `sip.advertisedAddress`),
+    /// for TLS `sips:` when it asked for sips, else `;transport=tls` on the TLS port; marked as a focus (RFC 4579 §3).
+    func contact(for conference: ConferenceID, _ incoming: SIPIncomingRequest? = nil) -> String {
+        let peer = incoming?.peer
+        let host = agent.configuration.advertisedAddress ?? SIPLocalAddress.specific(peer?.localAddress) ?? configuration.contactHost
+        switch peer?.transport {
+        case .tls?:
+            if incoming?.request.uri.scheme == .sips {
+                return "<sips:\(conference.meeting)@\(host):\(configuration.contactTLSPort)>;isfocus"
+            }
+            return "<sip:\(conference.meeting)@\(host):\(configuration.contactTLSPort);transport=tls>;isfocus"
+        default:
+            return "<sip:\(conference.meeting)@\(host):\(configuration.contactPort)>;isfocus"
+        }
     }
 }
 

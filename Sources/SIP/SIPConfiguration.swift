@@ -48,6 +48,11 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
     /// CIDR blocks (an SBC, a PBX trunk, the provider's own load generators) exempt from the per-source limits but
     /// not from the totals. Empty by default: loopback is not trusted either.
     public var trustedSources: [String] = []
+    /// The host written into Via and Contact. Nil: the local address each request arrived on (or, for requests the
+    /// stack starts, the listening address; 127.0.0.1 when that is 0.0.0.0). Set it behind NAT to the public address.
+    public var advertisedAddress: String?
+    /// SIP over TLS (off by default).
+    public var tls = SIPTLSConfiguration()
 
     public init() {}
 
@@ -55,7 +60,7 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
         case address, port, udp, tcp, t1Milliseconds, t2Milliseconds, t4Milliseconds, userAgent, minSessionExpires,
             nonceLifetimeSeconds, maxMessageBytes, nameservers, requestsPerSecondPerSource, requestBurstPerSource,
             rateLimitTableSize, tcpConnectionsPerSource, tcpConnectionsTotal, tcpHeaderTimeoutSeconds, tcpIdleTimeoutSeconds,
-            trustedSources
+            trustedSources, advertisedAddress, tls
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,12 +86,14 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
         tcpHeaderTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .tcpHeaderTimeoutSeconds) ?? d.tcpHeaderTimeoutSeconds
         tcpIdleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .tcpIdleTimeoutSeconds) ?? d.tcpIdleTimeoutSeconds
         trustedSources = try c.decodeIfPresent([String].self, forKey: .trustedSources) ?? d.trustedSources
+        advertisedAddress = try c.decodeIfPresent(String.self, forKey: .advertisedAddress)
+        tls = try c.decodeIfPresent(SIPTLSConfiguration.self, forKey: .tls) ?? d.tls
     }
 
     /// The first setting that cannot work, as a sentence, or nil.
     public func validationProblem() -> String? {
         if !(0...65_535).contains(port) { return "sip.port must be 0...65535, not \(port)" }
-        if !udp && !tcp { return "sip: at least one of udp and tcp must be on" }
+        if !udp && !tcp && !tls.enabled { return "sip: at least one of udp, tcp and tls.enabled must be on" }
         if t1Milliseconds < 1 || t2Milliseconds < t1Milliseconds || t4Milliseconds < 1 {
             return "sip timers must satisfy 0 < t1Milliseconds <= t2Milliseconds and t4Milliseconds > 0"
         }
@@ -108,6 +115,13 @@ public struct SIPConfiguration: Sendable, Equatable, Codable {
         }
         if let bad = trustedSources.first(where: { IPAddressRange($0) == nil }) {
             return "sip.trustedSources: \(bad) is not a CIDR block (like 192.0.2.0/24 or 2001:db8::/32)"
+        }
+        if let host = advertisedAddress, host.isEmpty || host.contains(where: { $0 == " " || $0 == ";" || $0 == "," || $0 == ">" }) {
+            return "sip.advertisedAddress must be a host name or IP address (not \"\(host)\")"
+        }
+        if let problem = tls.validationProblem() { return problem }
+        if tls.enabled, tcp, port != 0, tls.port == port {
+            return "sip.tls.port (\(tls.port)) must differ from sip.port when TCP is on (both are TCP listeners)"
         }
         return nil
     }

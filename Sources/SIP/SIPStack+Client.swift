@@ -12,9 +12,7 @@ extension SIPStack {
         eventLoop.preconditionInEventLoop()
         var request = original
         let branch = branch ?? SIPIdentifiers.branch()
-        var via = SIPVia(transport: peer.transport.rawValue, host: advertisedHost, port: advertisedPort, branch: branch)
-        via.rport = .some(nil)
-        request.headers.insertFirst("Via", via.description)
+        request.headers.insertFirst("Via", localVia(for: peer, branch: branch).description)
         if !request.headers.contains("Max-Forwards") { request.headers.add("Max-Forwards", "70") }
         var buffer = ByteBufferAllocator().buffer(capacity: 1_024)
         buffer.writeBytes(request.serialized())
@@ -170,9 +168,7 @@ extension SIPStack {
         guard let cseq = response.cseq?.sequence else { return }
         dialog.inviteCSeq = cseq
         var ack = makeInDialogRequest(dialog, method: .ack)
-        var via = SIPVia(transport: dialog.peer.transport.rawValue, host: advertisedHost, port: advertisedPort, branch: SIPIdentifiers.branch())
-        via.rport = .some(nil)
-        ack.headers.insertFirst("Via", via.description)
+        ack.headers.insertFirst("Via", localVia(for: dialog.peer, branch: SIPIdentifiers.branch()).description)
         var buffer = ByteBufferAllocator().buffer(capacity: 512)
         buffer.writeBytes(ack.serialized())
         dialog.lastACK = buffer
@@ -214,7 +210,8 @@ extension SIPStack {
         return dialogs[SIPDialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)]
     }
 
-    /// Where in-dialog requests go: the first loose route, else the remote target; same transport as before.
+    /// Where in-dialog requests go: the first loose route, else the remote target; same transport as before. A host
+    /// name is not looked up here (this runs on the event loop): the dialog keeps the peer it has.
     func nextHop(for dialog: SIPDialogState) -> SIPPeer? {
         let uri = dialog.routeSet.first?.uri ?? dialog.remoteTarget
         return SIPUserAgent.resolve(uri, defaultTransport: dialog.peer.transport)

@@ -322,9 +322,9 @@ extension SIPStack {
         // Keep Via first among the headers is not required; order among Vias is what matters.
     }
 
-    /// Our Contact for a peer: the address the stack advertises, with the transport the peer used.
+    /// Our Contact for a peer: the address it reaches us at (see ``localHost(for:)``), with the transport it used.
     func localContact(for peer: SIPPeer) -> SIPNameAddress {
-        var uri = SIPURI(host: advertisedHost, port: advertisedPort)
+        var uri = SIPURI(host: localHost(for: peer), port: localPort(for: peer.transport))
         if peer.transport != .udp { uri.parameters.append(SIPParameter(name: "transport", value: peer.transport.rawValue.lowercased())) }
         return SIPNameAddress(uri: uri)
     }

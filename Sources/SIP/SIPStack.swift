@@ -54,6 +54,8 @@ final class SIPStack: @unchecked Sendable {
     /// Host and port we put in Via and Contact of our own requests.
     var advertisedHost: String
     var advertisedPort: Int
+    /// The TLS listener's port, for Via and Contact over TLS.
+    var advertisedTLSPort: Int
     var counters = SIPCounters()
 
     var serverTransactions: [String: ServerTransaction] = [:]
@@ -88,6 +90,7 @@ final class SIPStack: @unchecked Sendable {
         self.logger = logger
         self.advertisedHost = configuration.address == "0.0.0.0" ? "127.0.0.1" : configuration.address
         self.advertisedPort = configuration.port
+        self.advertisedTLSPort = configuration.tls.port
         var limits = SIPLimits()
         limits.maxMessageBytes = configuration.maxMessageBytes
         self.limits = limits

@@ -42,12 +42,13 @@ struct ConsortConfiguration: Codable, Equatable {
         } catch {
             throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
         }
-        return try parse(text, source: path)
+        // TLS certificate and key paths, like prompts, are relative to the configuration file's folder.
+        return try parse(text, source: path, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
-    /// Parses YAML text; `source` names it in errors.
-    static func parse(_ text: String, source: String) throws -> ConsortConfiguration {
-        let configuration: ConsortConfiguration
+    /// Parses YAML text; `source` names it in errors; relative `sip.tls` file paths are taken from `folder`.
+    static func parse(_ text: String, source: String, folder: String? = nil) throws -> ConsortConfiguration {
+        var configuration: ConsortConfiguration
         do {
             configuration = try YAMLDecoder().decode(ConsortConfiguration.self, from: text)
         } catch let error as DecodingError {
@@ -58,6 +59,7 @@ struct ConsortConfiguration: Codable, Equatable {
         if let unknown = try unknownKeys(in: text, known: configuration).first {
             throw ConfigurationError("\(source): unknown key \(unknown) (a typo? every key is listed in Config/consort.yaml)")
         }
+        if let folder, configuration.sip.tls.enabled { configuration.sip.tls = configuration.sip.tls.resolvingPaths(relativeTo: folder) }
         if let problem = configuration.validationProblem() {
             throw ConfigurationError("\(source): \(problem)")
         }

@@ -110,10 +110,12 @@ struct ConferenceServer: Service, CustomStringConvertible {
         var focusConfiguration = Focus.Configuration()
         focusConfiguration.focus = configuration.focus
         focusConfiguration.advertisedAddress = configuration.media.mcu.advertisedAddress
-        let sipHost = configuration.sip.address == "0.0.0.0" ? (configuration.media.mcu.advertisedAddress ?? "127.0.0.1") : configuration.sip.address
+        let sipHost = configuration.sip.advertisedAddress
+            ?? (configuration.sip.address == "0.0.0.0" ? (configuration.media.mcu.advertisedAddress ?? "127.0.0.1") : configuration.sip.address)
         focusConfiguration.contactHost = sipHost
         focusConfiguration.fallbackAddress = sipHost
-        focusConfiguration.contactPort = bound.first?.port ?? configuration.sip.port
+        focusConfiguration.contactPort = bound.first(where: { $0.transport != .tls })?.port ?? configuration.sip.port
+        focusConfiguration.contactTLSPort = bound.first(where: { $0.transport == .tls })?.port ?? configuration.sip.tls.port
         // The same trusted sources as the stack's: exempt from the focus's per-source limits too, never from quotas.
         let trusted = configuration.sip.trustedSources.compactMap(IPAddressRange.init)
         focusConfiguration.isTrustedSource = { host in trusted.contains { $0.contains(address: host) } }

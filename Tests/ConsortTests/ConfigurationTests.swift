@@ -98,6 +98,42 @@ struct ConfigurationTests {
         #expect(ConsortConfiguration().sip.trustedSources.isEmpty, "nothing is trusted by default, loopback neither")
     }
 
+    @Test("sip.tls, sip.advertisedAddress and tlsRequired: documented defaults, paths from the file's folder, errors that say what to fix")
+    func tlsKeys() throws {
+        let defaults = try ConsortConfiguration.parse("sip: {}\n", source: "test").sip
+        #expect(!defaults.tls.enabled && defaults.tls.port == 5061 && defaults.tls.minimumVersion == .tls12)
+        #expect(defaults.tls.trustedCAs == nil && defaults.advertisedAddress == nil)
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        let file = certificate.folder.appendingPathComponent("consort.yaml")
+        func load(_ yaml: String) throws -> ConsortConfiguration {
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            return try ConsortConfiguration.load(path: file.path)
+        }
+        let on = try load("""
+            sip:
+              advertisedAddress: sip.example.net
+              tls: { enabled: true, port: 5071, certificate: cert.pem, privateKey: key.pem, minimumVersion: "1.3", trustedCAs: cert.pem }
+            focus:
+              tenants:
+                - id: default
+                  policy: { tlsRequired: true }
+            """)
+        #expect(on.sip.tls.certificate == certificate.certificate && on.sip.tls.privateKey == certificate.privateKey)
+        #expect(on.sip.tls.trustedCAs == certificate.certificate && on.sip.tls.minimumVersion == .tls13 && on.sip.tls.port == 5071)
+        #expect(on.sip.advertisedAddress == "sip.example.net")
+        #expect(on.focus.tenants.first?.policy.tlsRequired == true)
+        for (yaml, says) in [
+            ("tls: { enabled: true, certificate: cert.pem, privateKey: nokey.pem }", "sip.tls.privateKey: cannot read"),
+            ("tls: { enabled: true, certificate: cert.pem, privateKey: key.pem, minimumVersion: \"1.1\" }", "minimumVersion"),
+            ("tls: { enabled: true, port: 5060, certificate: cert.pem, privateKey: key.pem }", "sip.tls.port (5060) must differ"),
+            ("advertisedAddress: \"a b\"", "sip.advertisedAddress"),
+        ] {
+            let error = #expect(throws: ConfigurationError.self) { try load("sip:\n  \(yaml)\n") }
+            #expect(error?.description.contains(says) == true, "\(String(describing: error))")
+        }
+    }
+
     @Test("a typo inside a tenant is an error that names the key")
     func unknownKeyInTenant() {
         let error = #expect(throws: ConfigurationError.self) {

@@ -17,6 +17,8 @@ struct InProcessServer {
     let focus: Focus
     let store: SQLiteFocusStore
     let port: Int
+    /// The TLS listener's port, when `adjustSIP` turned TLS on.
+    let tlsPort: Int?
     let folder: URL
     /// The focus's background work (``Focus/run()``), as the executable's lifecycle runs it.
     let work: Task<Void, Never>
@@ -26,7 +28,7 @@ struct InProcessServer {
     static func start(
         focus focusSettings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 10, database: String? = nil,
         nameservers: [String] = [], mediaTimeoutSeconds: Int = 30, trustedSources: Set<String> = [], t1Milliseconds: Int = 500,
-        adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in },
+        adjustMedia: (inout MCUConfiguration, Int) -> Void = { _, _ in }, adjustSIP: (inout SIPConfiguration) -> Void = { _ in },
         controller: (EmbeddedMCU) -> any MCUController = { $0 }
     ) async throws -> InProcessServer {
         var logger = Logger(label: "test")
@@ -39,6 +41,7 @@ struct InProcessServer {
         sip.t1Milliseconds = t1Milliseconds
         sip.t2Milliseconds = max(sip.t2Milliseconds / 500 * t1Milliseconds, t1Milliseconds)
         sip.t4Milliseconds = max(sip.t4Milliseconds / 500 * t1Milliseconds, 1)
+        adjustSIP(&sip)
         var media = MCUConfiguration()
         media.rtpPorts = "\(port + 100)-\(port + 300)"
         media.loops = 1
@@ -55,16 +58,18 @@ struct InProcessServer {
         let directory = try await Focus.prepare(store: store, configuration: settings)
         let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
         let agent = SIPUserAgent(configuration: sip, logger: logger)
-        try await agent.start()
+        let bound = try await agent.start()
+        let tlsPort = bound.first { $0.transport == .tls }?.port
         var configuration = Focus.Configuration()
         configuration.focus = settings
         configuration.contactPort = port
+        if let tlsPort { configuration.contactTLSPort = tlsPort }
         configuration.isTrustedSource = { trustedSources.contains($0) }
         let focus = Focus(
             agent: agent, mcu: controller(mcu), store: store, directory: directory, configuration: configuration, logger: logger)
         let work = Task { await focus.run() }
         await focus.install()
-        return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, folder: folder, work: work)
+        return InProcessServer(mcu: mcu, agent: agent, focus: focus, store: store, port: port, tlsPort: tlsPort, folder: folder, work: work)
     }
 
     func stop() async {

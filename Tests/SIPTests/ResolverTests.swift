@@ -50,6 +50,44 @@ struct ResolverTests {
         #expect(literal.map { "\($0.host):\($0.port)" } == ["127.0.0.5:5080"] && literal.first?.transport == .tcp)
     }
 
+    @Test("lookups that block (a DNS server that never answers, then getaddrinfo) stall neither the event loop nor the cooperative pool")
+    func blockingLookupsStayOffLoops() async throws {
+        let silent = try RawUDPSocket()
+        var configured = SIPResolver(configured: ["127.0.0.1:\(silent.port)"])
+        configured.timeoutMilliseconds = 500
+        let resolver = configured
+        let agent = try await TestUserAgent.start()
+        let uri = try #require(SIPURI("sip:x@localhost:5070"))
+        let started = Date()
+        // More lookups at once than the machine has cores: each waits 2 × 500 ms for the silent server.
+        let lookups = (0..<8).map { _ in Task { await resolver.locate(uri) } }
+        try await Task.sleep(for: .milliseconds(100))
+        var worst = 0.0
+        for _ in 0..<5 {
+            let t0 = Date()
+            _ = await agent.agent.counters  // a hop onto the stack's event loop
+            _ = await Task.detached { 1 }.value  // a job on the cooperative pool
+            worst = max(worst, Date().timeIntervalSince(t0))
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(worst < 0.25, "the loop and the pool answered within \(worst) s while lookups blocked")
+        for lookup in lookups {
+            // No DNS answer: the system resolver (/etc/hosts) has the last word, with the name kept for TLS.
+            let peers = await lookup.value
+            #expect(peers.map { "\($0.host):\($0.port)" } == ["127.0.0.1:5070"])
+            #expect(peers.first?.serverName == "localhost")
+        }
+        #expect(Date().timeIntervalSince(started) >= 1, "the lookups did wait for the silent server")
+        await agent.stop()
+    }
+
+    @Test("a name in a dialog's remote target is not looked up on the event loop: the dialog keeps its peer")
+    func nextHopNeverResolvesNames() async throws {
+        #expect(SIPUserAgent.resolve(try #require(SIPURI("sip:x@localhost:5070")), defaultTransport: .udp) == nil)
+        let literal = SIPUserAgent.resolve(try #require(SIPURI("sips:x@127.0.0.1")), defaultTransport: .udp)
+        #expect(literal?.transport == .tls && literal?.port == 5061)
+    }
+
     @Test("malformed DNS answers give nothing, never a trap (truncation, pointer loops, wrong ids)")
     func hostileAnswers() {
         let query = DNSMessage.query(id: 7, name: "_sip._udp.partner.test", type: DNSMessage.typeSRV) ?? []

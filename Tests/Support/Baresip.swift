@@ -114,9 +114,11 @@ public final class BaresipInstance {
     ///   - recording: where `stop()` leaves the WAV of what this phone received.
     ///   - autoAnswer: answer incoming calls at once.
     ///   - lifetime: seconds after which baresip quits by itself (`-t`), a backstop for a crashed test.
+    ///   - tls: SIP over TLS: the CA file to trust (`sip_cafile`) and baresip's own certificate and key in one PEM
+    ///     (`sip_certificate`, for its TLS listener on `sipPort + 1`). Calls to `;transport=tls` URIs then use TLS.
     public init(
         user: String, codecs: BaresipCodecs = .any, srtp: Bool = false, microphone: URL, recording: URL,
-        autoAnswer: Bool = true, lifetime: Int = 120
+        autoAnswer: Bool = true, lifetime: Int = 120, tls: (caFile: String, certificate: String)? = nil
     ) throws {
         guard let executable = tool("baresip") else {
             throw BaresipError(reason: "baresip is not installed (make deps installs baresip-core)")
@@ -160,6 +162,7 @@ public final class BaresipInstance {
             module_app ctrl_tcp.so
             ctrl_tcp_listen 127.0.0.1:\(controlPort)
             snd_path \(recordings.path)
+            \(tls.map { "sip_cafile \($0.caFile)\nsip_certificate \($0.certificate)" } ?? "")
 
             """
         var account = "<sip:\(user)@127.0.0.1:\(sipPort)>;regint=0;answermode=\(autoAnswer ? "auto" : "manual")"
@@ -325,14 +328,14 @@ extension BaresipInstance {
     /// end of file), so `toneSeconds` must outlast the call.
     public convenience init(
         user: String, tone: Double, codecs: BaresipCodecs = .any, srtp: Bool = false, recording: URL,
-        autoAnswer: Bool = true, toneSeconds: Double = 60, lifetime: Int = 120
+        autoAnswer: Bool = true, toneSeconds: Double = 60, lifetime: Int = 120, tls: (caFile: String, certificate: String)? = nil
     ) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("consort-tone-\(user)-\(UUID().uuidString).wav")
         try WAVFile.writeTone(to: file, frequency: tone, seconds: toneSeconds)
         do {
             try self.init(
                 user: user, codecs: codecs, srtp: srtp, microphone: file, recording: recording, autoAnswer: autoAnswer,
-                lifetime: lifetime)
+                lifetime: lifetime, tls: tls)
         } catch {
             try? FileManager.default.removeItem(at: file)
             throw error

@@ -26,11 +26,14 @@ public struct MeetingPolicy: Sendable, Codable, Equatable {
     public var plainRTPAllowed: Bool = true
     /// Attendees join muted (an organizer or presenter unmutes them); organizers and presenters never do.
     public var muteOnEntry: Bool = false
+    /// Calls and subscriptions must arrive over TLS (SIP over TLS, `sips:`); others get `403`. SDES keys sent in the
+    /// clear over UDP protect nothing, so a tenant that needs private media needs this too.
+    public var tlsRequired: Bool = false
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case maxParticipants, anonymousJoin, lobby, videoAllowed, adHocMeetings, plainRTPAllowed, muteOnEntry
+        case maxParticipants, anonymousJoin, lobby, videoAllowed, adHocMeetings, plainRTPAllowed, muteOnEntry, tlsRequired
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +52,7 @@ public struct MeetingPolicy: Sendable, Codable, Equatable {
         adHocMeetings = try c.decodeIfPresent(Bool.self, forKey: .adHocMeetings) ?? d.adHocMeetings
         plainRTPAllowed = try c.decodeIfPresent(Bool.self, forKey: .plainRTPAllowed) ?? d.plainRTPAllowed
         muteOnEntry = try c.decodeIfPresent(Bool.self, forKey: .muteOnEntry) ?? d.muteOnEntry
+        tlsRequired = try c.decodeIfPresent(Bool.self, forKey: .tlsRequired) ?? d.tlsRequired
     }
 
     /// This policy with a meeting's overrides applied.

@@ -36,6 +36,8 @@ public struct JoinRefusal: Error, Sendable, Equatable {
     /// 404 for a meeting that does not exist, or that belongs to another tenant (indistinguishable on purpose).
     public static let notFound = JoinRefusal(404, "Not Found", metric: "notFound")
     public static let locked = JoinRefusal(403, "Forbidden (the meeting is locked)", metric: "locked")
+    /// 403 for a request that did not arrive over TLS to a tenant whose policy requires it.
+    public static let tlsRequired = JoinRefusal(403, "Forbidden (this meeting requires TLS (sips:))", metric: "tlsRequired")
     public static let full = JoinRefusal(486, "Busy Here (the meeting is full)", metric: "capacity")
     public static let lobbyFull = JoinRefusal(486, "Busy Here (the meeting's lobby is full)", metric: "lobbyFull")
     public static func quota(_ what: String) -> JoinRefusal {

@@ -1,4 +1,6 @@
 import Dispatch
+import NIOCore
+import NIOPosix
 public import SIPWire
 
 #if canImport(Glibc)
@@ -8,8 +10,10 @@ import Glibc
 /// Locating a SIP server (RFC 3263 §4): an IP address is used as it is; a name with a port is looked up (A); a name
 /// without one by SRV (RFC 2782: `_sip._udp`, then `_sip._tcp`; `_sips._tcp` for sips), targets in priority order
 /// and, within a priority, heavier first; with no SRV record the name itself on the default port. NAPTR is not
-/// consulted (our transports are UDP and TCP, which SRV alone selects). DNS is asked over UDP with a 1 s timeout per
-/// server and try; when no server answers, the system resolver (getaddrinfo) has the last word.
+/// consulted (our transports are UDP, TCP and TLS, which SRV alone selects). DNS is asked over UDP with a 1 s timeout
+/// per server and try; when no server answers, the system resolver (getaddrinfo) has the last word. Every blocking
+/// call (the UDP exchange, getaddrinfo) runs on NIO's blocking-I/O thread pool, never on an event loop or in the
+/// cooperative pool.
 public struct SIPResolver: Sendable {
     /// DNS servers as (IPv4 address, port).
     public let nameservers: [(host: String, port: UInt16)]
@@ -42,7 +46,8 @@ public struct SIPResolver: Sendable {
         }
         if let port = uri.port {
             let found = await addresses(of: host).compactMap { try? SIPPeer(transport: transport, ipAddress: $0, port: port) }
-            return found.isEmpty ? fallback(uri, transport) : found
+                .map { peer in var named = peer; named.serverName = host; return named }
+            return found.isEmpty ? await fallback(uri, transport) : found
         }
         let services: [(String, SIPTransportKind)] =
             uri.scheme == .sips ? [("_sips._tcp", .tls)]
@@ -54,17 +59,34 @@ public struct SIPResolver: Sendable {
             var peers: [SIPPeer] = []
             for record in records where record.target != "." {
                 for address in await addresses(of: record.target) {
-                    if let peer = try? SIPPeer(transport: kind, ipAddress: address, port: Int(record.port)) { peers.append(peer) }
+                    if var peer = try? SIPPeer(transport: kind, ipAddress: address, port: Int(record.port)) {
+                        peer.serverName = record.target.hasSuffix(".") ? String(record.target.dropLast()) : record.target
+                        peers.append(peer)
+                    }
                 }
             }
             if !peers.isEmpty { return peers }
         }
         let direct = await addresses(of: host).compactMap { try? SIPPeer(transport: transport, ipAddress: $0, port: defaultPort) }
-        return direct.isEmpty ? fallback(uri, transport) : direct
+            .map { peer in var named = peer; named.serverName = host; return named }
+        return direct.isEmpty ? await fallback(uri, transport) : direct
     }
 
-    private func fallback(_ uri: SIPURI, _ transport: SIPTransportKind) -> [SIPPeer] {
-        SIPUserAgent.resolve(uri, defaultTransport: transport).map { [$0] } ?? []
+    private func fallback(_ uri: SIPURI, _ transport: SIPTransportKind) async -> [SIPPeer] {
+        if let literal = SIPUserAgent.resolve(uri, defaultTransport: transport) { return [literal] }
+        let host = uri.host.trimmingBrackets
+        let port = uri.port ?? (transport == .tls ? 5061 : 5060)
+        return await Self.systemLookup(host, port: port).map {
+            SIPPeer(transport: transport, address: $0, serverName: host)
+        }
+    }
+
+    /// The system resolver (getaddrinfo, which may block for seconds) on NIO's blocking-I/O pool.
+    static func systemLookup(_ host: String, port: Int) async -> [SocketAddress] {
+        let address = try? await NIOThreadPool.singleton.runIfActive {
+            try SocketAddress.makeAddressResolvingHost(host, port: port)
+        }
+        return address.map { [$0] } ?? []
     }
 
     // MARK: - DNS
@@ -82,24 +104,20 @@ public struct SIPResolver: Sendable {
         return DNSMessage.addresses(in: answer, id: id) ?? []
     }
 
-    /// Sends the query to each server in turn (two tries each) on a dispatch thread; the first answer wins.
+    /// Sends the query to each server in turn (two tries each) on NIO's blocking-I/O pool; the first answer wins.
     func ask(_ name: String, type: UInt16, id: UInt16) async -> [UInt8]? {
         guard let query = DNSMessage.query(id: id, name: name, type: type), !nameservers.isEmpty else { return nil }
         let servers = nameservers
         let timeout = timeoutMilliseconds
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                for server in servers {
-                    for _ in 0..<2 {
-                        if let answer = Self.exchange(query, id: id, with: server, timeoutMilliseconds: timeout) {
-                            continuation.resume(returning: answer)
-                            return
-                        }
-                    }
+        let answer = try? await NIOThreadPool.singleton.runIfActive { () -> [UInt8]? in
+            for server in servers {
+                for _ in 0..<2 {
+                    if let answer = Self.exchange(query, id: id, with: server, timeoutMilliseconds: timeout) { return answer }
                 }
-                continuation.resume(returning: nil)
             }
+            return nil
         }
+        return answer ?? nil
     }
 
     /// One UDP exchange, blocking for at most the timeout.

@@ -1,22 +1,28 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SIPWire
 
-/// The sockets of the stack on SwiftNIO: one UDP socket, one TCP listener, and the TCP connections (accepted or
-/// opened) keyed by remote address so responses and in-dialog requests reuse them. Lives on the stack's event loop.
+/// The sockets of the stack on SwiftNIO: one UDP socket, one TCP listener, one TLS listener (when `sip.tls` is on), and
+/// the TCP and TLS connections (accepted or opened) keyed by transport and remote address so responses and in-dialog
+/// requests reuse them. TLS connections are TCP connections with a TLS handler first: the same framing, per-source
+/// limits and timeouts apply (the header timer runs from the TCP accept, so a stalled handshake is closed by it too).
+/// Lives on the stack's event loop.
 final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
     private let stack: SIPStack
     private var udpChannel: (any Channel)?
     private var tcpListener: (any Channel)?
-    private var connections: [SocketAddress: any Channel] = [:]
+    private var tlsListener: (any Channel)?
+    private var tls: SIPTLSContexts?
+    private var connections: [SIPPeer: any Channel] = [:]
 
     init(stack: SIPStack) {
         self.stack = stack
     }
 
     /// Binds the configured sockets; returns what is listening.
-    func start(host: String, port: Int, udp: Bool, tcp: Bool) async throws -> [SIPPeer] {
+    func start(host: String, port: Int, udp: Bool, tcp: Bool, tls: SIPTLSContexts? = nil, tlsPort: Int = 5061) async throws -> [SIPPeer] {
         var bound: [SIPPeer] = []
         let loop = stack.eventLoop
         let stack = self.stack
@@ -49,21 +55,38 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers(
                             IdleStateHandler(allTimeout: .seconds(Int64(stack.configuration.tcpIdleTimeoutSeconds))),
-                            SIPStreamHandler(stack: stack, transport: self, accepted: true))
+                            SIPStreamHandler(stack: stack, transport: self, accepted: true, kind: .tcp))
                     }
                 }
                 .bind(host: host, port: tcpPort).get()
             tcpListener = listener
             if let address = listener.localAddress { bound.append(SIPPeer(transport: .tcp, address: address)) }
         }
+        if let tls {
+            self.tls = tls
+            let listener = try await ServerBootstrap(group: loop)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { [weak self] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            NIOSSLServerHandler(context: tls.server),
+                            IdleStateHandler(allTimeout: .seconds(Int64(stack.configuration.tcpIdleTimeoutSeconds))),
+                            SIPStreamHandler(stack: stack, transport: self, accepted: true, kind: .tls))
+                    }
+                }
+                .bind(host: host, port: tlsPort).get()
+            tlsListener = listener
+            if let address = listener.localAddress { bound.append(SIPPeer(transport: .tls, address: address)) }
+        }
         return bound
     }
 
     func stop() async {
-        let channels: [any Channel] = [udpChannel, tcpListener].compactMap { $0 } + Array(connections.values)
+        let channels: [any Channel] = [udpChannel, tcpListener, tlsListener].compactMap { $0 } + Array(connections.values)
         for channel in channels { try? await channel.close().get() }
         udpChannel = nil
         tcpListener = nil
+        tlsListener = nil
     }
 
     func send(_ bytes: ByteBuffer, to peer: SIPPeer) -> EventLoopFuture<Void> {
@@ -75,37 +98,40 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
                     return loop.makeFailedFuture(SIPError(.notRunning, "no UDP socket is open"))
                 }
                 return channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer.address, data: bytes))
-            case .tcp:
-                if let connection = self.connections[peer.address] {
+            case .tcp, .tls:
+                if let connection = self.connections[peer] {
                     return connection.writeAndFlush(bytes)
                 }
-                return self.connect(to: peer.address).flatMap { $0.writeAndFlush(bytes) }
-            case .tls:
-                return loop.makeFailedFuture(SIPError(.transportFailure, "TLS is not supported yet"))
+                return self.connect(to: peer).flatMap { $0.writeAndFlush(bytes) }
             }
         }
     }
 
-    private func connect(to address: SocketAddress) -> EventLoopFuture<any Channel> {
+    private func connect(to peer: SIPPeer) -> EventLoopFuture<any Channel> {
         let stack = self.stack
+        let tls = peer.transport == .tls ? self.tls : nil
+        if peer.transport == .tls, tls == nil {
+            return stack.eventLoop.makeFailedFuture(SIPError(.transportFailure, "cannot send to \(peer) over TLS: sip.tls is not enabled"))
+        }
         return ClientBootstrap(group: stack.eventLoop)
             .connectTimeout(.seconds(5))
             .channelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try tls.clientHandler(for: peer)) }
                     try channel.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(allTimeout: .seconds(Int64(stack.configuration.tcpIdleTimeoutSeconds))),
-                        SIPStreamHandler(stack: stack, transport: self, accepted: false))
+                        SIPStreamHandler(stack: stack, transport: self, accepted: false, kind: peer.transport))
                 }
             }
-            .connect(to: address)
+            .connect(to: peer.address)
             .map { channel in
-                self.connections[address] = channel
+                self.connections[peer] = channel
                 return channel
             }
     }
 
-    func register(_ channel: any Channel, for address: SocketAddress) { connections[address] = channel }
-    func unregister(_ address: SocketAddress) { connections[address] = nil }
+    func register(_ channel: any Channel, for peer: SIPPeer) { connections[peer] = channel }
+    func unregister(_ peer: SIPPeer) { connections[peer] = nil }
 }
 
 /// UDP: each datagram is one message (RFC 3261 §18.3).

@@ -1,6 +1,6 @@
 public import NIOCore
 
-/// The transport protocols SIP runs over (RFC 3261 §18). TLS is named so the design keeps room for it.
+/// The transport protocols SIP runs over (RFC 3261 §18, §26: TLS over TCP).
 public enum SIPTransportKind: String, Sendable, Hashable, CaseIterable {
     case udp = "UDP"
     case tcp = "TCP"
@@ -17,11 +17,15 @@ public struct SIPPeer: Sendable, Hashable, CustomStringConvertible {
     /// The local address the message arrived on, when known (IP_PKTINFO for UDP, the socket for TCP). Not part of
     /// the peer's identity.
     public var localAddress: SocketAddress?
+    /// The host name the peer was found by, for TLS server name indication and certificate verification; nil: the
+    /// certificate must name the IP address. Not part of the peer's identity.
+    public var serverName: String?
 
-    public init(transport: SIPTransportKind, address: SocketAddress, localAddress: SocketAddress? = nil) {
+    public init(transport: SIPTransportKind, address: SocketAddress, localAddress: SocketAddress? = nil, serverName: String? = nil) {
         self.transport = transport
         self.address = address
         self.localAddress = localAddress
+        self.serverName = serverName
     }
 
     /// A peer at an IP address literal (`127.0.0.1`, `::1`); throws for anything else.

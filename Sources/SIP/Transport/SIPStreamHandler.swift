@@ -1,7 +1,7 @@
 import NIOCore
 import SIPWire
 
-/// TCP: messages framed by Content-Length (RFC 3261 §18.3); a framing error closes the connection. An accepted
+/// TCP and TLS: messages framed by Content-Length (RFC 3261 §18.3); a framing error closes the connection. An accepted
 /// connection counts against its source's and the total connection limits, must deliver a complete message within
 /// `sip.tcpHeaderTimeoutSeconds` of opening or of a message's first byte, and every connection closes after
 /// `sip.tcpIdleTimeoutSeconds` without traffic (an `IdleStateHandler` ahead of this one says when).
@@ -15,11 +15,14 @@ final class SIPStreamHandler: ChannelInboundHandler {
     private let accepted: Bool
     private var counted = false
     private var headerTimer: Scheduled<Void>?
+    /// TCP, or TLS when a TLS handler decrypts ahead of this one.
+    private let kind: SIPTransportKind
 
-    init(stack: SIPStack, transport: SIPNetworkTransport?, accepted: Bool) {
+    init(stack: SIPStack, transport: SIPNetworkTransport?, accepted: Bool, kind: SIPTransportKind = .tcp) {
         self.stack = stack
         self.transport = transport
         self.accepted = accepted
+        self.kind = kind
         self.framer = SIPStreamFramer(limits: stack.limits)
     }
 
@@ -36,16 +39,16 @@ final class SIPStreamHandler: ChannelInboundHandler {
             counted = true
             armHeaderTimer(context: context)
         }
-        let peer = SIPPeer(transport: .tcp, address: remote, localAddress: context.channel.localAddress)
+        let peer = SIPPeer(transport: kind, address: remote, localAddress: context.channel.localAddress)
         self.peer = peer
-        transport?.register(context.channel, for: remote)
+        transport?.register(context.channel, for: peer)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         headerTimer?.cancel()
         headerTimer = nil
-        if let peer { transport?.unregister(peer.address) }
+        if let peer { transport?.unregister(peer) }
         if counted, let remote = peer?.address ?? context.channel.remoteAddress {
             counted = false
             stack.sourceGuard.closeConnection(from: remote)
@@ -67,7 +70,7 @@ final class SIPStreamHandler: ChannelInboundHandler {
             case .failure(let error): stack.rejectMalformed(error, from: peer)
             }
             if framer.mustClose {
-                stack.logger.debug("closing a TCP connection after a framing error", metadata: ["peer": "\(peer)"])
+                stack.logger.debug("closing a stream connection after a framing error", metadata: ["peer": "\(peer)"])
                 context.close(promise: nil)
                 return
             }
@@ -97,8 +100,9 @@ final class SIPStreamHandler: ChannelInboundHandler {
         let channel = context.channel
         let stack = self.stack
         let remote = channel.remoteAddress
+        let kind = self.kind
         headerTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .seconds(seconds)) {
-            if let remote { stack.sourceGuard.timedOut(.headerTimeout, peer: SIPPeer(transport: .tcp, address: remote), now: channel.eventLoop.now) }
+            if let remote { stack.sourceGuard.timedOut(.headerTimeout, peer: SIPPeer(transport: kind, address: remote), now: channel.eventLoop.now) }
             channel.close(promise: nil)
         }
     }

@@ -40,10 +40,12 @@ public final class SIPUserAgent: Sendable {
     @discardableResult
     public func start() async throws -> [SIPPeer] {
         if let problem = configuration.validationProblem() { throw SIPError(.invalid, problem) }
+        let tls = configuration.tls.enabled ? try SIPTLSContexts(configuration: configuration.tls) : nil
         let bound: [SIPPeer]
         do {
             bound = try await transport.start(
-                host: configuration.address, port: configuration.port, udp: configuration.udp, tcp: configuration.tcp)
+                host: configuration.address, port: configuration.port, udp: configuration.udp, tcp: configuration.tcp,
+                tls: tls, tlsPort: configuration.tls.port)
         } catch {
             let text = "\(error)"
             let why = text.contains("Address already in use") ? "the port is taken (another server on it?)"
@@ -53,8 +55,11 @@ public final class SIPUserAgent: Sendable {
                 "SIP cannot listen on \(configuration.address):\(configuration.port): \(why); change sip.port / sip.address or pass --sip-port / --sip-address")
         }
         let stack = self.stack
+        let plainPort = bound.first(where: { $0.transport != .tls })?.port
+        let tlsPort = bound.first(where: { $0.transport == .tls })?.port
         try await stack.eventLoop.submit {
-            if let port = bound.first?.port { stack.advertisedPort = port }
+            if let plainPort { stack.advertisedPort = plainPort }
+            if let tlsPort { stack.advertisedTLSPort = tlsPort }
             stack.startStateGauges()
         }.get()
         return bound
@@ -71,7 +76,8 @@ public final class SIPUserAgent: Sendable {
         try? await ownedGroup?.shutdownGracefully()
     }
 
-    /// Sets the host written into Via and Contact (default: the listening address, or 127.0.0.1 for 0.0.0.0).
+    /// Sets the host written into Via and Contact when neither `sip.advertisedAddress`, nor the address a peer's message
+    /// arrived on, nor a specific listening address, nor a route toward the peer names one (default 127.0.0.1).
     public func setAdvertisedHost(_ host: String) async {
         let stack = self.stack
         _ = try? await stack.eventLoop.submit { stack.advertisedHost = host }.get()
@@ -196,11 +202,6 @@ public final class SIPUserAgent: Sendable {
             h.add("Call-ID", SIPIdentifiers.callID(host: stack.advertisedHost))
             h.add("CSeq", SIPCSeq(1, method).description)
             if [.invite, .subscribe, .refer].contains(method) {
-                var contactURI = SIPURI(user: fromAddress.uri.user, host: stack.advertisedHost, port: stack.advertisedPort)
-                if let t = uri.transportParameter, t.lowercased() != "udp" {
-                    contactURI.parameters.append(SIPParameter(name: "transport", value: t.lowercased()))
-                }
-                h.add("Contact", SIPNameAddress(uri: contactURI).description)
                 h.add("Allow", stack.allowHeader)
                 h.add("Supported", SIPStack.supportedExtensions.joined(separator: ", "))
             }
@@ -222,6 +223,22 @@ public final class SIPUserAgent: Sendable {
             throw SIPError(.transportFailure, "cannot resolve \(request.uri.host) for \(request.method.rawValue)")
         }
         var current = request
+        if [.invite, .subscribe, .refer].contains(request.method), !request.headers.contains("Contact") {
+            // Contact names the address this peer reaches us at, over the transport it is reached by.
+            let stack = self.stack
+            current = try await stack.eventLoop.submit {
+                var withContact = request
+                var contact = stack.localContact(for: peer)
+                contact.uri.user = request.from?.uri.user
+                if request.uri.scheme == .sips {
+                    // sips: already means TLS (RFC 5630 §3.3: transport=tls is deprecated).
+                    contact.uri.scheme = .sips
+                    contact.uri.parameters.removeAll { $0.name.lowercased() == "transport" }
+                }
+                withContact.headers.add("Contact", contact.description)
+                return withContact
+            }.get()
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -256,18 +273,16 @@ public final class SIPUserAgent: Sendable {
         }
     }
 
-    /// The socket address for a URI: its host (an IP address, or a name resolved once) and port (5060, or 5061 for sips).
+    /// The socket address for a URI whose host is an IP address, and its port (5060, or 5061 for sips and TLS); nil for
+    /// a host name. Never blocks: names are looked up by ``SIPResolver/locate(_:)``, off the event loops.
     public static func resolve(_ uri: SIPURI, defaultTransport: SIPTransportKind) -> SIPPeer? {
         var transport = defaultTransport
         if let t = uri.transportParameter?.uppercased(), let kind = SIPTransportKind(rawValue: t) { transport = kind }
         if uri.scheme == .sips { transport = .tls }
         let port = uri.port ?? (transport == .tls ? 5061 : 5060)
         let host = uri.host.trimmingBrackets
-        if let address = try? SocketAddress(ipAddress: host, port: port) { return SIPPeer(transport: transport, address: address) }
-        if let address = try? SocketAddress.makeAddressResolvingHost(host, port: port) {
-            return SIPPeer(transport: transport, address: address)
-        }
-        return nil
+        guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
+        return SIPPeer(transport: transport, address: address)
     }
 }
 
