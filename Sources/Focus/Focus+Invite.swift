@@ -262,11 +262,15 @@ extension Focus {
 
     /// Answers a refused request and counts it.
     func refuse(_ incoming: SIPIncomingRequest, _ refusal: JoinRefusal, tenant: String?) async {
-        logger.info(
-            "refused",
+        // Counted every time; logged at info once a minute per source and kind (then at debug), so a flood of
+        // refused requests cannot flood the log.
+        let source = incoming.peer.host
+        let first = refusalLog.withLock { $0.shouldLog("\(source)|\(refusal.metric)", now: FocusClock.now()) }
+        logger.log(
+            level: first ? .info : .debug, "refused",
             metadata: [
                 "method": "\(incoming.request.method.rawValue)", "uri": "\(incoming.request.uri)", "status": "\(refusal.status)",
-                "reason": "\(refusal.reason)",
+                "reason": "\(refusal.reason)", "source": "\(source)",
             ])
         counters.joinFailed(tenant: tenant ?? "unknown", reason: refusal.metric)
         await incoming.respond(refusal.status, reason: refusal.reason, headers: refusal.headers.map { ($0.name, $0.value) })

@@ -44,6 +44,8 @@ public final class Focus: Sendable {
     let usage = Mutex<[String: TenantUsage]>([:])
     /// Callers typing a PIN or waiting in the lobby.
     let admissions = Mutex<[AdmissionKey: Admission]>([:])
+    /// When each source's last refusal of each kind was logged at info.
+    let refusalLog = Mutex(LogLimiter(intervalSeconds: 60))
     /// Wrong passwords and PINs per source and target, with their backoff.
     let secretFailures: Mutex<FailureBudget>
     /// When each tenant's recent dial-outs started (seconds since 1970), for `dialOut.perMinute`.
