@@ -422,6 +422,7 @@ extension FocusHardeningTests {
         }
         let idle = await server.agent.stateCounts
         let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        let residentBefore = Self.residentKilobytes()
         var failures: [String] = []
         for i in 0..<calls {
             let client = clients[i % clients.count]
@@ -435,6 +436,7 @@ extension FocusHardeningTests {
             }
             _ = try? await call.dialog.bye()
             _ = try? await subscription?.request(.subscribe, headers: [("Event", "conference"), ("Expires", "0")])
+            if (i + 1) % 2_000 == 0 { print("after \(i + 1) calls: resident \(Self.residentKilobytes()) kB") }
         }
         var after = await server.agent.stateCounts
         for _ in 0..<100 where after.dialogs > idle.dialogs || after.serverTransactions + after.clientTransactions > 0 {
@@ -442,6 +444,7 @@ extension FocusHardeningTests {
             after = await server.agent.stateCounts
         }
         let participants = server.focus.participantCount, subscriptions = server.focus.subscriptions.count
+        print("after \(calls) calls: \(after); resident \(residentBefore) kB before, \(Self.residentKilobytes()) kB after (test process: focus, MCU and phones)")
         for _ in 0..<50 where !server.focus.liveConferences(tenant: nil).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         let conferences = server.focus.liveConferences(tenant: nil).count
         let mcu = await server.mcu.load()
@@ -486,6 +489,15 @@ extension FocusHardeningTests {
         for client in clients { await client.stop() }
         await server.stop()
         #expect(missing.isEmpty, "calls answered without media on the MCU (or refused): \(missing)")
+    }
+}
+
+extension FocusHardeningTests {
+    /// This process's resident memory (VmRSS), in kB.
+    static func residentKilobytes() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
     }
 }
 
