@@ -339,12 +339,7 @@ extension FocusHardeningTests {
         let server = try await InProcessServer.start(focus: settings)
         let guesser = try await Self.client("127.0.0.3"), other = try await Self.client("127.0.0.4")
         let media = TestPeer(host: "127.0.0.3")
-        var sdp = Self.offer(port: media.port, address: "127.0.0.3")
-        sdp = sdp.replacingOccurrences(of: "RTP/AVP 0\r\n", with: "RTP/AVP 0 101\r\n") + "a=rtpmap:101 telephone-event/8000\r\n"
-        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
-        let call = try await guesser.invite(try #require(SIPURI("sip:board@calm.test")), body: Array(sdp.utf8), via: peer)
-        let answer = String(decoding: call.response.body, as: UTF8.self)
-        let port = try #require(answer.split(separator: "\r\n").first { $0.hasPrefix("m=audio ") }.flatMap { Int($0.split(separator: " ")[1]) })
+        let (call, port) = try await Self.callWithDTMF(guesser, "sip:board@calm.test", media: media, server: server)
         var dtmf = DTMFSender(peer: media, port: port)
         try await dtmf.type("1111#")
         try await Task.sleep(for: .milliseconds(300))
@@ -367,6 +362,21 @@ extension FocusHardeningTests {
         }
         #expect(error.response?.statusCode == 403 && error.response?.reason.contains("wrong PINs") == true)
         #expect((try? fromOther.get()) != nil, "another address may still call")
+    }
+}
+
+extension FocusHardeningTests {
+    /// Calls `uri` with an offer for PCMU and telephone-event at `media`'s address; returns the call and the MCU's audio port.
+    static func callWithDTMF(
+        _ agent: SIPUserAgent, _ uri: String, media: TestPeer, server: InProcessServer
+    ) async throws -> (SIPOutgoingCall, Int) {
+        var sdp = offer(port: media.port, address: media.host)
+        sdp = sdp.replacingOccurrences(of: "RTP/AVP 0\r\n", with: "RTP/AVP 0 101\r\n") + "a=rtpmap:101 telephone-event/8000\r\n"
+        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
+        let call = try await agent.invite(try #require(SIPURI(uri)), body: Array(sdp.utf8), via: peer)
+        let answer = String(decoding: call.response.body, as: UTF8.self)
+        let port = try #require(answer.split(separator: "\r\n").first { $0.hasPrefix("m=audio ") }.flatMap { Int($0.split(separator: " ")[1]) })
+        return (call, port)
     }
 }
 

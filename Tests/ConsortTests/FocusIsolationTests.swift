@@ -108,12 +108,7 @@ struct FocusIsolationTests {
         var measured: [Double] = []
         for _ in 0..<count {
             let media = TestPeer(host: "127.0.0.3")
-            var sdp = FocusHardeningTests.offer(port: media.port, address: "127.0.0.3")
-            sdp = sdp.replacingOccurrences(of: "RTP/AVP 0\r\n", with: "RTP/AVP 0 101\r\n") + "a=rtpmap:101 telephone-event/8000\r\n"
-            let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
-            let call = try await caller.invite(try #require(SIPURI("sip:board@calm.test")), body: Array(sdp.utf8), via: peer)
-            let answer = String(decoding: call.response.body, as: UTF8.self)
-            let port = try #require(answer.split(separator: "\r\n").first { $0.hasPrefix("m=audio ") }.flatMap { Int($0.split(separator: " ")[1]) })
+            let (call, port) = try await FocusHardeningTests.callWithDTMF(caller, "sip:board@calm.test", media: media, server: server)
             let conference = try #require(server.focus.liveConference(tenant: "calm", id: "board"))
             var dtmf = DTMFSender(peer: media, port: port)
             try await dtmf.type(Self.pin)
