@@ -23,6 +23,32 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
 
     /// Binds the configured sockets; returns what is listening.
     func start(host: String, port: Int, udp: Bool, tcp: Bool, tls: SIPTLSContexts? = nil, tlsPort: Int = 5061) async throws -> [SIPPeer] {
+        // With port 0 the system picks the UDP port and TCP takes the same one, which a TCP socket may already hold
+        // (an ephemeral port of some connection): then both are given back and another port is picked.
+        let attempts = port == 0 && udp && tcp ? 8 : 1
+        var attempt = 1
+        while true {
+            do {
+                return try await bind(host: host, port: port, udp: udp, tcp: tcp, tls: tls, tlsPort: tlsPort)
+            } catch let error as SharedPortTaken where attempt < attempts {
+                try? await error.udp.close().get()
+                udpChannel = nil
+                attempt += 1
+            } catch let error as SharedPortTaken {
+                try? await error.udp.close().get()
+                udpChannel = nil
+                throw error.underlying
+            }
+        }
+    }
+
+    /// The TCP listener could not take the port the system gave UDP.
+    private struct SharedPortTaken: Error {
+        let udp: any Channel
+        let underlying: any Error
+    }
+
+    private func bind(host: String, port: Int, udp: Bool, tcp: Bool, tls: SIPTLSContexts?, tlsPort: Int) async throws -> [SIPPeer] {
         var bound: [SIPPeer] = []
         let loop = stack.eventLoop
         let stack = self.stack
@@ -49,7 +75,7 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
         if tcp {
             // Use the UDP port when port 0 asked the system for one, so both transports share a port.
             let tcpPort = port == 0 ? (bound.first?.port ?? 0) : port
-            let listener = try await ServerBootstrap(group: loop)
+            let bootstrap = ServerBootstrap(group: loop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { [weak self] channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -58,7 +84,13 @@ final class SIPNetworkTransport: SIPTransmitter, @unchecked Sendable {
                             SIPStreamHandler(stack: stack, transport: self, accepted: true, kind: .tcp))
                     }
                 }
-                .bind(host: host, port: tcpPort).get()
+            let listener: any Channel
+            do {
+                listener = try await bootstrap.bind(host: host, port: tcpPort).get()
+            } catch {
+                if port == 0, let udp = udpChannel { throw SharedPortTaken(udp: udp, underlying: error) }
+                throw error
+            }
             tcpListener = listener
             if let address = listener.localAddress { bound.append(SIPPeer(transport: .tcp, address: address)) }
         }
