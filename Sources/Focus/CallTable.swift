@@ -64,8 +64,8 @@ struct CallTable: Sendable {
     mutating func release(_ key: CallKey?, source: String?, anonymous: Bool) {
         if let key { claimed.remove(key) }
         guard let source else { return }
-        Self.decrement(&callsBySource, source)
-        if anonymous { Self.decrement(&anonymousBySource, source) }
+        callsBySource.decrementCount(source)
+        if anonymous { anonymousBySource.decrementCount(source) }
     }
 
     mutating func add(_ dialog: SIPDialogID, _ membership: Membership) { byDialog[dialog] = membership }
@@ -80,9 +80,4 @@ struct CallTable: Sendable {
     }
 
     var count: Int { byDialog.count }
-
-    private static func decrement(_ table: inout [String: Int], _ source: String) {
-        guard let n = table[source] else { return }
-        if n <= 1 { table[source] = nil } else { table[source] = n - 1 }
-    }
 }

@@ -36,7 +36,7 @@ extension Focus {
         }
         let tenant = conference.tenant
         let user = uri.user.flatMap { name in
-            tenant.domains.contains { $0.lowercased() == uri.host.lowercased() } ? directory.user(tenant: tenant.id, name: name) : nil
+            tenant.ownsDomain(uri.host) ? directory.user(tenant: tenant.id, name: name) : nil
         }
         let who = requestedBy ?? "admin"
         do throws(ControlError) {

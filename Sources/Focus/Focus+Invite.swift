@@ -89,7 +89,7 @@ extension Focus {
         let uri = from?.uri.addressOfRecord ?? "sip:anonymous@anonymous.invalid"
         let claimsUser =
             from.map { f in
-                tenant.domains.contains { $0.lowercased() == f.uri.host.lowercased() }
+                tenant.ownsDomain(f.uri.host)
                     && f.uri.user.map { directory.user(tenant: tenant.id, name: $0) != nil } == true
             } ?? false
         let offersCredentials = request.headers.values("Authorization").contains { $0.contains(tenant.realm) }
@@ -97,7 +97,7 @@ extension Focus {
             // Unproven, a From in the tenant's own domain would pass for one of its people in the roster: shown in the
             // anonymous domain with no display name instead (a foreign address is the caller's own claim about
             // somewhere else).
-            if let f = from, tenant.domains.contains(where: { $0.lowercased() == f.uri.host.lowercased() }) {
+            if let f = from, tenant.ownsDomain(f.uri.host) {
                 return CallerIdentity(user: nil, uri: "sip:\(f.uri.user ?? "anonymous")@anonymous.invalid", displayName: nil)
             }
             return CallerIdentity(user: nil, uri: uri, displayName: from?.displayName)

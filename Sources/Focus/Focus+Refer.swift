@@ -81,7 +81,7 @@ extension Focus {
         let plain = uri.addressOfRecord.lowercased()
         let roster = await conference.roster
         if let exact = roster.first(where: { $0.uri.lowercased() == plain }) { return exact }
-        guard conference.tenant.domains.contains(where: { $0.lowercased() == uri.host.lowercased() }), let name = uri.user else { return nil }
+        guard conference.tenant.ownsDomain(uri.host), let name = uri.user else { return nil }
         return roster.first { $0.user == name }
     }
 

@@ -17,7 +17,7 @@ extension Focus {
         // Challenge first, whoever the address names, so a REGISTER cannot probe which users exist; only an
         // authenticated user may register, and only their own address in the tenant's domain.
         guard let user = await authenticate(incoming, tenant: tenant) else { return }
-        let ownDomain = tenant.domains.isEmpty || tenant.domains.contains { $0.lowercased() == to.uri.host.lowercased() }
+        let ownDomain = tenant.domains.isEmpty || tenant.ownsDomain(to.uri.host)
         guard user == aor, ownDomain else {
             logger.notice("REGISTER for another address refused", metadata: ["tenant": "\(tenant.id)", "user": "\(user)", "aor": "\(to.uri)"])
             await incoming.respond(403, reason: "Forbidden (you may register only your own address)")

@@ -29,12 +29,7 @@ struct SubscriptionQuota: Sendable {
 
     /// Gives a place back (the subscription ended, or its SUBSCRIBE was not answered 2xx).
     mutating func release(source: String?, conference: ConferenceID) {
-        Self.decrement(&byConference, conference)
-        if let source { Self.decrement(&bySource, source) }
-    }
-
-    private static func decrement<Key: Hashable>(_ table: inout [Key: Int], _ key: Key) {
-        guard let n = table[key] else { return }
-        if n <= 1 { table[key] = nil } else { table[key] = n - 1 }
+        byConference.decrementCount(conference)
+        if let source { bySource.decrementCount(source) }
     }
 }

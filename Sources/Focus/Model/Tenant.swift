@@ -25,6 +25,9 @@ public struct Tenant: Sendable, Codable, Equatable, Identifiable {
 
     /// The digest realm (RFC 3261 §22.1): the first domain, or the tenant ID when it has none.
     public var realm: String { domains.first ?? id }
+
+    /// Whether `host` is one of its SIP domains (case-insensitive).
+    public func ownsDomain(_ host: String) -> Bool { domains.contains { $0.lowercased() == host.lowercased() } }
 }
 
 /// A user of a tenant: who may authenticate in its realm, organize meetings and register.
