@@ -248,12 +248,16 @@ public struct ConferenceStatistics: Sendable, Codable, Equatable {
     /// Packets dropped by reason over the conference's life, including endpoints that have left; nil from an MCU that
     /// does not report them.
     public var drops: MediaDropStatistics?
+    /// The conference's measured cost: microseconds of tick time it took in the last second (nil from an MCU that does
+    /// not measure it).
+    public var tickMicrosecondsPerSecond: UInt64?
 
     public init(
         conference: ConferenceID, ticks: UInt64, lateTicks: UInt64, speakers: [EndpointID], endpoints: [EndpointStatistics],
-        drops: MediaDropStatistics? = nil
+        drops: MediaDropStatistics? = nil, tickMicrosecondsPerSecond: UInt64? = nil
     ) {
         self.conference = conference
+        self.tickMicrosecondsPerSecond = tickMicrosecondsPerSecond
         self.drops = drops
         self.ticks = ticks
         self.lateTicks = lateTicks
@@ -268,9 +272,17 @@ public struct MCULoadReport: Sendable, Codable, Equatable {
     public var endpoints: Int
     public var freePorts: Int
     public var lateTicks: UInt64
+    /// Event loops that run conferences, and the tick time all conferences took in the last second (microseconds; a
+    /// loop offers 1,000,000 a second). Nil from an MCU that does not measure them.
+    public var loops: Int?
+    public var tickMicrosecondsPerSecond: UInt64?
 
-    public init(conferences: Int, endpoints: Int, freePorts: Int, lateTicks: UInt64) {
+    public init(
+        conferences: Int, endpoints: Int, freePorts: Int, lateTicks: UInt64, loops: Int? = nil, tickMicrosecondsPerSecond: UInt64? = nil
+    ) {
         self.conferences = conferences
+        self.loops = loops
+        self.tickMicrosecondsPerSecond = tickMicrosecondsPerSecond
         self.endpoints = endpoints
         self.freePorts = freePorts
         self.lateTicks = lateTicks

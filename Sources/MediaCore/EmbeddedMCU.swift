@@ -17,6 +17,8 @@ public final class EmbeddedMCU: MCUController {
     let opus: OpusEncoderSettings
     let logger: Logger
     private let group: MultiThreadedEventLoopGroup
+    /// The group's loops, for placing each new conference on the least busy one.
+    private let loopList: [any EventLoop]
     let ports: PortAllocator
     let conferences = Mutex<[ConferenceID: MediaConference]>([:])
     /// Prompts read once and shared.
@@ -36,6 +38,7 @@ public final class EmbeddedMCU: MCUController {
         self.logger = logger
         let loops = configuration.loops > 0 ? configuration.loops : System.coreCount
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
+        loopList = group.makeIterator().map { $0 }
         ports = PortAllocator(range: range, maxTenantShare: configuration.maxTenantPortShare)
     }
 
@@ -70,7 +73,7 @@ public final class EmbeddedMCU: MCUController {
             throw MCUControlError(.failed, "cannot create the mixer: \(error)")
         }
         let conference = MediaConference(
-            id: id, eventLoop: group.next(), mixer: mixer, logger: logger, events: events,
+            id: id, eventLoop: leastBusyLoop(), mixer: mixer, logger: logger, events: events,
             mediaTimeoutSeconds: configuration.mediaTimeoutSeconds, holdTimeoutSeconds: configuration.holdTimeoutSeconds)
         let inserted = conferences.withLock { table -> Bool in
             guard table[id] == nil else { return false }
@@ -107,6 +110,7 @@ public final class EmbeddedMCU: MCUController {
         guard let conference = conferences.withLock({ $0[request.conference] }) else {
             throw MCUControlError(.notFound, "no conference \(request.conference)")
         }
+        try checkTickShare(tenant: request.conference.tenant)
         guard let offerText = request.offer else { return try await offerDialOut(request, in: conference) }
         let offer: SessionDescription
         do {
@@ -286,12 +290,63 @@ public final class EmbeddedMCU: MCUController {
         let all = conferences.withLock { Array($0.values) }
         var endpoints = 0
         var late: UInt64 = 0
+        var busy: UInt64 = 0
         for c in all {
+            busy &+= c.recentBusyNanoseconds.load(ordering: .relaxed)
             if let s = try? await c.eventLoop.submit({ (c.endpoints.count, c.lateTicks) }).get() {
                 endpoints += s.0
                 late &+= s.1
             }
         }
-        return MCULoadReport(conferences: all.count, endpoints: endpoints, freePorts: ports.free, lateTicks: late)
+        return MCULoadReport(
+            conferences: all.count, endpoints: endpoints, freePorts: ports.free, lateTicks: late, loops: loopList.count,
+            tickMicrosecondsPerSecond: busy / 1_000)
+    }
+
+    // MARK: - Tick time
+
+    /// The tick time `tenant`'s conferences took in the last second, and the whole MCU's, in nanoseconds.
+    func measuredTickTime(tenant: String) -> (tenant: UInt64, all: UInt64) {
+        conferences.withLock { table in
+            var mine: UInt64 = 0
+            var all: UInt64 = 0
+            for conference in table.values {
+                let busy = conference.recentBusyNanoseconds.load(ordering: .relaxed)
+                all &+= busy
+                if conference.id.tenant == tenant { mine &+= busy }
+            }
+            return (mine, all)
+        }
+    }
+
+    /// Refuses (`capacity`) a new endpoint of a tenant whose conferences took more than `maxTenantTickShare` of the
+    /// MCU's tick time in the last second: what is left stays for the other tenants' quotas.
+    func checkTickShare(tenant: String) throws(MCUControlError) {
+        let used = measuredTickTime(tenant: tenant).tenant
+        let budget = Double(loopList.count) * 1e9 * configuration.maxTenantTickShare
+        guard Double(used) > budget else { return }
+        let percent = { (value: Double) in String(Int((value * 100).rounded())) }
+        throw MCUControlError(
+            .capacity,
+            "tenant \(tenant) uses \(percent(Double(used) / (Double(loopList.count) * 1e9)))% of the media tick time "
+                + "(its share is \(percent(configuration.maxTenantTickShare))%)")
+    }
+
+    /// The loop whose conferences took the least tick time in the last second; among equals, the one with the fewest
+    /// conferences (new conferences measure 0 until their first second).
+    private func leastBusyLoop() -> any EventLoop {
+        let load = conferences.withLock { table -> [(busy: UInt64, count: Int)] in
+            var load = Array(repeating: (busy: UInt64(0), count: 0), count: loopList.count)
+            for conference in table.values {
+                guard let index = loopList.firstIndex(where: { $0 === conference.eventLoop }) else { continue }
+                load[index].busy &+= conference.recentBusyNanoseconds.load(ordering: .relaxed)
+                load[index].count += 1
+            }
+            return load
+        }
+        guard let best = load.indices.min(by: { (load[$0].busy, load[$0].count) < (load[$1].busy, load[$1].count) }) else {
+            return group.next()
+        }
+        return loopList[best]
     }
 }

@@ -21,6 +21,18 @@ extension MediaConference {
         }
     }
 
+    /// Once a second: the last second's tick time becomes the conference's measured cost, and both it and the late
+    /// ticks go to the tenant's metrics.
+    func noteCost() {
+        let busy = busyNanoseconds &- busyAtWatch
+        busyAtWatch = busyNanoseconds
+        recentBusyNanoseconds.store(busy, ordering: .relaxed)
+        tickMetric.increment(by: Int64(clamping: busy / 1_000))
+        let late = lateTicks &- lateAtWatch
+        lateAtWatch = lateTicks
+        if late > 0 { lateTickMetric.increment(by: Int64(clamping: late)) }
+    }
+
     /// Every endpoint must show life (RTP or RTCP, audio or video) within its timeout — sending, receive-only, in the
     /// lobby, at the PIN prompt; on hold or inactive (we do not send to it) within the longer hold timeout. A silent one
     /// is reported once, until media comes back.

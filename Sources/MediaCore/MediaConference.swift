@@ -3,6 +3,7 @@ import Logging
 import MCUControl
 import Metrics
 import NIOCore
+import Synchronization
 
 /// One conference on one event loop: every 20 ms, against a monotonic reference time, it reads what every endpoint
 /// received, runs the mixer, and sends each endpoint its mix. Nothing here is touched from another thread; control
@@ -18,6 +19,14 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     var dialOuts: [EndpointID: DialOutOffer] = [:]
     private(set) var ticks: UInt64 = 0
     private(set) var lateTicks: UInt64 = 0
+    /// Nanoseconds spent in ticks over the conference's life (two clock reads a tick, nothing allocated).
+    private(set) var busyNanoseconds: UInt64 = 0
+    /// What `busyNanoseconds` and `lateTicks` were at the last once-a-second watch.
+    var busyAtWatch: UInt64 = 0
+    var lateAtWatch: UInt64 = 0
+    /// Tick time spent in the last second, in nanoseconds: the conference's measured cost, read off the loop by the
+    /// MCU to share tick time between tenants and to place new conferences on the least busy loop.
+    let recentBusyNanoseconds = Atomic<UInt64>(0)
     private var reference: NIODeadline = .now()
     private var scheduled: NIOScheduledCallback?
     private var due: NIODeadline = .now()
@@ -37,6 +46,9 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     var droppedTotal = MediaDropCounters()
     /// `consort_media_dropped_packets_total{tenant,reason}`, one counter per reason in ``MediaDropStatistics/byReason`` order.
     let dropMetrics: [Counter]
+    /// `consort_media_tick_microseconds_total{tenant}` and `consort_media_late_ticks_total{tenant}`, added to once a second.
+    let tickMetric: Counter
+    let lateTickMetric: Counter
 
     init(
         id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger, events: MCUEventDispatcher,
@@ -48,6 +60,8 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         dropMetrics = MediaDropStatistics().byReason.map {
             Counter(label: "consort_media_dropped_packets_total", dimensions: [("tenant", id.tenant), ("reason", $0.reason)])
         }
+        tickMetric = Counter(label: "consort_media_tick_microseconds_total", dimensions: [("tenant", id.tenant)])
+        lateTickMetric = Counter(label: "consort_media_late_ticks_total", dimensions: [("tenant", id.tenant)])
         self.events = events
         self.eventLoop = eventLoop
         self.mixer = mixer
@@ -114,7 +128,11 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
             }
         }
         routeVideo(now: nanos, tick: ticks)
-        if ticks % 50 == 0 { watchEndpoints() }
+        if ticks % 50 == 0 {
+            watchEndpoints()
+            noteCost()
+        }
+        busyNanoseconds &+= UInt64(max(0, (NIODeadline.now() - now).nanoseconds))
         scheduleNext()
     }
 
@@ -171,6 +189,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
             conference: id, ticks: ticks, lateTicks: lateTicks,
             speakers: endpoints.filter { speakerIDs.contains($0.participant.id) }.map(\.id),
             endpoints: endpoints.map { $0.statistics() },
-            drops: endpoints.reduce(droppedTotal) { $0 &+ ($1.allDrops &- $1.reportedDrops) }.statistics)
+            drops: endpoints.reduce(droppedTotal) { $0 &+ ($1.allDrops &- $1.reportedDrops) }.statistics,
+            tickMicrosecondsPerSecond: recentBusyNanoseconds.load(ordering: .relaxed) / 1_000)
     }
 }

@@ -20,6 +20,10 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
     /// The largest share (0-1] of the RTP port pairs one tenant may hold; a new endpoint past it is refused with
     /// `capacity` (503 + Retry-After), so one tenant cannot take the ports another's quota needs.
     public var maxTenantPortShare: Double = 0.5
+    /// The largest share (0-1] of the MCU's tick time (every loop's second, each second) one tenant's conferences may
+    /// take, as measured over the last second; a new endpoint past it is refused with `capacity` (503 + Retry-After),
+    /// so one tenant's heavy meetings cannot take the mixing time another's quota needs.
+    public var maxTenantTickShare: Double = 0.5
     /// The DTMF sequence (RFC 4733) that toggles a participant's self-mute; empty turns it off.
     public var selfMuteDTMF: String = "*6"
     /// Seconds without RTP or RTCP from an endpoint before the focus is told (and hangs up); 0 turns the check off.
@@ -31,7 +35,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case rtpPorts, bindAddress, advertisedAddress, loops, selfMuteDTMF, mediaTimeoutSeconds, probationPackets, unverifiedSendSeconds
-        case holdTimeoutSeconds, maxTenantPortShare
+        case holdTimeoutSeconds, maxTenantPortShare, maxTenantTickShare
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,6 +51,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         unverifiedSendSeconds = try c.decodeIfPresent(Int.self, forKey: .unverifiedSendSeconds) ?? d.unverifiedSendSeconds
         holdTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .holdTimeoutSeconds) ?? d.holdTimeoutSeconds
         maxTenantPortShare = try c.decodeIfPresent(Double.self, forKey: .maxTenantPortShare) ?? d.maxTenantPortShare
+        maxTenantTickShare = try c.decodeIfPresent(Double.self, forKey: .maxTenantTickShare) ?? d.maxTenantTickShare
     }
 
     /// The port range as numbers, or nil when `rtpPorts` is malformed.
@@ -68,6 +73,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         if probationPackets < 1 || probationPackets > 100 { return "media.probationPackets must be 1 to 100" }
         if unverifiedSendSeconds < 0 || unverifiedSendSeconds > 60 { return "media.unverifiedSendSeconds must be 0 to 60" }
         if !(maxTenantPortShare > 0 && maxTenantPortShare <= 1) { return "media.maxTenantPortShare must be more than 0 and at most 1" }
+        if !(maxTenantTickShare > 0 && maxTenantTickShare <= 1) { return "media.maxTenantTickShare must be more than 0 and at most 1" }
         return nil
     }
 }

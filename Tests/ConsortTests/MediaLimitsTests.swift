@@ -176,4 +176,48 @@ struct MediaLimitsTests {
         #expect(text.contains(#"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="malformed"} 1"#))
         #expect(stats?.drops?.wrongSource == 7 && stats?.drops?.malformed == 1, "\(String(describing: stats?.drops))")
     }
+
+    @Test("tick share: a tenant whose conferences took more than maxTenantTickShare of the tick time is refused (capacity); another tenant is not")
+    func tickShare() async throws {
+        let registry = AdminMetrics.registry
+        // One loop, and a share so small that one busy conference passes it: its measured cost, not a count, decides.
+        let mcu = try makeMCU {
+            $0.loops = 1
+            $0.maxTenantTickShare = 0.000_01  // 10 µs of each second
+        }
+        let heavy = ConferenceID(tenant: "heavy", meeting: "m"), light = ConferenceID(tenant: "light", meeting: "m")
+        try await mcu.addConference(heavy)
+        let peers = (0..<3).map { _ in TestPeer() }
+        var ports: [Int] = []
+        for (i, peer) in peers.enumerated() {
+            let answer = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: heavy, endpoint: EndpointID("h\(i)"), offer: offer(port: peer.port), advertisedAddress: "127.0.0.1"))
+            ports.append(try #require(answer.media.first?.localPort))
+        }
+        // Everyone speaks for 1.5 s: decode, mix and encode work on every tick, measured once a second.
+        for n in 0..<75 {
+            for (peer, port) in zip(peers, ports) {
+                peer.send(rtpPacket(seq: UInt16(n), ts: UInt32(n) * 960, ssrc: UInt32(port), payload: Self.silence), to: port)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let stats = await mcu.statistics(heavy)
+        let load = await mcu.load()
+        let refused = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: heavy, endpoint: EndpointID("h3"), offer: self.offer(port: 9_300), advertisedAddress: "127.0.0.1"))
+        }
+        try await mcu.addConference(light)
+        let admitted = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: light, endpoint: EndpointID("l0"), offer: offer(port: 9_400), advertisedAddress: "127.0.0.1"))
+        let text = registry.emitToString()
+        await mcu.shutdown()
+        #expect(refused?.code == .capacity, "\(String(describing: refused))")
+        #expect(refused?.reason.contains("tick time") == true, "\(String(describing: refused))")
+        #expect(admitted.media.first?.accepted == true)
+        let cost = try #require(stats?.tickMicrosecondsPerSecond)
+        #expect(cost > 10 && cost < 1_000_000, "measured cost \(cost) µs/s")
+        #expect(load.loops == 1 && (load.tickMicrosecondsPerSecond ?? 0) >= cost, "\(load)")
+        #expect(text.contains(#"consort_media_tick_microseconds_total{tenant="heavy"}"#))
+    }
 }
