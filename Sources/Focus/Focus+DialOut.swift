@@ -47,7 +47,16 @@ extension Focus {
             counters.joinFailed(tenant: tenant.id, reason: "dialOutPolicy")
             throw error
         }
-        let targets = try await dialTargets(for: uri, user: user, tenant: tenant)
+        let found = try await dialTargets(for: uri, user: user, tenant: tenant)
+        // A meeting that requires TLS keeps its signalling (and its SDES keys) out of the clear, outward too.
+        let targets = conference.policy.tlsRequired ? found.filter { $0.1?.transport == .tls } : found
+        if conference.policy.tlsRequired {
+            guard !targets.isEmpty else {
+                logger.notice("dial-out refused", metadata: ["meeting": "\(conference.id)", "to": "\(text)", "by": "\(requestedBy ?? "admin")", "reason": "tlsRequired"])
+                counters.joinFailed(tenant: tenant.id, reason: "tlsRequired")
+                throw ControlError(.forbidden, "this meeting requires TLS, and \(uri) is not reached over TLS (use sips: or ;transport=tls)")
+            }
+        }
         let endpoint = EndpointID.random(prefix: "dialout-")
         do throws(JoinRefusal) {
             try reserveUsage(tenant, conference: conference.id)

@@ -2,6 +2,7 @@ import Focus
 import Foundation
 import SIP
 import SIPWire
+import Synchronization
 import Testing
 import TestSupport
 
@@ -70,6 +71,85 @@ struct FocusTLSTests {
         #expect(try await call.dialog.bye().statusCode == 200, "BYE over the TLS connection")
         await caller.stop()
         await server.stop()
+    }
+
+    /// A phone's answer to the MCU's SDES offer: PCMU over RTP/SAVP with a key of its own for AES_CM_128_HMAC_SHA1_80.
+    static func srtpAnswer(to offer: String, port: Int) -> String? {
+        guard let line = offer.split(separator: "\r\n").first(where: { $0.hasPrefix("a=crypto:") && $0.contains(" AES_CM_128_HMAC_SHA1_80 ") }) else { return nil }
+        let parts = line.dropFirst("a=crypto:".count).split(separator: " ")
+        guard parts.count >= 2 else { return nil }
+        let key = Data((0..<30).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        return "v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio \(port) RTP/SAVP 0\r\n"
+            + "a=rtpmap:0 PCMU/8000\r\na=crypto:\(parts[0]) \(parts[1]) inline:\(key)\r\na=sendrecv\r\n"
+    }
+
+    @Test("dial-out from a tlsRequired meeting: the INVITE and the BYE go over TLS with SDES; a target reached in the clear is refused")
+    func dialOutOverTLS() async throws {
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        var focus = Self.secureTenant()
+        focus.tenants[0].dialOut.allowedNetworks = ["127.0.0.0/8"]
+        focus.tenants[0].policy.plainRTPAllowed = false  // the MCU offers SDES only
+        let server = try await InProcessServer.start(focus: focus, adjustSIP: { sip in
+            sip.tls.enabled = true
+            sip.tls.port = 0
+            sip.tls.certificate = certificate.certificate
+            sip.tls.privateKey = certificate.privateKey
+            sip.tls.trustedCAs = certificate.certificate  // the focus verifies the phone's certificate
+        })
+        var c = SIPConfiguration()
+        c.address = "127.0.0.1"
+        c.port = 0
+        c.requestsPerSecondPerSource = 0
+        c.tls.enabled = true
+        c.tls.port = 0
+        c.tls.certificate = certificate.certificate
+        c.tls.privateKey = certificate.privateKey
+        c.tls.trustedCAs = certificate.certificate
+        let callee = SIPUserAgent(configuration: c, logger: .init(label: "tls-callee"))
+        let peers = try await callee.start()
+        let tlsPort = try #require(peers.first { $0.transport == .tls }?.address.port)
+        let udpPort = try #require(peers.first { $0.transport == .udp }?.address.port)
+        let seen = Mutex<[String]>([])
+        let record: @Sendable (String) -> Void = { line in seen.withLock { $0.append(line) } }
+        let mediaPort = freePort(udpAndTCP: false)
+        await callee.setHandler(.invite) { incoming in
+            record("INVITE over \(incoming.peer.transport)")
+            let offer = String(decoding: incoming.request.body, as: UTF8.self)
+            guard let answer = Self.srtpAnswer(to: offer, port: mediaPort) else {
+                await incoming.respond(488)
+                return
+            }
+            await incoming.respond(200, body: Array(answer.utf8), contentType: "application/sdp")
+        }
+        await callee.setHandler(.bye) { incoming in
+            record("BYE over \(incoming.peer.transport)")
+            await incoming.respond(200)
+        }
+        let conference = try server.focus.conference(tenant: "secure", id: "room")
+        let clear = await #expect(throws: ControlError.self) {
+            _ = try await server.focus.dialOut(conference, to: "sip:callee@127.0.0.1:\(udpPort)", requestedBy: "test")
+        }
+        #expect(clear?.code == .forbidden && clear?.reason.contains("requires TLS") == true, "\(String(describing: clear))")
+        let endpoint = try await server.focus.dialOut(conference, to: "sip:callee@127.0.0.1:\(tlsPort);transport=tls", requestedBy: "test")
+        var status: ParticipantStatus?
+        for _ in 0..<300 {
+            status = await conference.roster.first { $0.endpoint == endpoint }?.status
+            if status == .connected { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let entry = await conference.roster.first { $0.endpoint == endpoint }
+        let media = entry?.media.first
+        await server.focus.end(conference)
+        for _ in 0..<500 where !seen.withLock({ $0.contains { $0.hasPrefix("BYE") } }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let transcript = seen.withLock { $0 }
+        await callee.stop()
+        await server.stop()
+        #expect(status == .connected, "\(String(describing: entry?.reason))")
+        #expect(media?.cryptoSuite != nil, "SDES-SRTP negotiated: \(String(describing: media))")
+        #expect(transcript == ["INVITE over tls", "BYE over tls"], "\(transcript)")
     }
 
     @Test("baresip calls a tlsRequired meeting over TLS (sip:room@127.0.0.1;transport=tls) with SDES-SRTP, trusting the test's certificate")

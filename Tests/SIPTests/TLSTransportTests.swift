@@ -58,6 +58,9 @@ struct TLSTransportTests {
         let error = await #expect(throws: SIPError.self) { try await Self.options(client.agent, port: server.tlsPort) }
         #expect(error?.code == .transportFailure || error?.code == .timeout)
         #expect(await server.agent.counters.messagesReceived == 0)
+        // Both ends count the failed handshake: the client as its own TLS failure, the server as a refusal.
+        #expect(await client.agent.outboundTLSFailures >= 1)
+        #expect((await server.agent.refusals[.tlsHandshake] ?? 0) >= 1)
         await client.agent.stop()
         await server.agent.stop()
     }
@@ -91,6 +94,7 @@ struct TLSTransportTests {
         #expect(await halfOpen.closed(within: 3), "a handshake that stalls is closed by sip.tcpHeaderTimeoutSeconds")
         #expect(await silent.closed(within: 3))
         #expect((await server.agent.refusals[.headerTimeout] ?? 0) >= 2)
+        #expect((await server.agent.refusals[.tlsHandshake] ?? 0) >= 1, "the garbage's failed handshake is counted")
         await client.agent.stop()
         try await Task.sleep(for: .milliseconds(200))
         #expect(await server.agent.acceptedConnections == 0, "every TLS connection was uncounted when it closed")

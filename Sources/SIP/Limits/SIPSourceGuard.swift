@@ -15,6 +15,8 @@ public enum SIPRefusalReason: String, Sendable, CaseIterable {
     case headerTimeout = "header_timeout"
     /// A TCP connection without traffic for `sip.tcpIdleTimeoutSeconds`.
     case idleTimeout = "idle_timeout"
+    /// A TLS connection a peer opened whose handshake failed (not TLS, no shared cipher or version, a bad certificate).
+    case tlsHandshake = "tls_handshake"
 }
 
 /// The per-source limits of the stack and their bookkeeping, on the stack's event loop: the request rate table, the
@@ -31,6 +33,9 @@ final class SIPSourceGuard {
     private var refusalsSinceSummary = 0
     private var lastSummary: UInt64 = 0
     private let counters: [SIPRefusalReason: Counter]
+    /// TLS connections we opened whose handshake failed (the peer's certificate not trusted, no common version…).
+    private(set) var outboundTLSFailures: UInt64 = 0
+    private let outboundTLSCounter = Counter(label: "consort_sip_tls_outbound_failures_total")
 
     init(configuration: SIPConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -134,6 +139,21 @@ final class SIPSourceGuard {
     /// A connection closed for a timeout.
     func timedOut(_ reason: SIPRefusalReason, peer: SIPPeer, now: NIODeadline) {
         refused(reason, peer: peer, notice: false, now: now.uptimeNanoseconds)
+    }
+
+    /// The handshake of a TLS connection failed: a peer's (counted as a refusal, logged at debug and in the minute's
+    /// summary: anyone can send garbage) or one we opened (a warning: a call or dial-out will fail).
+    func tlsHandshakeFailed(peer: SIPPeer, accepted: Bool, error: any Error, now: NIODeadline) {
+        if accepted {
+            logger.debug("TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            refused(.tlsHandshake, peer: peer, notice: false, now: now.uptimeNanoseconds)
+        } else {
+            outboundTLSFailures &+= 1
+            outboundTLSCounter.increment()
+            logger.warning(
+                "TLS handshake with a peer we connected to failed (check sip.tls.trustedCAs and the peer's certificate)",
+                metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
     }
 
     /// Counts a refusal, logs a notice when asked (at most once a minute per source, decided by the caller), and a

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 import SIPWire
 
 /// TCP and TLS: messages framed by Content-Length (RFC 3261 §18.3); a framing error closes the connection. An accepted
@@ -17,6 +18,8 @@ final class SIPStreamHandler: ChannelInboundHandler {
     private var headerTimer: Scheduled<Void>?
     /// TCP, or TLS when a TLS handler decrypts ahead of this one.
     private let kind: SIPTransportKind
+    /// TLS: whether the handshake completed (a failure before that is a handshake failure, counted).
+    private var handshakeCompleted = false
 
     init(stack: SIPStack, transport: SIPNetworkTransport?, accepted: Bool, kind: SIPTransportKind = .tcp) {
         self.stack = stack
@@ -83,6 +86,7 @@ final class SIPStreamHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent { handshakeCompleted = true }
         if event is IdleStateHandler.IdleStateEvent, let peer {
             stack.sourceGuard.timedOut(.idleTimeout, peer: peer, now: context.eventLoop.now)
             context.close(promise: nil)
@@ -92,6 +96,11 @@ final class SIPStreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if kind == .tls, !handshakeCompleted, let remote = peer?.address ?? context.channel.remoteAddress {
+            handshakeCompleted = true  // counted once
+            stack.sourceGuard.tlsHandshakeFailed(
+                peer: SIPPeer(transport: .tls, address: remote), accepted: accepted, error: error, now: context.eventLoop.now)
+        }
         context.close(promise: nil)
     }
 

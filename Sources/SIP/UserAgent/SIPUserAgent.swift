@@ -128,6 +128,14 @@ public final class SIPUserAgent: Sendable {
         }
     }
 
+    /// TLS connections this agent opened whose handshake failed (also `consort_sip_tls_outbound_failures_total`).
+    public var outboundTLSFailures: UInt64 {
+        get async {
+            let stack = self.stack
+            return (try? await stack.eventLoop.submit { stack.sourceGuard.outboundTLSFailures }.get()) ?? 0
+        }
+    }
+
     /// Open TCP connections that peers opened to us (counted against `sip.tcpConnectionsTotal`).
     public var acceptedConnections: Int {
         get async {
