@@ -135,6 +135,10 @@ extension SIPStack {
         }
         // RFC 3261 §15.1.2: a BYE ends the dialog at once, whatever the handler does; later requests in it get 481.
         if request.method == .bye, let id = dialogHandle?.id { terminateDialog(id, reason: "BYE received") }
+        guard acceptingRequests else {
+            _ = respond(transaction, statusCode: 503, reason: "Service Unavailable (starting)", headers: [("Retry-After", "1")])
+            return
+        }
         if let core = synchronousCore, core(transaction) { return }
         let incoming = SIPIncomingRequest(request: request, peer: transaction.peer, dialog: dialogHandle, key: transaction.key, stack: self)
         if let handler = handlers[request.method] {

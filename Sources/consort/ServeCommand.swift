@@ -82,7 +82,8 @@ struct ConferenceServer: Service, CustomStringConvertible {
         let agent = SIPUserAgent(configuration: configuration.sip, logger: logger)
         let bound: [SIPPeer]
         do {
-            bound = try await agent.start()
+            // Listening first tells the focus its ports; requests get 503 + Retry-After until its handlers are set.
+            bound = try await agent.start(acceptingRequests: false)
         } catch {
             await mcu.shutdown()
             throw error
@@ -124,6 +125,8 @@ struct ConferenceServer: Service, CustomStringConvertible {
             agent: agent, mcu: mcu, store: store, directory: directory, configuration: focusConfiguration, logger: logger)
         async let focusWork: Void = meetings.run()
         await meetings.install()
+        await agent.acceptRequests()
+        logger.info("accepting calls")
 
         let admin = AdminServer(
             configuration: configuration.admin, focus: meetings, tenants: configuration.focus.effectiveTenants,

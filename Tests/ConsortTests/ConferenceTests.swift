@@ -21,7 +21,7 @@ struct ConferenceTests {
             ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
              "--sip-port", "\(port)", "--rtp-ports", "\(port + 100)-\(port + 400)", "--admin-port", "0", "--log-level", "info"])
         for _ in 0..<200 {
-            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("accepting calls") { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         return Server(process: server, port: port)

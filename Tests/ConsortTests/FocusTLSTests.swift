@@ -203,7 +203,7 @@ struct FocusTLSTests {
             ["serve", "--config", config.path, "--sip-address", "127.0.0.1", "--sip-port", "\(port)",
              "--rtp-ports", "\(port + 10)-\(port + 200)", "--admin-port", "0", "--log-level", "info"])
         for _ in 0..<200 {
-            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("transport=TLS") { break }
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("accepting calls") { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         let caller = try await Self.client(certificate)

@@ -20,7 +20,7 @@ struct LoadgenTests {
              "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--admin-port", "0", "--log-level", "info"])
         defer { _ = stopProgram(server) }
         for _ in 0..<200 {
-            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("accepting calls") { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         var options = LoadGeneratorOptions()
@@ -84,7 +84,7 @@ struct LoadgenTests {
              "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--admin-port", "0", "--log-level", "info"])
         defer { _ = stopProgram(server) }
         for _ in 0..<200 {
-            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("SIP listening") { break }
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("accepting calls") { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         var options = LoadGeneratorOptions()

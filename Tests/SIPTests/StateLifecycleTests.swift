@@ -136,4 +136,20 @@ struct StateLifecycleTests {
         await callee.stop()
         await caller.stop()
     }
+
+    @Test("an agent that listens before its handlers are set answers 503 + Retry-After (not 501) until it accepts requests")
+    func notYetAccepting() async throws {
+        let server = try await TestUserAgent.start(acceptingRequests: false)
+        let caller = try await TestUserAgent.start()
+        let target = try #require(SIPURI("sip:room@127.0.0.1:\(server.port)"))
+        let early = try await caller.agent.request(.options, to: target)
+        await server.answerCalls()
+        await server.agent.acceptRequests()
+        let ready = try await caller.agent.invite(target, body: Array(TestUserAgent.offer.utf8))
+        _ = try? await ready.dialog.bye()
+        await caller.stop()
+        await server.stop()
+        #expect(early.statusCode == 503 && early.headers["Retry-After"] == "1", "\(early.statusCode) \(early.reason)")
+        #expect(ready.response.statusCode == 200)
+    }
 }

@@ -38,7 +38,9 @@ public final class SIPUserAgent: Sendable {
     /// Binds the sockets; returns what listens (port 0 in the configuration picks a free one). Throws when a port is
     /// taken or the address does not exist.
     @discardableResult
-    public func start() async throws -> [SIPPeer] {
+    /// Listens. With `acceptingRequests` false, new requests are answered 503 + Retry-After until ``acceptRequests()``
+    /// (an application that needs the bound ports to build its handlers sets them in between).
+    public func start(acceptingRequests: Bool = true) async throws -> [SIPPeer] {
         if let problem = configuration.validationProblem() { throw SIPError(.invalid, problem) }
         let tls = configuration.tls.enabled ? try SIPTLSContexts(configuration: configuration.tls) : nil
         let bound: [SIPPeer]
@@ -58,11 +60,18 @@ public final class SIPUserAgent: Sendable {
         let plainPort = bound.first(where: { $0.transport != .tls })?.port
         let tlsPort = bound.first(where: { $0.transport == .tls })?.port
         try await stack.eventLoop.submit {
+            stack.acceptingRequests = acceptingRequests
             if let plainPort { stack.advertisedPort = plainPort }
             if let tlsPort { stack.advertisedTLSPort = tlsPort }
             stack.startStateGauges()
         }.get()
         return bound
+    }
+
+    /// New requests go to the handlers from now on (after `start(acceptingRequests: false)`).
+    public func acceptRequests() async {
+        let stack = self.stack
+        _ = try? await stack.eventLoop.submit { stack.acceptingRequests = true }.get()
     }
 
     /// Closes the sockets and stops the loop this agent owns.

@@ -9,7 +9,9 @@ struct TestUserAgent: Sendable {
     let agent: SIPUserAgent
     let port: Int
 
-    static func start(tcp: Bool = true, t1Milliseconds: Int = 500, trustedSources: [String] = []) async throws -> TestUserAgent {
+    static func start(
+        tcp: Bool = true, t1Milliseconds: Int = 500, trustedSources: [String] = [], acceptingRequests: Bool = true
+    ) async throws -> TestUserAgent {
         var configuration = SIPConfiguration()
         configuration.trustedSources = trustedSources
         configuration.address = "127.0.0.1"
@@ -19,7 +21,7 @@ struct TestUserAgent: Sendable {
         var logger = Logger(label: "test-ua")
         logger.logLevel = .critical
         let agent = SIPUserAgent(configuration: configuration, logger: logger)
-        let bound = try await agent.start()
+        let bound = try await agent.start(acceptingRequests: acceptingRequests)
         return TestUserAgent(agent: agent, port: bound.first?.port ?? 0)
     }
 
