@@ -152,9 +152,13 @@ public final class EmbeddedMCU: MCUController {
             if let portRefusal, sockets.isEmpty { throw portRefusal }
             throw MCUControlError(.notAcceptable, error.reason)
         }
-        let media = try await start(
-            answer.media, sockets: sockets, in: conference, settings: EndpointSettings(request), portRefusal: portRefusal)
-        return AddEndpointResponse(answer: answer.description.serialized, media: media)
+        var agreed = answer
+        Self.applyMode(request.mode, to: &agreed)
+        var settings = EndpointSettings(request)
+        settings.negotiation = EndpointNegotiation(
+            local: agreed.description, negotiated: agreed.media, address: request.advertisedAddress, policy: request.policy)
+        let media = try await start(agreed.media, sockets: sockets, in: conference, settings: settings, portRefusal: portRefusal)
+        return AddEndpointResponse(answer: agreed.description.serialized, media: media)
     }
 
     /// The Opus parameters written into our descriptions.
@@ -206,11 +210,20 @@ public final class EmbeddedMCU: MCUController {
         guard let found, found != .none else {
             throw MCUControlError(.notFound, "no endpoint \(request.endpoint) in \(request.conference)")
         }
+        if request.reoffer && (request.offer != nil || request.answer != nil) {
+            throw MCUControlError(.notAcceptable, "a re-offer is asked for alone, without an offer or answer")
+        }
         if let answerText = request.answer {
-            guard found == .awaitingAnswer else {
-                throw MCUControlError(.notAcceptable, "endpoint \(request.endpoint) is not waiting for an answer to an MCU offer")
+            if found == .started {
+                return try await applyReofferAnswer(answerText, for: request.endpoint, in: conference, signallingSource: request.signallingSource)
             }
             return try await applyDialOutAnswer(answerText, for: request.endpoint, in: conference, signallingSource: request.signallingSource)
+        }
+        if request.reoffer {
+            guard found == .started else {
+                throw MCUControlError(.notAcceptable, "endpoint \(request.endpoint) has no media yet: the answer to the MCU's offer comes first")
+            }
+            return try await reoffer(conference, endpoint: request.endpoint)
         }
         guard let offerText = request.offer else { return nil }
         guard found == .started else {
@@ -222,49 +235,6 @@ public final class EmbeddedMCU: MCUController {
     /// What `modifyEndpoint` found.
     private enum ModifiedEndpoint: Sendable {
         case none, started, awaitingAnswer
-    }
-
-    /// A re-INVITE's offer: same ports and keys, new direction and remote address (hold, resume, address change).
-    private func reanswer(_ conference: MediaConference, request: ModifyEndpointRequest, offerText: String) async throws(MCUControlError)
-        -> AddEndpointResponse
-    {
-        let offer: SessionDescription
-        do {
-            offer = try SessionDescription(parsing: offerText)
-        } catch {
-            throw MCUControlError(.notAcceptable, error.reason)
-        }
-        let state = try? await conference.eventLoop.submit { () -> (Int, String?)? in
-            guard let e = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return nil }
-            return (e.rtp.port, nil)
-        }.get()
-        guard let (port, _) = state ?? nil else { throw MCUControlError(.notFound, "no endpoint \(request.endpoint)") }
-        let policy = SDPAnswerPolicy(
-            address: request.advertisedAddress ?? "127.0.0.1", allowVideo: false,
-            opus: opusPolicy, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
-        let answer: SDPAnswer
-        do {
-            answer = try SDPOfferAnswer.answer(
-                offer: offer, policy: policy, localMedia: { _, type in type == "audio" ? SDPLocalMedia(port: port) : nil },
-                makeKey: { suite in SRTPProfile(rawValue: suite).flatMap { try? SRTPKeyMaterial.random(profile: $0).inlineKeyParameter } })
-        } catch {
-            throw MCUControlError(.notAcceptable, error.reason)
-        }
-        guard let audio = answer.media.first(where: { $0.type == "audio" && $0.accepted }) else {
-            throw MCUControlError(.notAcceptable, "no audio stream in the new offer")
-        }
-        let remote = audio.remoteAddresses.rtp
-        _ = try? await conference.eventLoop.submit {
-            guard let e = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return }
-            Self.apply(audio.direction, to: e)
-            // A new address from signalling (not a c=0.0.0.0 hold) moves the stream: learning starts again.
-            if let remote, remote.ip != 0, remote != e.sourceGuard.signalled {
-                e.resignal(remote: remote, rtcp: audio.remoteAddresses.rtcp)
-            }
-        }.get()
-        return AddEndpointResponse(
-            answer: answer.description.serialized,
-            media: [EndpointMedia(type: "audio", accepted: true, localPort: port, codec: audio.codec, payloadType: audio.payloadType)])
     }
 
     public func removeEndpoint(_ conferenceID: ConferenceID, _ endpointID: EndpointID) async {

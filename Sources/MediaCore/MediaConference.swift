@@ -167,14 +167,14 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     func setMode(_ mode: EndpointMode, of endpoint: MediaEndpoint) {
         guard endpoint.mode != mode else { return }
         endpoint.mode = mode
-        guard mode == .isolated else { return }
+        guard mode.isIsolated else { return }
         stopShowingVideo(of: endpoint.key)
         endpoint.video?.source = nil
         endpoint.video?.pending = nil
     }
 
     /// No receiver is shown `key`'s video any more.
-    private func stopShowingVideo(of key: EndpointKey) {
+    func stopShowingVideo(of key: EndpointKey) {
         if videoRouter.speaker == key { videoRouter.speaker = nil }
         if videoRouter.previousSpeaker == key { videoRouter.previousSpeaker = nil }
         for other in endpoints {

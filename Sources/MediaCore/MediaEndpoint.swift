@@ -26,11 +26,15 @@ final class MediaEndpoint {
     let participant: MixerParticipant
     let rtp: UDPSocket
     let rtcp: UDPSocket?
-    let payloadType: UInt8
-    let telephoneEventPayloadType: UInt8?
-    let audioLevelExtensionID: UInt8?
-    let inbound: SRTPSession?
-    let outbound: SRTPSession?
+    /// The payload types of the stream (a re-INVITE may renumber them, never change the codec).
+    var payloadType: UInt8
+    var telephoneEventPayloadType: UInt8?
+    var audioLevelExtensionID: UInt8?
+    /// SRTP, when negotiated; a re-INVITE that changes keys replaces both (the old inbound key overlaps a while).
+    var inbound: InboundSRTP?
+    var outbound: SRTPSession?
+    /// What offer/answer agreed over the call (RFC 3264 §8), read and changed by control calls only.
+    var negotiation: EndpointNegotiation?
     let localSSRC: UInt32
     var counters = EndpointCounters()
     /// Audio and RTCP packets dropped, by reason.
@@ -75,7 +79,7 @@ final class MediaEndpoint {
     /// What the endpoint takes part in; isolating it takes it out of the mix both ways from the next tick.
     var mode: EndpointMode = .conference {
         didSet {
-            participant.isIsolated = mode == .isolated
+            participant.isIsolated = mode.isIsolated
             typed.removeAll(keepingCapacity: true)
         }
     }
@@ -102,7 +106,7 @@ final class MediaEndpoint {
         self.payloadType = payloadType
         self.telephoneEventPayloadType = telephoneEventPayloadType
         self.audioLevelExtensionID = audioLevelExtensionID
-        self.inbound = inbound
+        self.inbound = inbound.map(InboundSRTP.init)
         self.outbound = outbound
         self.remote = source.signalled
         self.remoteRTCP = source.signalledRTCP
@@ -245,8 +249,8 @@ final class MediaEndpoint {
     var mayTransmit: Bool { verified || unverifiedTicksLeft > 0 }
 
     /// Signalling moved the stream (re-INVITE with a new address): learning and verification start again.
-    func resignal(remote newRemote: MediaAddress, rtcp newRTCP: MediaAddress?) {
-        sourceGuard.reset(signalled: newRemote, signalledRTCP: newRTCP, signallingIP: nil)
+    func resignal(remote newRemote: MediaAddress, rtcp newRTCP: MediaAddress?, signallingIP: UInt32? = nil) {
+        sourceGuard.reset(signalled: newRemote, signalledRTCP: newRTCP, signallingIP: signallingIP)
         remote = newRemote
         remoteRTCP = newRTCP
         remoteSSRC = nil

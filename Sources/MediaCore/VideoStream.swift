@@ -7,13 +7,13 @@ import SRTP
 final class VideoStream: @unchecked Sendable {  // handed to one conference loop, then used only there
     let rtp: UDPSocket
     let rtcp: UDPSocket?
-    let payloadType: UInt8
+    var payloadType: UInt8
     let codec: VideoCodec
-    let inbound: SRTPSession?
-    let outbound: SRTPSession?
-    /// Whether the endpoint sends us video / wants video from us (from the negotiated direction).
-    let sends: Bool
-    let receives: Bool
+    var inbound: InboundSRTP?
+    var outbound: SRTPSession?
+    /// Whether the endpoint sends us video / wants video from us (from the negotiated direction; a re-INVITE changes it).
+    var sends: Bool
+    var receives: Bool
     /// Prefer FIR (RFC 5104) over PLI when the endpoint only announced `ccm fir`.
     let prefersFIR: Bool
     /// The SSRC of the one video stream this endpoint receives from us.
@@ -61,7 +61,7 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
         self.rtcp = rtcp
         self.payloadType = payloadType
         self.codec = codec
-        self.inbound = inbound
+        self.inbound = inbound.map(InboundSRTP.init)
         self.outbound = outbound
         self.sends = sends
         self.receives = receives
@@ -74,6 +74,17 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
         localSSRC = UInt32.random(in: 1...UInt32.max, using: &generator)
         nextSequence = UInt16.random(in: 0...UInt16.max, using: &generator)
         lastTimestamp = UInt32.random(in: 0...UInt32.max, using: &generator)
+    }
+}
+
+extension VideoStream {
+    /// Signalling moved the video stream (a re-INVITE with a new address): learning and verification start again.
+    func resignal(remote newRemote: MediaAddress, rtcp newRTCP: MediaAddress?, signallingIP: UInt32? = nil) {
+        sourceGuard.reset(signalled: newRemote, signalledRTCP: newRTCP, signallingIP: signallingIP)
+        remote = newRemote
+        remoteRTCP = newRTCP
+        remoteSSRC = nil
+        verified = false
     }
 }
 
