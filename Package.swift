@@ -96,11 +96,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        /// Conferences, meetings, rosters and policies; drives media only through MCUControl.
+        /// Conferences, meetings, rosters and policies; drives media only through MCUControl and reads no SDP (the MCU does).
         .target(
             name: "Focus",
             dependencies: [
-                "SIP", "SIPWire", "SDP", "MCUControl", "ConferenceInfo", .product(name: "Logging", package: "swift-log"),
+                "SIP", "SIPWire", "MCUControl", "ConferenceInfo", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
