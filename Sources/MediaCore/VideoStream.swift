@@ -37,7 +37,16 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
     var timestampDelta: UInt32 = 0
     var nextSequence: UInt16
     var lastTimestamp: UInt32
-    var lastForwardTick: UInt64 = 0
+    /// When (monotonic nanoseconds) the last packet went out to this receiver, and how many bytes in all: its RTCP
+    /// sender reports map `lastTimestamp` to that moment (RFC 3550 §6.4.1).
+    var lastForwardTime: UInt64 = 0
+    var bytesForwarded: UInt64 = 0
+    /// Where the receiver's sequence numbers changed their offset from the source's (a switch, a dropped padding-only
+    /// packet), newest last: a NACK maps back through the offset in force at its sequence number.
+    var offsets = SequenceOffsets()
+
+    // As a source: when its last accepted video packet arrived (the most recent other sender is the fallback view).
+    var lastPacketTick: UInt64 = 0
 
     // As a source: when we last asked it for a keyframe, and the FIR sequence number (RFC 5104 §4.3.1.1).
     var lastKeyFrameRequestTick: UInt64 = 0
@@ -50,6 +59,8 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
     var packetsReceived: UInt64 = 0
     var rtcpReceived: UInt64 = 0
     var packetsForwarded: UInt64 = 0
+    /// RTCP sender reports sent for the forwarded stream.
+    var reportsSent: UInt64 = 0
     var keyFrameRequestsSent: UInt64 = 0
     var drops = MediaDropCounters()
 
@@ -95,6 +106,34 @@ extension MediaEndpoint {
     func videoTarget(_ video: VideoStream) -> MediaAddress? {
         guard let target = video.remote else { return nil }
         if video.verified || video.unverifiedTicksLeft > 0 || (verified && remote?.ip == target.ip) { return target }
+        return nil
+    }
+}
+
+/// The last few changes of a receiver's sequence-number offset, in a fixed ring (no allocation after init).
+struct SequenceOffsets {
+    static let capacity = 16
+    private var from = [UInt16](repeating: 0, count: SequenceOffsets.capacity)
+    private var delta = [UInt16](repeating: 0, count: SequenceOffsets.capacity)
+    private var count = 0
+    private var newest = 0
+
+    /// From receiver sequence number `receiverSequence` on, source = receiver − `offset`.
+    mutating func record(from receiverSequence: UInt16, offset: UInt16) {
+        newest = (newest + 1) % Self.capacity
+        from[newest] = receiverSequence
+        delta[newest] = offset
+        count = min(count + 1, Self.capacity)
+    }
+
+    /// The source sequence number behind a receiver's, or nil when it is older than the ring remembers.
+    func source(for receiverSequence: UInt16) -> UInt16? {
+        var index = newest
+        for _ in 0..<count {
+            // At or after this change (within half the sequence space).
+            if receiverSequence &- from[index] < 0x8000 { return receiverSequence &- delta[index] }
+            index = (index + Self.capacity - 1) % Self.capacity
+        }
         return nil
     }
 }
