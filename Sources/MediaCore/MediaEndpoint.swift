@@ -143,53 +143,26 @@ final class MediaEndpoint {
 
     @inline(__always)
     private func handle(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64, tick: UInt64) {
-        guard length >= 12, length <= buffer.count else {
-            drops.malformed &+= 1
+        // A second sender's packets are dropped while the current one is live (a second apart lets a new one in).
+        let expected = tick &- lastPacketTick < 50 ? remoteSSRC : nil
+        let header: RTPHeader
+        let plainLength: Int
+        switch MediaIngress.receive(
+            buffer, length: length, from: source, inbound: inbound, sourceGuard: &sourceGuard, expectedSSRC: expected, tick: tick)
+        {
+        case .drop(let reason):
+            drops.count(reason)
+            if reason == .wrongSource { lastRefusedSource = source }
             return
-        }
-        // rtcp-mux (RFC 5761 §4): RTCP packet types 192–223 in the second byte.
-        let secondByte = buffer[1]
-        if secondByte >= 192 && secondByte <= 223 {
-            handleRTCP(buffer, length: length, from: source, now: now)
+        case .rtcp(let n):
+            acceptRTCP(buffer, length: n, from: source, now: now)
             return
-        }
-        // Plain RTP from an IP signalling never named is refused before any work.
-        if inbound == nil && !sourceGuard.allowsIP(source.ip) {
-            drops.wrongSource &+= 1
-            lastRefusedSource = source
-            return
-        }
-        var plainLength = length
-        if let inbound {
-            let result = inbound.unprotectRTP(buffer, length: length)
-            guard case .ok(let n) = result else {
-                drops.count(result)
-                return
-            }
+        case .rtp(let parsed, let n, let learned):
+            if learned { learn(source) }
+            header = parsed
             plainLength = n
         }
         let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<plainLength])
-        guard let header = RTPHeader(parsing: packet) else {
-            drops.malformed &+= 1
-            return
-        }
-        if let known = remoteSSRC, known != header.ssrc, tick &- lastPacketTick < 50 {
-            drops.wrongSSRC &+= 1
-            return
-        }
-        switch sourceGuard.check(source: source, ssrc: header.ssrc, sequence: header.sequenceNumber, authenticated: inbound != nil, tick: tick) {
-        case .accept:
-            break
-        case .learn:
-            learn(source)
-        case .probation:
-            drops.probation &+= 1
-            return
-        case .wrongSource:
-            drops.wrongSource &+= 1
-            lastRefusedSource = source
-            return
-        }
         verified = true
         remoteSSRC = header.ssrc
         lastPacketTick = tick
@@ -222,26 +195,26 @@ final class MediaEndpoint {
         learnedSourcePending = true
     }
 
+    /// A datagram on the RTCP port (without rtcp-mux).
     private func handleRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64) {
-        if inbound == nil && !sourceGuard.acceptsRTCP(from: source, authenticated: false) {
-            drops.wrongSource &+= 1
-            lastRefusedSource = source
-            return
+        switch MediaIngress.receiveRTCP(buffer, length: length, from: source, inbound: inbound, sourceGuard: sourceGuard) {
+        case .drop(let reason):
+            drops.count(reason)
+            if reason == .wrongSource { lastRefusedSource = source }
+        case .rtcp(let n):
+            acceptRTCP(buffer, length: n, from: source, now: now)
+        case .rtp:
+            drops.malformed &+= 1
         }
-        var plain = length
-        if let inbound {
-            let result = inbound.unprotectRTCP(buffer, length: length)
-            guard case .ok(let n) = result else {
-                drops.count(result)
-                return
-            }
-            plain = n
-        }
+    }
+
+    /// RTCP that passed the ingress: where reports go, whether the peer showed life, what it reports.
+    private func acceptRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64) {
         counters.rtcpReceived &+= 1
         let authenticated = inbound != nil
         if rtcp != nil && sourceGuard.rtcpTarget(source, authenticated: authenticated) { remoteRTCP = source }
         if !verified, let remote, remote.ip == source.ip { verified = true }
-        readRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<plain]), now: now)
+        readRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), now: now)
     }
 
     /// Whether anything may be sent to the peer: it has shown life, or the unverified window is still open.
@@ -266,7 +239,7 @@ final class MediaEndpoint {
         if !verified && unverifiedTicksLeft > 0 { unverifiedTicksLeft &-= 1 }
         guard output.transmit, sending, mayTransmit, let remote else { return }
         let writer = RTPHeaderWriter(payloadType: payloadType, sequenceNumber: sequence, timestamp: timestamp, ssrc: localSSRC, marker: output.marker)
-        guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + 32 <= buffer.count,
+        guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + (outbound?.profile.rtpOverhead ?? 0) <= buffer.count,
             let base = buffer.baseAddress, let source = output.payload.baseAddress
         else { return }
         (base + headerLength).copyMemory(from: source, byteCount: output.payload.count)

@@ -83,55 +83,30 @@ extension MediaConference {
     }
 
     private func receiveVideo(from source: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64, now: UInt64) {
-        guard length >= 12 else {
-            video.drops.malformed &+= 1
+        let header: RTPHeader
+        let plain: Int
+        switch MediaIngress.receive(receiveBuffer, length: length, from: address, inbound: video.inbound, sourceGuard: &video.sourceGuard, tick: tick) {
+        case .drop(let reason):
+            video.drops.count(reason)
+            if reason == .wrongSource { source.lastRefusedSource = address }
             return
-        }
-        let second = receiveBuffer[1]
-        if second >= 192 && second <= 223 {
-            receiveVideoRTCP(from: source, video: video, length: length, address: address, tick: tick)
+        case .rtcp(let n):
+            acceptVideoRTCP(from: source, video: video, length: n, address: address, tick: tick)
             return
-        }
-        if video.inbound == nil && !video.sourceGuard.allowsIP(address.ip) {
-            video.drops.wrongSource &+= 1
-            source.lastRefusedSource = address
-            return
-        }
-        var plain = length
-        if let inbound = video.inbound {
-            let result = inbound.unprotectRTP(receiveBuffer, length: length)
-            guard case .ok(let n) = result else {
-                video.drops.count(result)
-                return
-            }
+        case .rtp(let parsed, let n, let learned):
+            header = parsed
             plain = n
-        }
-        let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain])
-        guard let header = RTPHeader(parsing: packet) else {
-            video.drops.malformed &+= 1
-            return
+            if learned {
+                video.remote = address
+                if video.rtcp == nil { video.remoteRTCP = address }
+                source.learnedSourcePending = true
+            }
         }
         guard header.payloadType == video.payloadType else {
             video.drops.payloadType &+= 1
             return
         }
-        let verdict = video.sourceGuard.check(
-            source: address, ssrc: header.ssrc, sequence: header.sequenceNumber, authenticated: video.inbound != nil, tick: tick)
-        switch verdict {
-        case .accept:
-            break
-        case .learn:
-            video.remote = address
-            if video.rtcp == nil { video.remoteRTCP = address }
-            source.learnedSourcePending = true
-        case .probation:
-            video.drops.probation &+= 1
-            return
-        case .wrongSource:
-            video.drops.wrongSource &+= 1
-            source.lastRefusedSource = address
-            return
-        }
+        let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain])
         video.verified = true
         video.remoteSSRC = header.ssrc
         video.packetsReceived &+= 1
@@ -183,29 +158,22 @@ extension MediaConference {
     }
 
     private func forward(plain: Int, header: RTPHeader, to out: VideoStream, target: MediaAddress, now: UInt64) {
-        guard plain + 32 <= sendBuffer.count, let src = receiveBuffer.baseAddress else { return }
+        guard let src = receiveBuffer.baseAddress else { return }
         forward(UnsafeRawBufferPointer(start: src, count: plain), header: header, to: out, target: target, now: now)
     }
 
     /// Copies a source packet into the send buffer, rewrites it into `out`'s stream, protects and sends it.
     private func forward(_ packet: UnsafeRawBufferPointer, header: RTPHeader, to out: VideoStream, target: MediaAddress, now: UInt64) {
         let plain = packet.count
-        guard plain + 32 <= sendBuffer.count, let src = packet.baseAddress, let dst = sendBuffer.baseAddress else { return }
+        guard plain + (out.outbound?.profile.rtpOverhead ?? 0) <= sendBuffer.count, let src = packet.baseAddress, let dst = sendBuffer.baseAddress
+        else { return }
         dst.copyMemory(from: src, byteCount: plain)
         let sequence = header.sequenceNumber &+ out.sequenceDelta
         let timestamp = header.timestamp &+ out.timestampDelta
-        sendBuffer[1] = (sendBuffer[1] & 0x80) | (out.payloadType & 0x7F)
-        sendBuffer[2] = UInt8(truncatingIfNeeded: sequence >> 8)
-        sendBuffer[3] = UInt8(truncatingIfNeeded: sequence)
-        sendBuffer[4] = UInt8(truncatingIfNeeded: timestamp >> 24)
-        sendBuffer[5] = UInt8(truncatingIfNeeded: timestamp >> 16)
-        sendBuffer[6] = UInt8(truncatingIfNeeded: timestamp >> 8)
-        sendBuffer[7] = UInt8(truncatingIfNeeded: timestamp)
-        let ssrc = out.localSSRC
-        sendBuffer[8] = UInt8(truncatingIfNeeded: ssrc >> 24)
-        sendBuffer[9] = UInt8(truncatingIfNeeded: ssrc >> 16)
-        sendBuffer[10] = UInt8(truncatingIfNeeded: ssrc >> 8)
-        sendBuffer[11] = UInt8(truncatingIfNeeded: ssrc)
+        RTPHeaderRewrite.setPayloadType(out.payloadType, in: sendBuffer)
+        RTPHeaderRewrite.setSequenceNumber(sequence, in: sendBuffer)
+        RTPHeaderRewrite.setTimestamp(timestamp, in: sendBuffer)
+        RTPHeaderRewrite.setSSRC(out.localSSRC, in: sendBuffer)
         if sequence &- out.nextSequence < 0x8000 { out.nextSequence = sequence &+ 1 }
         if timestamp &- out.lastTimestamp < 0x8000_0000 || out.lastForwardTime == 0 {
             out.lastTimestamp = timestamp
@@ -247,20 +215,19 @@ extension MediaConference {
 
     /// A receiver's PLI/FIR goes to the source it is shown (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
     private func receiveVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
-        if video.inbound == nil && !video.sourceGuard.acceptsRTCP(from: address, authenticated: false) {
-            video.drops.wrongSource &+= 1
-            receiver.lastRefusedSource = address
-            return
+        switch MediaIngress.receiveRTCP(receiveBuffer, length: length, from: address, inbound: video.inbound, sourceGuard: video.sourceGuard) {
+        case .drop(let reason):
+            video.drops.count(reason)
+            if reason == .wrongSource { receiver.lastRefusedSource = address }
+        case .rtcp(let n):
+            acceptVideoRTCP(from: receiver, video: video, length: n, address: address, tick: tick)
+        case .rtp:
+            video.drops.malformed &+= 1
         }
-        var plain = length
-        if let inbound = video.inbound {
-            let result = inbound.unprotectRTCP(receiveBuffer, length: length)
-            guard case .ok(let n) = result else {
-                video.drops.count(result)
-                return
-            }
-            plain = n
-        }
+    }
+
+    /// Video RTCP that passed the ingress: where reports go, whether the viewer showed life, its PLI/FIR and NACKs.
+    private func acceptVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length plain: Int, address: MediaAddress, tick: UInt64) {
         let authenticated = video.inbound != nil
         if video.rtcp != nil && video.sourceGuard.rtcpTarget(address, authenticated: authenticated) { video.remoteRTCP = address }
         if !video.verified, let remote = video.remote, remote.ip == address.ip { video.verified = true }
