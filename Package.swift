@@ -54,8 +54,14 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CConsortShims"], swiftSettings: swiftSettings),
         .target(name: "AudioMixer", dependencies: ["OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
-        /// The synthetic-speech media pipeline that `consort bench` and the benchmark suite run.
-        .target(name: "MediaBench", dependencies: ["AudioMixer", "OpusCodec", "RTPWire", "SRTP"], swiftSettings: swiftSettings),
+        /// The benchmarks' pipelines: the MCU's real media path on a memory network (`consort bench mixer`, the suite) and synthetic speech.
+        .target(
+            name: "MediaBench",
+            dependencies: [
+                "AudioMixer", "OpusCodec", "RTPWire", "SRTP", "MediaCore", "MCUControl", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
 
         /// The focus <-> MCU control protocol: typed Codable messages and the controller interface.
         .target(name: "MCUControl", swiftSettings: swiftSettings),
@@ -167,6 +173,7 @@ let package = Package(
                 "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "FocusSQLite", "SIP", "SIPWire", "LoadGenerator",
                 "Admin",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Scenarios"],
             swiftSettings: swiftSettings),

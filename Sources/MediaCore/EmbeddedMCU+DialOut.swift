@@ -10,7 +10,7 @@ struct DialOutOffer: Sendable {
     var offer: SessionDescription
     var offerText: String
     /// The socket pair of each offered m= line, by index.
-    var sockets: [Int: (UDPSocket, UDPSocket)]
+    var sockets: [Int: (any DatagramPort, any DatagramPort)]
     var settings: EndpointSettings
 
     /// The RTP ports to give back.

@@ -110,7 +110,7 @@ extension EmbeddedMCU {
             address: address, allowVideo: negotiation.policy.allowVideo, allowPlainRTP: negotiation.policy.allowPlainRTP,
             opus: opusPolicy, sessionID: negotiation.sessionID, sessionVersion: negotiation.version &+ 1)
         // A video stream added by this offer gets ports of its own.
-        var newVideo: (Int, (UDPSocket, UDPSocket))?
+        var newVideo: (Int, (any DatagramPort, any DatagramPort))?
         var answer: SDPAnswer
         do {
             var taken: Set<String> = []
@@ -255,7 +255,7 @@ extension EmbeddedMCU {
     /// types, keys (only when they changed), a new remote address (learning starts again), video kept, stopped or
     /// added. Returns the media as the focus sees it.
     private func apply(
-        _ negotiated: [SDPNegotiatedMedia], negotiation: EndpointNegotiation, newVideo: (Int, (UDPSocket, UDPSocket))?,
+        _ negotiated: [SDPNegotiatedMedia], negotiation: EndpointNegotiation, newVideo: (Int, (any DatagramPort, any DatagramPort))?,
         to id: EndpointID, in conference: MediaConference, signallingSource: String?
     ) async throws(MCUControlError) -> [EndpointMedia] {
         func releaseNewVideo() { if let (port, _) = newVideo { ports.release(port) } }
@@ -274,7 +274,7 @@ extension EmbeddedMCU {
             if fresh["audio"] != old["audio"] { audioSessions = try audio.srtpSessions() }
             if let video = videoNegotiated, fresh["video"] != old["video"] { videoSessions = try video.srtpSessions() }
             if let (_, pair) = newVideo, videoNegotiated != nil {
-                var sockets: [Int: (UDPSocket, UDPSocket)] = [:]
+                var sockets: [Int: (any DatagramPort, any DatagramPort)] = [:]
                 if let video = videoNegotiated { sockets[video.index] = pair }
                 addedVideo = try makeVideo(negotiated, sockets: sockets, signallingIP: nil)
             }

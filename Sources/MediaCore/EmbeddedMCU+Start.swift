@@ -36,7 +36,7 @@ extension EmbeddedMCU {
     /// answered the MCU's — on the sockets bound for each m= line (keyed by its index). When it cannot, every one of
     /// those sockets' ports goes back.
     func start(
-        _ negotiated: [SDPNegotiatedMedia], sockets: [Int: (UDPSocket, UDPSocket)], in conference: MediaConference,
+        _ negotiated: [SDPNegotiatedMedia], sockets: [Int: (any DatagramPort, any DatagramPort)], in conference: MediaConference,
         settings: EndpointSettings, portRefusal: MCUControlError? = nil
     ) async throws(MCUControlError) -> [EndpointMedia] {
         func releaseAll() { for (_, pair) in sockets { ports.release(pair.0.port) } }
@@ -124,7 +124,7 @@ extension EmbeddedMCU {
     }
 
     /// The forwarded video of an endpoint, when its video m-line was accepted with VP8 or H.264.
-    func makeVideo(_ negotiated: [SDPNegotiatedMedia], sockets: [Int: (UDPSocket, UDPSocket)], signallingIP: UInt32?)
+    func makeVideo(_ negotiated: [SDPNegotiatedMedia], sockets: [Int: (any DatagramPort, any DatagramPort)], signallingIP: UInt32?)
         throws(MCUControlError) -> VideoStream?
     {
         guard let video = negotiated.first(where: { $0.type == "video" && $0.accepted }),

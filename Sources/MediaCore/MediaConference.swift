@@ -112,6 +112,14 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         if now > due + .milliseconds(200) {
             reference = now - Self.interval * Int64(ticks + 1)
         }
+        runTick(at: now)
+        scheduleNext()
+    }
+
+    /// One tick at `now`: read every endpoint, mix, send, route video, and once a second watch and account. The
+    /// scheduled ticks call it on the loop; with manual ticks (``EmbeddedMCU/tickAll(at:)``) the caller does, while no
+    /// control call runs.
+    func runTick(at now: NIODeadline) {
         ticks &+= 1
         let nanos = UInt64(max(0, now.uptimeNanoseconds))
         for endpoint in endpoints {
@@ -133,7 +141,6 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
             noteCost()
         }
         busyNanoseconds &+= UInt64(max(0, (NIODeadline.now() - now).nanoseconds))
-        scheduleNext()
     }
 
     /// Adds an endpoint (on the loop), giving it a key for video routing.

@@ -24,8 +24,8 @@ final class MediaEndpoint {
     let label: String
     let codecName: String
     let participant: MixerParticipant
-    let rtp: UDPSocket
-    let rtcp: UDPSocket?
+    let rtp: any DatagramPort
+    let rtcp: (any DatagramPort)?
     /// The payload types of the stream (a re-INVITE may renumber them, never change the codec).
     var payloadType: UInt8
     var telephoneEventPayloadType: UInt8?
@@ -93,7 +93,7 @@ final class MediaEndpoint {
     let selfMuteSequence: [Character]
 
     init(
-        id: EndpointID, label: String, codecName: String, participant: MixerParticipant, rtp: UDPSocket, rtcp: UDPSocket?,
+        id: EndpointID, label: String, codecName: String, participant: MixerParticipant, rtp: any DatagramPort, rtcp: (any DatagramPort)?,
         payloadType: UInt8, telephoneEventPayloadType: UInt8?, audioLevelExtensionID: UInt8?, inbound: SRTPSession?,
         outbound: SRTPSession?, source: MediaSourceGuard, unverifiedSendTicks: UInt64, selfMuteSequence: String
     ) {
@@ -236,8 +236,10 @@ final class MediaEndpoint {
     func sendMix(buffer: UnsafeMutableRawBufferPointer) {
         let output = participant.output
         defer { timestamp &+= output.timestampIncrement }
+        // The window counts this tick: exactly `unverifiedSendSeconds` of packets go out before the peer shows life.
+        let allowed = mayTransmit
         if !verified && unverifiedTicksLeft > 0 { unverifiedTicksLeft &-= 1 }
-        guard output.transmit, sending, mayTransmit, let remote else { return }
+        guard output.transmit, sending, allowed, let remote else { return }
         let writer = RTPHeaderWriter(payloadType: payloadType, sequenceNumber: sequence, timestamp: timestamp, ssrc: localSSRC, marker: output.marker)
         guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + (outbound?.profile.rtpOverhead ?? 0) <= buffer.count,
             let base = buffer.baseAddress, let source = output.payload.baseAddress

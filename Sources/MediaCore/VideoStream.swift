@@ -5,8 +5,8 @@ import SRTP
 /// which source it is shown and how that source's sequence numbers and timestamps are rewritten into the single
 /// stream this endpoint sees (so a switch of source is seamless to its decoder). Confined to the conference's loop.
 final class VideoStream: @unchecked Sendable {  // handed to one conference loop, then used only there
-    let rtp: UDPSocket
-    let rtcp: UDPSocket?
+    let rtp: any DatagramPort
+    let rtcp: (any DatagramPort)?
     var payloadType: UInt8
     let codec: VideoCodec
     var inbound: InboundSRTP?
@@ -65,7 +65,7 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
     var drops = MediaDropCounters()
 
     init(
-        rtp: UDPSocket, rtcp: UDPSocket?, payloadType: UInt8, codec: VideoCodec, inbound: SRTPSession?, outbound: SRTPSession?,
+        rtp: any DatagramPort, rtcp: (any DatagramPort)?, payloadType: UInt8, codec: VideoCodec, inbound: SRTPSession?, outbound: SRTPSession?,
         sends: Bool, receives: Bool, prefersFIR: Bool, source: MediaSourceGuard, unverifiedSendTicks: UInt64
     ) {
         self.rtp = rtp
