@@ -49,6 +49,8 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// `consort_media_tick_microseconds_total{tenant}` and `consort_media_late_ticks_total{tenant}`, added to once a second.
     let tickMetric: Counter
     let lateTickMetric: Counter
+    /// The tenant's packet, loss, jitter and gauge metrics this conference feeds (MediaConference+Metrics.swift).
+    let metrics: MediaMetrics
 
     init(
         id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger, events: MCUEventDispatcher,
@@ -62,6 +64,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         }
         tickMetric = Counter(label: "consort_media_tick_microseconds_total", dimensions: [("tenant", id.tenant)])
         lateTickMetric = Counter(label: "consort_media_late_ticks_total", dimensions: [("tenant", id.tenant)])
+        metrics = MediaMetrics(tenant: id.tenant)
         self.events = events
         self.eventLoop = eventLoop
         self.mixer = mixer
@@ -80,6 +83,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         guard !running else { return }
         running = true
+        publishGauges(active: true)
         reference = .now()
         scheduleNext()
     }
@@ -88,6 +92,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     func stop() {
         eventLoop.preconditionInEventLoop()
         running = false
+        publishGauges(active: false)
         scheduled?.cancel()
         scheduled = nil
     }
@@ -149,6 +154,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         endpoint.key = nextKey
         nextKey += 1
         endpoints.append(endpoint)
+        publishGauges()
     }
 
     func endpoint(withKey key: EndpointKey) -> MediaEndpoint? { endpoints.first { $0.key == key } }
@@ -162,8 +168,10 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     func remove(_ endpoint: MediaEndpoint) {
         endpoint.sendGoodbye(buffer: sendBuffer)
         reportDrops(of: endpoint)
+        reportTraffic(of: endpoint)
         mixer.remove(endpoint.participant)
         endpoints.removeAll { $0 === endpoint }
+        publishGauges()
         if videoRouter.pinned == endpoint.key { videoRouter.pinned = nil }
         stopShowingVideo(of: endpoint.key)
     }

@@ -64,6 +64,8 @@ final class MediaEndpoint {
     var wrongSourceNotice = (count: UInt64(0), tick: UInt64(0))
     /// Drops already added to the metrics.
     var reportedDrops = MediaDropCounters()
+    /// Traffic, loss and SRTP counters already added to the metrics.
+    var reportedMetrics = EndpointMetricCounters()
     var latched: Bool { sourceGuard.learned != nil }
     var remoteSSRC: UInt32?
     var lastPacketTick: UInt64 = 0

@@ -110,6 +110,7 @@ extension MediaConference {
         video.verified = true
         video.remoteSSRC = header.ssrc
         video.packetsReceived &+= 1
+        video.bytesReceived &+= UInt64(length)
         guard video.sends, source.mode == .conference else { return }
         video.lastPacketTick = tick
         video.history.store(packet, sequenceNumber: header.sequenceNumber)
@@ -187,6 +188,7 @@ extension MediaConference {
         if out.rtp.send(UnsafeRawBufferPointer(sendBuffer), length: length, to: target) {
             out.packetsForwarded &+= 1
             out.bytesForwarded &+= UInt64(plain)
+            out.bytesSent &+= UInt64(length)
         }
     }
 

@@ -57,6 +57,9 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
     var retransmissions: UInt64 = 0
 
     var packetsReceived: UInt64 = 0
+    /// Bytes of accepted RTP as received, and of RTP sent to this endpoint as sent (after SRTP).
+    var bytesReceived: UInt64 = 0
+    var bytesSent: UInt64 = 0
     var rtcpReceived: UInt64 = 0
     var packetsForwarded: UInt64 = 0
     /// RTCP sender reports sent for the forwarded stream.
