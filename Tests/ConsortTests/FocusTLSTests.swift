@@ -20,17 +20,25 @@ struct FocusTLSTests {
     }
 
     static func client(_ certificate: TestCertificate, address: String = "127.0.0.1") async throws -> SIPUserAgent {
+        try await phone(certificate, address: address).agent
+    }
+
+    /// A test phone with TLS (trusting the test's certificate) and the ports it listens on.
+    static func phone(_ certificate: TestCertificate, address: String = "127.0.0.1", label: String = "tls-caller") async throws
+        -> (agent: SIPUserAgent, peers: [SIPPeer])
+    {
         var c = SIPConfiguration()
         c.address = address
         c.port = 0
+        c.requestsPerSecondPerSource = 0  // a phone has no per-source limit of its own
         c.tls.enabled = true
         c.tls.port = 0
         c.tls.certificate = certificate.certificate
         c.tls.privateKey = certificate.privateKey
         c.tls.trustedCAs = certificate.certificate
-        let agent = SIPUserAgent(configuration: c, logger: .init(label: "tls-caller"))
-        _ = try await agent.start()
-        return agent
+        let agent = SIPUserAgent(configuration: c, logger: .init(label: label))
+        let peers = try await agent.start()
+        return (agent, peers)
     }
 
     @Test("tlsRequired: an INVITE or SUBSCRIBE over UDP gets 403 (requires TLS); the same INVITE over TLS joins, Contact says TLS")
@@ -97,17 +105,7 @@ struct FocusTLSTests {
             sip.tls.privateKey = certificate.privateKey
             sip.tls.trustedCAs = certificate.certificate  // the focus verifies the phone's certificate
         })
-        var c = SIPConfiguration()
-        c.address = "127.0.0.1"
-        c.port = 0
-        c.requestsPerSecondPerSource = 0
-        c.tls.enabled = true
-        c.tls.port = 0
-        c.tls.certificate = certificate.certificate
-        c.tls.privateKey = certificate.privateKey
-        c.tls.trustedCAs = certificate.certificate
-        let callee = SIPUserAgent(configuration: c, logger: .init(label: "tls-callee"))
-        let peers = try await callee.start()
+        let (callee, peers) = try await Self.phone(certificate, label: "tls-callee")
         let tlsPort = try #require(peers.first { $0.transport == .tls }?.address.port)
         let udpPort = try #require(peers.first { $0.transport == .udp }?.address.port)
         let seen = Mutex<[String]>([])
