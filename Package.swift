@@ -54,8 +54,14 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CConsortShims"], swiftSettings: swiftSettings),
         .target(name: "AudioMixer", dependencies: ["OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
-        /// The synthetic-speech media pipeline that `consort bench` and the benchmark suite run.
-        .target(name: "MediaBench", dependencies: ["AudioMixer", "OpusCodec", "RTPWire", "SRTP"], swiftSettings: swiftSettings),
+        /// The benchmarks' pipelines: the MCU's real media path on a memory network (`consort bench mixer`, the suite) and synthetic speech.
+        .target(
+            name: "MediaBench",
+            dependencies: [
+                "AudioMixer", "OpusCodec", "RTPWire", "SRTP", "MediaCore", "MCUControl", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
 
         /// The focus <-> MCU control protocol: typed Codable messages and the controller interface.
         .target(name: "MCUControl", swiftSettings: swiftSettings),
@@ -96,11 +102,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        /// Conferences, meetings, rosters and policies; drives media only through MCUControl.
+        /// Conferences, meetings, rosters and policies; drives media only through MCUControl and reads no SDP (the MCU does).
         .target(
             name: "Focus",
             dependencies: [
-                "SIP", "SIPWire", "SDP", "MCUControl", "ConferenceInfo", .product(name: "Logging", package: "swift-log"),
+                "SIP", "SIPWire", "MCUControl", "ConferenceInfo", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
@@ -167,6 +173,7 @@ let package = Package(
                 "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "FocusSQLite", "SIP", "SIPWire", "LoadGenerator",
                 "Admin",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Scenarios"],
             swiftSettings: swiftSettings),

@@ -15,8 +15,6 @@ struct Admission: Sendable {
     var lobbyAfterPIN: Bool
     /// Join muted when admitted.
     var muted: Bool
-    /// The SDP we answered with (the basis of the re-INVITE that admits from the lobby).
-    var answer: String
     /// Replay the PIN prompt when the current one (wrong PIN) finishes.
     var promptAfter: Prompt?
     /// The caller is hanging up after a last prompt: ignore further digits.

@@ -1,6 +1,5 @@
 import Logging
 public import MCUControl
-import SDP
 import SIP
 
 /// PIN entry, the lobby and the announcements: a caller who must type the meeting's PIN or wait for an organizer is
@@ -245,7 +244,8 @@ extension Focus {
 
     // MARK: - Lobby control
 
-    /// Admits a caller from the lobby: into the mix, and a re-INVITE turns their media back to sendrecv.
+    /// Admits a caller from the lobby: into the mix, and a re-INVITE with the MCU's re-offer turns their media back to
+    /// sendrecv; the phone's answer (its direction, keys, address) goes back to the MCU.
     public func admit(_ conference: FocusConference, endpoint: EndpointID) async throws(ControlError) {
         let key = AdmissionKey(conference: conference.id, endpoint: endpoint)
         let admission = admissions.withLock { table -> Admission? in
@@ -259,20 +259,45 @@ extension Focus {
         }
         await mcu.stopAnnouncement(conference.id, endpoint)
         await enterMix(key, conference: conference, muted: admission.muted)
-        if let dialog = await conference.dialog(for: endpoint), let offer = Self.reoffer(admission.answer, direction: .sendrecv) {
+        if let dialog = await conference.dialog(for: endpoint) {
             work.start { [self] in
-                // A caller that does not take the re-INVITE is gone (or broken): end the call rather than keep a ghost.
-                let response = try? await dialog.request(.invite, body: Array(offer.utf8), contentType: "application/sdp")
-                guard let status = response?.statusCode, (200..<300).contains(status) || status == 491 else {
-                    logger.info(
-                        "admitted caller did not accept the re-INVITE: hanging up",
-                        metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)", "status": "\(response?.statusCode ?? 0)"])
-                    await hangUp(key, conference: conference, reason: "no answer to the re-INVITE")
-                    return
-                }
+                await reinviteAdmitted(key, conference: conference, dialog: dialog)
             }
         }
         logger.info("admitted from the lobby", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
+    }
+
+    /// The re-INVITE that moves an admitted caller from listening to talking: the MCU makes the offer from the endpoint's
+    /// mode, and takes the phone's answer. A caller that does not take it is gone (or broken): the call ends rather than
+    /// keep a ghost. A 491 (the phone re-INVITEs at the same moment) leaves it to the phone's own offer.
+    func reinviteAdmitted(_ key: AdmissionKey, conference: FocusConference, dialog: SIPDialogHandle) async {
+        let offer: AddEndpointResponse?
+        do {
+            offer = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: key.conference, endpoint: key.endpoint, reoffer: true))
+        } catch {
+            logger.warning("no re-offer from the MCU for an admitted caller", metadata: ["meeting": "\(key.conference)", "reason": "\(error.reason)"])
+            return
+        }
+        guard let offer else { return }
+        let response = try? await dialog.request(.invite, body: Array(offer.answer.utf8), contentType: "application/sdp")
+        guard let response, (200..<300).contains(response.statusCode) || response.statusCode == 491 else {
+            logger.info(
+                "admitted caller did not accept the re-INVITE: hanging up",
+                metadata: ["meeting": "\(key.conference)", "endpoint": "\(key.endpoint)", "status": "\(response?.statusCode ?? 0)"])
+            await hangUp(key, conference: conference, reason: "no answer to the re-INVITE")
+            return
+        }
+        guard response.statusCode != 491, !response.body.isEmpty else { return }
+        do {
+            let applied = try await mcu.modifyEndpoint(
+                ModifyEndpointRequest(conference: key.conference, endpoint: key.endpoint, answer: String(decoding: response.body, as: UTF8.self)))
+            if let media = applied?.media { await conference.update(key.endpoint) { $0.media = media } }
+        } catch {
+            logger.notice(
+                "the admitted caller's answer cannot be used: hanging up",
+                metadata: ["meeting": "\(key.conference)", "endpoint": "\(key.endpoint)", "reason": "\(error.reason)"])
+            await hangUp(key, conference: conference, reason: "unusable answer to the re-INVITE")
+        }
     }
 
     /// Turns a caller in the lobby away (BYE).
@@ -285,15 +310,5 @@ extension Focus {
         }
         logger.info("denied from the lobby", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)"])
         await hangUp(key, conference: conference, reason: "denied")
-    }
-
-    /// A new offer from a previous answer: every accepted stream set to `direction`, the origin's version raised
-    /// (RFC 3264 §8).
-    static func reoffer(_ answer: String, direction: SDPDirection, bumpVersion: Bool = true) -> String? {
-        guard var sdp = try? SessionDescription(parsing: answer) else { return nil }
-        if bumpVersion { sdp.origin.sessionVersion &+= 1 }
-        sdp.attributes.removeAll { SDPDirection(rawValue: $0.name) != nil && $0.value == nil }
-        for i in sdp.media.indices where sdp.media[i].port != 0 { sdp.media[i].direction = direction }
-        return sdp.serialized
     }
 }

@@ -1,6 +1,5 @@
 import Logging
 public import MCUControl
-import SDP
 import SIP
 import SIPWire
 

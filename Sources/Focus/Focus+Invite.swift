@@ -1,6 +1,5 @@
 import Logging
 import MCUControl
-import SDP
 import SIP
 import SIPWire
 
@@ -180,22 +179,21 @@ extension Focus {
                     conference: id, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),
                     advertisedAddress: advertisedAddress(for: request, arrivedOn: incoming.peer),
                     policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed, muted: muted),
-                    label: identity.uri, mode: waits ? .isolated : .conference, signallingSource: incoming.peer.address.ipAddress))
+                    // The MCU answers from the mode: in the lobby (without a PIN to type) the caller only listens (sendonly).
+                    label: identity.uri, mode: needsPIN ? .isolated : seat.lobby ? .lobby : .conference,
+                    signallingSource: incoming.peer.address.ipAddress))
             if await incoming.isCancelled {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)
                 return false
             }
-            // In the lobby (without a PIN to type) the caller only listens: our answer says sendonly until admitted.
-            let answerSDP =
-                seat.lobby && !needsPIN ? (Self.reoffer(answer.answer, direction: .sendonly, bumpVersion: false) ?? answer.answer) : answer.answer
             let dialog = await incoming.respond(
                 200,
                 headers: [
-                    ("Contact", contact(for: id, incoming)), ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, SUBSCRIBE, REFER, NOTIFY"),
+                    ("Contact", contact(for: id, incoming)), ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, SUBSCRIBE, REFER, NOTIFY, UPDATE"),
                     ("Supported", "timer"),
                 ],
-                body: Array(answerSDP.utf8), contentType: "application/sdp")
+                body: Array(answer.answer.utf8), contentType: "application/sdp")
             guard let dialog else {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)
@@ -225,7 +223,7 @@ extension Focus {
                 await beginAdmission(
                     key,
                     Admission(
-                        stage: stage, lobbyAfterPIN: needsPIN && seat.lobby, muted: muted, answer: answer.answer, source: call.source))
+                        stage: stage, lobbyAfterPIN: needsPIN && seat.lobby, muted: muted, source: call.source))
             } else {
                 await greetIfAlone(key, conference: conference)
             }
@@ -276,7 +274,8 @@ extension Focus {
         await incoming.respond(refusal.status, reason: refusal.reason, headers: refusal.headers.map { ($0.name, $0.value) })
     }
 
-    /// re-INVITE: a new offer (hold, resume, address or codec change) goes to the MCU; the roster shows on-hold.
+    /// re-INVITE or UPDATE (RFC 3311): a new offer (hold, resume, new keys or address, a session refresh) goes to the
+    /// MCU, which answers it; the roster shows on-hold from the direction the MCU negotiated. The focus reads no SDP.
     func reinvite(_ incoming: SIPIncomingRequest, dialog: SIPDialogHandle) async {
         guard let member = calls.withLock({ $0[dialog.id] }) else {
             await incoming.respond(481)
@@ -294,14 +293,13 @@ extension Focus {
             } else {
                 await incoming.respond(200)
             }
-            if !body.isEmpty, let offer = try? SessionDescription(parsing: body), let conference = existingConference(member.conference) {
-                let held = offer.media.allSatisfy { m in
-                    let d = offer.direction(of: m)
-                    return m.port == 0 || d == .sendonly || d == .inactive
-                }
+            if let response, let conference = existingConference(member.conference) {
+                // Our direction recvonly or inactive: the phone holds the call (it sends nothing, or wants nothing).
+                let accepted = response.media.filter(\.accepted)
+                let held = !accepted.isEmpty && accepted.allSatisfy { $0.direction == "recvonly" || $0.direction == "inactive" }
                 await conference.update(member.endpoint) { entry in
                     entry.onHold = held
-                    if let response { entry.media = response.media }
+                    entry.media = response.media
                 }
             }
         } catch {

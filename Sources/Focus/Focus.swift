@@ -128,6 +128,13 @@ public final class Focus: Sendable {
         await agent.setHandler(.subscribe) { [self] incoming in await self.subscribe(incoming) }
         await agent.setHandler(.register) { [self] incoming in await self.register(incoming) }
         await agent.setHandler(.refer) { [self] incoming in await self.refer(incoming) }
+        await agent.setHandler(.update) { [self] incoming in
+            guard let dialog = incoming.dialog else {
+                await incoming.respond(481)
+                return
+            }
+            await self.reinvite(incoming, dialog: dialog)
+        }
         purgeRegistrationsPeriodically()
         work.start { [subscriptions] in
             while await FocusWork.sleep(seconds: 1) { subscriptions.expireDue() }

@@ -109,8 +109,15 @@ public struct EndpointMedia: Sendable, Codable, Equatable {
     public var cryptoSuite: String?
     public var localSSRC: UInt32?
     public var rejectionReason: String?
+    /// The negotiated direction from the MCU's side ("sendrecv", "sendonly", "recvonly", "inactive"): a peer that put
+    /// the call on hold makes it "recvonly" or "inactive". Nil from an MCU that does not say.
+    public var direction: String?
 
-    public init(type: String, accepted: Bool, localPort: Int, codec: String? = nil, payloadType: Int? = nil, clockRate: Int? = nil, cryptoSuite: String? = nil, localSSRC: UInt32? = nil, rejectionReason: String? = nil) {
+    public init(
+        type: String, accepted: Bool, localPort: Int, codec: String? = nil, payloadType: Int? = nil, clockRate: Int? = nil,
+        cryptoSuite: String? = nil, localSSRC: UInt32? = nil, rejectionReason: String? = nil, direction: String? = nil
+    ) {
+        self.direction = direction
         self.type = type
         self.accepted = accepted
         self.localPort = localPort
@@ -150,17 +157,22 @@ public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
     public var pinVideo: Bool?
     /// Isolate the endpoint or admit it to the conference, from the next tick; nil leaves it.
     public var mode: EndpointMode?
-    /// The remote SDP answer to the MCU's offer for a dial-out endpoint; applying it starts media. Not together with
-    /// `offer`.
+    /// The remote SDP answer to the MCU's offer: for a dial-out endpoint applying it starts media; after a `reoffer` it
+    /// applies the peer's direction, keys and address. Not together with `offer`.
     public var answer: String?
+    /// Asks for an MCU offer for a re-INVITE the focus sends (with `mode`: the lobby's `sendonly` turned back into
+    /// `sendrecv` on admission): same o= session, version + 1, same ports and keys. The response's `answer` holds the
+    /// offer; the peer's answer comes back in `answer`. Not together with `offer`.
+    public var reoffer: Bool = false
     /// With `answer`: the IP address the dial-out's SIP went to (dotted IPv4), whose media is accepted after probation
     /// (a callee behind NAT), as ``AddEndpointRequest/signallingSource``.
     public var signallingSource: String?
 
     public init(
         conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil,
-        pinVideo: Bool? = nil, mode: EndpointMode? = nil, answer: String? = nil, signallingSource: String? = nil
+        pinVideo: Bool? = nil, mode: EndpointMode? = nil, answer: String? = nil, signallingSource: String? = nil, reoffer: Bool = false
     ) {
+        self.reoffer = reoffer
         self.conference = conference
         self.endpoint = endpoint
         self.muted = muted

@@ -43,6 +43,9 @@ public struct MixerBenchOptions: Sendable, Equatable {
     public var clipSeconds = 10
     /// Listeners per conference (the last ones) hearing a looping announcement on top of the mix: one more encode each.
     public var announcements = 0
+    /// Participants per conference (the first ones) that also send VP8 video; when above 0 everyone offers video and
+    /// receives the forwarded stream.
+    public var videoSenders = 0
 
     public init() {}
 
@@ -54,6 +57,7 @@ public struct MixerBenchOptions: Sendable, Equatable {
         if announcements < 0 || announcements > participants - talkers {
             return "--announcements must be 0...listeners (\(participants - talkers))"
         }
+        if videoSenders < 0 || videoSenders > participants { return "--video-senders must be 0...participants (\(participants))" }
         if let p = opus.validationProblem() { return p }
         return mixer.validationProblem()
     }

@@ -15,7 +15,7 @@ public struct MixerBenchResult: Sendable, Codable, Equatable {
     public var nsPerTick: Double
     /// `nsPerTick / (participants × conferences)`.
     public var nsPerParticipantTick: Double
-    /// Share of the tick spent inside libopus and libsrtp (0...1).
+    /// Share of the tick spent inside libopus (0...1).
     public var libraryShare: Double
     /// `participants × conferences × 20 ms / nsPerTick`: how many participants one core mixes in real time.
     public var realtimeParticipantsPerCore: Double
@@ -38,7 +38,7 @@ public struct MixerBenchResult: Sendable, Codable, Equatable {
               ticks/s                        \(f(ticksPerSecond, 1))
               ns per tick                    \(f(nsPerTick))
               ns per participant per tick    \(f(nsPerParticipantTick))
-              share inside libopus/libsrtp   \(f(libraryShare * 100, 1)) %
+              share inside libopus          \(f(libraryShare * 100, 1)) %
               realtime participants per core \(f(realtimeParticipantsPerCore))
             """
     }

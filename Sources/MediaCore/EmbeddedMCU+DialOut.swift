@@ -10,7 +10,7 @@ struct DialOutOffer: Sendable {
     var offer: SessionDescription
     var offerText: String
     /// The socket pair of each offered m= line, by index.
-    var sockets: [Int: (UDPSocket, UDPSocket)]
+    var sockets: [Int: (any DatagramPort, any DatagramPort)]
     var settings: EndpointSettings
 
     /// The RTP ports to give back.
@@ -116,6 +116,8 @@ extension EmbeddedMCU {
         }
         var settings = current.settings
         if let ip = signallingSource.flatMap({ MediaAddress(host: $0, port: 0)?.ip }) { settings.signallingIP = ip }
+        let address = current.offer.connection?.address ?? current.offer.origin.address
+        settings.negotiation = EndpointNegotiation(local: current.offer, negotiated: negotiated, address: address, policy: current.settings.policy)
         let media = try await start(negotiated, sockets: current.sockets, in: conference, settings: settings)
         return AddEndpointResponse(answer: current.offerText, media: media)
     }

@@ -13,16 +13,20 @@ struct EndpointSettings: Sendable {
     var label: String
     var muted: Bool
     var mode: EndpointMode
+    var policy: EndpointPolicy
     /// A prompt asked for before media started (dial-out), played from its first tick.
     var announcement: (audio: AnnouncementAudio, loops: Bool)?
     /// The IP address (network order) the SIP request came from, whose media is accepted after probation.
     var signallingIP: UInt32?
+    /// What offer/answer agreed, kept for the call's renegotiations.
+    var negotiation: EndpointNegotiation?
 
     init(_ request: AddEndpointRequest) {
         endpoint = request.endpoint
         label = request.label
         muted = request.policy.muted
         mode = request.mode
+        policy = request.policy
         signallingIP = request.signallingSource.flatMap { MediaAddress(host: $0, port: 0)?.ip }
     }
 }
@@ -32,7 +36,7 @@ extension EmbeddedMCU {
     /// answered the MCU's — on the sockets bound for each m= line (keyed by its index). When it cannot, every one of
     /// those sockets' ports goes back.
     func start(
-        _ negotiated: [SDPNegotiatedMedia], sockets: [Int: (UDPSocket, UDPSocket)], in conference: MediaConference,
+        _ negotiated: [SDPNegotiatedMedia], sockets: [Int: (any DatagramPort, any DatagramPort)], in conference: MediaConference,
         settings: EndpointSettings, portRefusal: MCUControlError? = nil
     ) async throws(MCUControlError) -> [EndpointMedia] {
         func releaseAll() { for (_, pair) in sockets { ports.release(pair.0.port) } }
@@ -86,6 +90,7 @@ extension EmbeddedMCU {
             Self.apply(direction, to: endpoint)
             endpoint.video = videoStream
             endpoint.mode = settings.mode
+            endpoint.negotiation = settings.negotiation
             if let (audio, loops) = settings.announcement {
                 do {
                     try participant.play(Announcement(audio: audio, loops: loops))
@@ -96,7 +101,7 @@ extension EmbeddedMCU {
             conference.add(endpoint)
             return EndpointMedia(
                 type: "audio", accepted: true, localPort: rtpSocket.port, codec: codec, payloadType: pt, clockRate: audio.clockRate,
-                cryptoSuite: audio.cryptoSuite, localSSRC: endpoint.localSSRC)
+                cryptoSuite: audio.cryptoSuite, localSSRC: endpoint.localSSRC, direction: direction.rawValue)
         }.get()
         guard let created else {
             releaseAll()
@@ -113,14 +118,14 @@ extension EmbeddedMCU {
             if let stream = videoStream, m.type == "video", m.accepted {
                 return EndpointMedia(
                     type: "video", accepted: true, localPort: stream.rtp.port, codec: m.codec, payloadType: m.payloadType,
-                    clockRate: m.clockRate, cryptoSuite: m.cryptoSuite, localSSRC: stream.localSSRC)
+                    clockRate: m.clockRate, cryptoSuite: m.cryptoSuite, localSSRC: stream.localSSRC, direction: m.direction.rawValue)
             }
             return EndpointMedia(type: m.type, accepted: false, localPort: 0, rejectionReason: m.rejectionReason ?? (m.accepted ? "codec not forwarded" : nil))
         }
     }
 
     /// The forwarded video of an endpoint, when its video m-line was accepted with VP8 or H.264.
-    private func makeVideo(_ negotiated: [SDPNegotiatedMedia], sockets: [Int: (UDPSocket, UDPSocket)], signallingIP: UInt32?)
+    func makeVideo(_ negotiated: [SDPNegotiatedMedia], sockets: [Int: (any DatagramPort, any DatagramPort)], signallingIP: UInt32?)
         throws(MCUControlError) -> VideoStream?
     {
         guard let video = negotiated.first(where: { $0.type == "video" && $0.accepted }),

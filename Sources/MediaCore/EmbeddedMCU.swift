@@ -1,7 +1,7 @@
 public import AudioMixer
 public import Logging
 public import MCUControl
-import NIOCore
+public import NIOCore
 import NIOPosix
 public import OpusCodec
 import RTPWire
@@ -26,8 +26,20 @@ public final class EmbeddedMCU: MCUController {
     /// DTMF digits and finished announcements, on their way to the focus.
     let events = MCUEventDispatcher()
 
-    /// Creates the MCU and its event loops; throws when the configuration cannot work.
-    public init(configuration: MCUConfiguration, mixer: MixerConfiguration, opus: OpusEncoderSettings, logger: Logger) throws(MediaError) {
+    /// Where endpoints' datagrams go: UDP sockets, or a memory network (benchmarks, tests).
+    let transport: MediaTransport
+    /// Conferences tick on their loops every 20 ms (false), or only when ``tickAll(at:)`` is called (benchmarks, tests).
+    let manualTicks: Bool
+
+    /// Creates the MCU and its event loops; throws when the configuration cannot work. With `manualTicks` no conference
+    /// ticks by itself: the caller drives every tick through ``tickAll(at:)`` (a benchmark of the real path, a test
+    /// without sleeps).
+    public init(
+        configuration: MCUConfiguration, mixer: MixerConfiguration, opus: OpusEncoderSettings, logger: Logger,
+        transport: MediaTransport = .udp, manualTicks: Bool = false
+    ) throws(MediaError) {
+        self.transport = transport
+        self.manualTicks = manualTicks
         if let problem = configuration.validationProblem() { throw MediaError(.configuration, problem) }
         guard let range = configuration.portRange else { throw MediaError(.configuration, "media.rtpPorts is malformed") }
         self.configuration = configuration
@@ -81,7 +93,7 @@ public final class EmbeddedMCU: MCUController {
             return true
         }
         guard inserted else { return }
-        _ = try? await conference.eventLoop.submit { conference.start() }.get()
+        if !manualTicks { _ = try? await conference.eventLoop.submit { conference.start() }.get() }
         logger.info("conference created", metadata: ["conference": "\(id)"])
     }
 
@@ -119,7 +131,7 @@ public final class EmbeddedMCU: MCUController {
             throw MCUControlError(.notAcceptable, error.reason)
         }
         // Sockets are bound while the answer is built, so the answer carries ports that are really ours.
-        var sockets: [Int: (UDPSocket, UDPSocket)] = [:]
+        var sockets: [Int: (any DatagramPort, any DatagramPort)] = [:]
         var portRefusal: MCUControlError?
         let policy = SDPAnswerPolicy(
             address: request.advertisedAddress, allowVideo: request.policy.allowVideo, allowPlainRTP: request.policy.allowPlainRTP,
@@ -152,9 +164,13 @@ public final class EmbeddedMCU: MCUController {
             if let portRefusal, sockets.isEmpty { throw portRefusal }
             throw MCUControlError(.notAcceptable, error.reason)
         }
-        let media = try await start(
-            answer.media, sockets: sockets, in: conference, settings: EndpointSettings(request), portRefusal: portRefusal)
-        return AddEndpointResponse(answer: answer.description.serialized, media: media)
+        var agreed = answer
+        Self.applyMode(request.mode, to: &agreed)
+        var settings = EndpointSettings(request)
+        settings.negotiation = EndpointNegotiation(
+            local: agreed.description, negotiated: agreed.media, address: request.advertisedAddress, policy: request.policy)
+        let media = try await start(agreed.media, sockets: sockets, in: conference, settings: settings, portRefusal: portRefusal)
+        return AddEndpointResponse(answer: agreed.description.serialized, media: media)
     }
 
     /// The Opus parameters written into our descriptions.
@@ -164,14 +180,22 @@ public final class EmbeddedMCU: MCUController {
 
     /// An RTP/RTCP socket pair on free ports chosen at random from the range, charged to `tenant`; throws `capacity`
     /// when none is left or the tenant holds its share.
-    func bindPortPair(tenant: String) throws(MCUControlError) -> (Int, (UDPSocket, UDPSocket)) {
+    func bindPortPair(tenant: String) throws(MCUControlError) -> (Int, (any DatagramPort, any DatagramPort)) {
         let bindAddress = configuration.bindAddress
-        var pair: (UDPSocket, UDPSocket)?
+        let transport = self.transport
+        var pair: (any DatagramPort, any DatagramPort)?
         let port = try ports.allocate(tenant: tenant) { port in
-            guard let rtp = try? UDPSocket(address: bindAddress, port: port),
-                let rtcp = try? UDPSocket(address: bindAddress, port: port + 1)
-            else { return false }
-            pair = (rtp, rtcp)
+            switch transport {
+            case .udp:
+                guard let rtp = try? UDPSocket(address: bindAddress, port: port),
+                    let rtcp = try? UDPSocket(address: bindAddress, port: port + 1)
+                else { return false }
+                pair = (rtp, rtcp)
+            case .memory(let network):
+                guard let rtp = network.open(host: bindAddress, port: port), let rtcp = network.open(host: bindAddress, port: port + 1)
+                else { return false }
+                pair = (rtp, rtcp)
+            }
             return true
         }
         guard let pair else { throw MCUControlError(.capacity, "no RTP ports left in \(configuration.rtpPorts)") }
@@ -206,11 +230,20 @@ public final class EmbeddedMCU: MCUController {
         guard let found, found != .none else {
             throw MCUControlError(.notFound, "no endpoint \(request.endpoint) in \(request.conference)")
         }
+        if request.reoffer && (request.offer != nil || request.answer != nil) {
+            throw MCUControlError(.notAcceptable, "a re-offer is asked for alone, without an offer or answer")
+        }
         if let answerText = request.answer {
-            guard found == .awaitingAnswer else {
-                throw MCUControlError(.notAcceptable, "endpoint \(request.endpoint) is not waiting for an answer to an MCU offer")
+            if found == .started {
+                return try await applyReofferAnswer(answerText, for: request.endpoint, in: conference, signallingSource: request.signallingSource)
             }
             return try await applyDialOutAnswer(answerText, for: request.endpoint, in: conference, signallingSource: request.signallingSource)
+        }
+        if request.reoffer {
+            guard found == .started else {
+                throw MCUControlError(.notAcceptable, "endpoint \(request.endpoint) has no media yet: the answer to the MCU's offer comes first")
+            }
+            return try await reoffer(conference, endpoint: request.endpoint)
         }
         guard let offerText = request.offer else { return nil }
         guard found == .started else {
@@ -222,49 +255,6 @@ public final class EmbeddedMCU: MCUController {
     /// What `modifyEndpoint` found.
     private enum ModifiedEndpoint: Sendable {
         case none, started, awaitingAnswer
-    }
-
-    /// A re-INVITE's offer: same ports and keys, new direction and remote address (hold, resume, address change).
-    private func reanswer(_ conference: MediaConference, request: ModifyEndpointRequest, offerText: String) async throws(MCUControlError)
-        -> AddEndpointResponse
-    {
-        let offer: SessionDescription
-        do {
-            offer = try SessionDescription(parsing: offerText)
-        } catch {
-            throw MCUControlError(.notAcceptable, error.reason)
-        }
-        let state = try? await conference.eventLoop.submit { () -> (Int, String?)? in
-            guard let e = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return nil }
-            return (e.rtp.port, nil)
-        }.get()
-        guard let (port, _) = state ?? nil else { throw MCUControlError(.notFound, "no endpoint \(request.endpoint)") }
-        let policy = SDPAnswerPolicy(
-            address: request.advertisedAddress ?? "127.0.0.1", allowVideo: false,
-            opus: opusPolicy, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
-        let answer: SDPAnswer
-        do {
-            answer = try SDPOfferAnswer.answer(
-                offer: offer, policy: policy, localMedia: { _, type in type == "audio" ? SDPLocalMedia(port: port) : nil },
-                makeKey: { suite in SRTPProfile(rawValue: suite).flatMap { try? SRTPKeyMaterial.random(profile: $0).inlineKeyParameter } })
-        } catch {
-            throw MCUControlError(.notAcceptable, error.reason)
-        }
-        guard let audio = answer.media.first(where: { $0.type == "audio" && $0.accepted }) else {
-            throw MCUControlError(.notAcceptable, "no audio stream in the new offer")
-        }
-        let remote = audio.remoteAddresses.rtp
-        _ = try? await conference.eventLoop.submit {
-            guard let e = conference.endpoints.first(where: { $0.id == request.endpoint }) else { return }
-            Self.apply(audio.direction, to: e)
-            // A new address from signalling (not a c=0.0.0.0 hold) moves the stream: learning starts again.
-            if let remote, remote.ip != 0, remote != e.sourceGuard.signalled {
-                e.resignal(remote: remote, rtcp: audio.remoteAddresses.rtcp)
-            }
-        }.get()
-        return AddEndpointResponse(
-            answer: answer.description.serialized,
-            media: [EndpointMedia(type: "audio", accepted: true, localPort: port, codec: audio.codec, payloadType: audio.payloadType)])
     }
 
     public func removeEndpoint(_ conferenceID: ConferenceID, _ endpointID: EndpointID) async {
@@ -301,6 +291,30 @@ public final class EmbeddedMCU: MCUController {
         return MCULoadReport(
             conferences: all.count, endpoints: endpoints, freePorts: ports.free, lateTicks: late, loops: loopList.count,
             tickMicrosecondsPerSecond: busy / 1_000)
+    }
+
+    // MARK: - Manual ticks
+
+    /// Runs one tick of every conference at `now` on the calling thread (an MCU made with `manualTicks`; otherwise
+    /// nothing happens). No control call may run meanwhile: the caller drives setup and ticks in turn, as a benchmark
+    /// or a test does. Nothing here allocates in steady state.
+    public func tickAll(at now: NIODeadline) {
+        guard manualTicks else { return }
+        conferences.withLock { table in
+            for conference in table.values { conference.runTick(at: now) }
+        }
+    }
+
+    /// Measure the time inside libopus from now on (manual ticks only: the mixers are read on the caller's thread).
+    public func setProfiling(_ on: Bool) {
+        guard manualTicks else { return }
+        conferences.withLock { for conference in $0.values { conference.mixer.profiling = on } }
+    }
+
+    /// Nanoseconds spent in libopus by every conference's mixer while profiling (manual ticks only).
+    public var codecNanoseconds: UInt64 {
+        guard manualTicks else { return 0 }
+        return conferences.withLock { $0.values.reduce(0) { $0 &+ $1.mixer.profile.codecNanoseconds } }
     }
 
     // MARK: - Tick time

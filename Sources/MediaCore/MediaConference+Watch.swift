@@ -8,6 +8,7 @@ extension MediaConference {
         for endpoint in endpoints {
             checkMediaTimeout(endpoint)
             reportDrops(of: endpoint)
+            reportTraffic(of: endpoint)
             if endpoint.learnedSourcePending {
                 endpoint.learnedSourcePending = false
                 logger.debug(
@@ -19,6 +20,7 @@ extension MediaConference {
             }
             noteWrongSources(endpoint)
         }
+        publishGauges()
     }
 
     /// Once a second: the last second's tick time becomes the conference's measured cost, and both it and the late

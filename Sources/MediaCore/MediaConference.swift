@@ -49,6 +49,8 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// `consort_media_tick_microseconds_total{tenant}` and `consort_media_late_ticks_total{tenant}`, added to once a second.
     let tickMetric: Counter
     let lateTickMetric: Counter
+    /// The tenant's packet, loss, jitter and gauge metrics this conference feeds (MediaConference+Metrics.swift).
+    let metrics: MediaMetrics
 
     init(
         id: ConferenceID, eventLoop: any EventLoop, mixer: ConferenceMixer, logger: Logger, events: MCUEventDispatcher,
@@ -62,6 +64,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         }
         tickMetric = Counter(label: "consort_media_tick_microseconds_total", dimensions: [("tenant", id.tenant)])
         lateTickMetric = Counter(label: "consort_media_late_ticks_total", dimensions: [("tenant", id.tenant)])
+        metrics = MediaMetrics(tenant: id.tenant)
         self.events = events
         self.eventLoop = eventLoop
         self.mixer = mixer
@@ -80,6 +83,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         guard !running else { return }
         running = true
+        publishGauges(active: true)
         reference = .now()
         scheduleNext()
     }
@@ -88,6 +92,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     func stop() {
         eventLoop.preconditionInEventLoop()
         running = false
+        publishGauges(active: false)
         scheduled?.cancel()
         scheduled = nil
     }
@@ -112,6 +117,14 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         if now > due + .milliseconds(200) {
             reference = now - Self.interval * Int64(ticks + 1)
         }
+        runTick(at: now)
+        scheduleNext()
+    }
+
+    /// One tick at `now`: read every endpoint, mix, send, route video, and once a second watch and account. The
+    /// scheduled ticks call it on the loop; with manual ticks (``EmbeddedMCU/tickAll(at:)``) the caller does, while no
+    /// control call runs.
+    func runTick(at now: NIODeadline) {
         ticks &+= 1
         let nanos = UInt64(max(0, now.uptimeNanoseconds))
         for endpoint in endpoints {
@@ -133,7 +146,6 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
             noteCost()
         }
         busyNanoseconds &+= UInt64(max(0, (NIODeadline.now() - now).nanoseconds))
-        scheduleNext()
     }
 
     /// Adds an endpoint (on the loop), giving it a key for video routing.
@@ -142,6 +154,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         endpoint.key = nextKey
         nextKey += 1
         endpoints.append(endpoint)
+        publishGauges()
     }
 
     func endpoint(withKey key: EndpointKey) -> MediaEndpoint? { endpoints.first { $0.key == key } }
@@ -155,8 +168,10 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     func remove(_ endpoint: MediaEndpoint) {
         endpoint.sendGoodbye(buffer: sendBuffer)
         reportDrops(of: endpoint)
+        reportTraffic(of: endpoint)
         mixer.remove(endpoint.participant)
         endpoints.removeAll { $0 === endpoint }
+        publishGauges()
         if videoRouter.pinned == endpoint.key { videoRouter.pinned = nil }
         stopShowingVideo(of: endpoint.key)
     }
@@ -167,14 +182,14 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     func setMode(_ mode: EndpointMode, of endpoint: MediaEndpoint) {
         guard endpoint.mode != mode else { return }
         endpoint.mode = mode
-        guard mode == .isolated else { return }
+        guard mode.isIsolated else { return }
         stopShowingVideo(of: endpoint.key)
         endpoint.video?.source = nil
         endpoint.video?.pending = nil
     }
 
     /// No receiver is shown `key`'s video any more.
-    private func stopShowingVideo(of key: EndpointKey) {
+    func stopShowingVideo(of key: EndpointKey) {
         if videoRouter.speaker == key { videoRouter.speaker = nil }
         if videoRouter.previousSpeaker == key { videoRouter.previousSpeaker = nil }
         for other in endpoints {

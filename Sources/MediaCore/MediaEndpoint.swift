@@ -24,13 +24,17 @@ final class MediaEndpoint {
     let label: String
     let codecName: String
     let participant: MixerParticipant
-    let rtp: UDPSocket
-    let rtcp: UDPSocket?
-    let payloadType: UInt8
-    let telephoneEventPayloadType: UInt8?
-    let audioLevelExtensionID: UInt8?
-    let inbound: SRTPSession?
-    let outbound: SRTPSession?
+    let rtp: any DatagramPort
+    let rtcp: (any DatagramPort)?
+    /// The payload types of the stream (a re-INVITE may renumber them, never change the codec).
+    var payloadType: UInt8
+    var telephoneEventPayloadType: UInt8?
+    var audioLevelExtensionID: UInt8?
+    /// SRTP, when negotiated; a re-INVITE that changes keys replaces both (the old inbound key overlaps a while).
+    var inbound: InboundSRTP?
+    var outbound: SRTPSession?
+    /// What offer/answer agreed over the call (RFC 3264 §8), read and changed by control calls only.
+    var negotiation: EndpointNegotiation?
     let localSSRC: UInt32
     var counters = EndpointCounters()
     /// Audio and RTCP packets dropped, by reason.
@@ -60,6 +64,8 @@ final class MediaEndpoint {
     var wrongSourceNotice = (count: UInt64(0), tick: UInt64(0))
     /// Drops already added to the metrics.
     var reportedDrops = MediaDropCounters()
+    /// Traffic, loss and SRTP counters already added to the metrics.
+    var reportedMetrics = EndpointMetricCounters()
     var latched: Bool { sourceGuard.learned != nil }
     var remoteSSRC: UInt32?
     var lastPacketTick: UInt64 = 0
@@ -75,7 +81,7 @@ final class MediaEndpoint {
     /// What the endpoint takes part in; isolating it takes it out of the mix both ways from the next tick.
     var mode: EndpointMode = .conference {
         didSet {
-            participant.isIsolated = mode == .isolated
+            participant.isIsolated = mode.isIsolated
             typed.removeAll(keepingCapacity: true)
         }
     }
@@ -89,7 +95,7 @@ final class MediaEndpoint {
     let selfMuteSequence: [Character]
 
     init(
-        id: EndpointID, label: String, codecName: String, participant: MixerParticipant, rtp: UDPSocket, rtcp: UDPSocket?,
+        id: EndpointID, label: String, codecName: String, participant: MixerParticipant, rtp: any DatagramPort, rtcp: (any DatagramPort)?,
         payloadType: UInt8, telephoneEventPayloadType: UInt8?, audioLevelExtensionID: UInt8?, inbound: SRTPSession?,
         outbound: SRTPSession?, source: MediaSourceGuard, unverifiedSendTicks: UInt64, selfMuteSequence: String
     ) {
@@ -102,7 +108,7 @@ final class MediaEndpoint {
         self.payloadType = payloadType
         self.telephoneEventPayloadType = telephoneEventPayloadType
         self.audioLevelExtensionID = audioLevelExtensionID
-        self.inbound = inbound
+        self.inbound = inbound.map(InboundSRTP.init)
         self.outbound = outbound
         self.remote = source.signalled
         self.remoteRTCP = source.signalledRTCP
@@ -139,53 +145,26 @@ final class MediaEndpoint {
 
     @inline(__always)
     private func handle(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64, tick: UInt64) {
-        guard length >= 12, length <= buffer.count else {
-            drops.malformed &+= 1
+        // A second sender's packets are dropped while the current one is live (a second apart lets a new one in).
+        let expected = tick &- lastPacketTick < 50 ? remoteSSRC : nil
+        let header: RTPHeader
+        let plainLength: Int
+        switch MediaIngress.receive(
+            buffer, length: length, from: source, inbound: inbound, sourceGuard: &sourceGuard, expectedSSRC: expected, tick: tick)
+        {
+        case .drop(let reason):
+            drops.count(reason)
+            if reason == .wrongSource { lastRefusedSource = source }
             return
-        }
-        // rtcp-mux (RFC 5761 §4): RTCP packet types 192–223 in the second byte.
-        let secondByte = buffer[1]
-        if secondByte >= 192 && secondByte <= 223 {
-            handleRTCP(buffer, length: length, from: source, now: now)
+        case .rtcp(let n):
+            acceptRTCP(buffer, length: n, from: source, now: now)
             return
-        }
-        // Plain RTP from an IP signalling never named is refused before any work.
-        if inbound == nil && !sourceGuard.allowsIP(source.ip) {
-            drops.wrongSource &+= 1
-            lastRefusedSource = source
-            return
-        }
-        var plainLength = length
-        if let inbound {
-            let result = inbound.unprotectRTP(buffer, length: length)
-            guard case .ok(let n) = result else {
-                drops.count(result)
-                return
-            }
+        case .rtp(let parsed, let n, let learned):
+            if learned { learn(source) }
+            header = parsed
             plainLength = n
         }
         let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<plainLength])
-        guard let header = RTPHeader(parsing: packet) else {
-            drops.malformed &+= 1
-            return
-        }
-        if let known = remoteSSRC, known != header.ssrc, tick &- lastPacketTick < 50 {
-            drops.wrongSSRC &+= 1
-            return
-        }
-        switch sourceGuard.check(source: source, ssrc: header.ssrc, sequence: header.sequenceNumber, authenticated: inbound != nil, tick: tick) {
-        case .accept:
-            break
-        case .learn:
-            learn(source)
-        case .probation:
-            drops.probation &+= 1
-            return
-        case .wrongSource:
-            drops.wrongSource &+= 1
-            lastRefusedSource = source
-            return
-        }
         verified = true
         remoteSSRC = header.ssrc
         lastPacketTick = tick
@@ -218,26 +197,26 @@ final class MediaEndpoint {
         learnedSourcePending = true
     }
 
+    /// A datagram on the RTCP port (without rtcp-mux).
     private func handleRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64) {
-        if inbound == nil && !sourceGuard.acceptsRTCP(from: source, authenticated: false) {
-            drops.wrongSource &+= 1
-            lastRefusedSource = source
-            return
+        switch MediaIngress.receiveRTCP(buffer, length: length, from: source, inbound: inbound, sourceGuard: sourceGuard) {
+        case .drop(let reason):
+            drops.count(reason)
+            if reason == .wrongSource { lastRefusedSource = source }
+        case .rtcp(let n):
+            acceptRTCP(buffer, length: n, from: source, now: now)
+        case .rtp:
+            drops.malformed &+= 1
         }
-        var plain = length
-        if let inbound {
-            let result = inbound.unprotectRTCP(buffer, length: length)
-            guard case .ok(let n) = result else {
-                drops.count(result)
-                return
-            }
-            plain = n
-        }
+    }
+
+    /// RTCP that passed the ingress: where reports go, whether the peer showed life, what it reports.
+    private func acceptRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: MediaAddress, now: UInt64) {
         counters.rtcpReceived &+= 1
         let authenticated = inbound != nil
         if rtcp != nil && sourceGuard.rtcpTarget(source, authenticated: authenticated) { remoteRTCP = source }
         if !verified, let remote, remote.ip == source.ip { verified = true }
-        readRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<plain]), now: now)
+        readRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), now: now)
     }
 
     /// Whether anything may be sent to the peer: it has shown life, or the unverified window is still open.
@@ -245,8 +224,8 @@ final class MediaEndpoint {
     var mayTransmit: Bool { verified || unverifiedTicksLeft > 0 }
 
     /// Signalling moved the stream (re-INVITE with a new address): learning and verification start again.
-    func resignal(remote newRemote: MediaAddress, rtcp newRTCP: MediaAddress?) {
-        sourceGuard.reset(signalled: newRemote, signalledRTCP: newRTCP, signallingIP: nil)
+    func resignal(remote newRemote: MediaAddress, rtcp newRTCP: MediaAddress?, signallingIP: UInt32? = nil) {
+        sourceGuard.reset(signalled: newRemote, signalledRTCP: newRTCP, signallingIP: signallingIP)
         remote = newRemote
         remoteRTCP = newRTCP
         remoteSSRC = nil
@@ -257,17 +236,19 @@ final class MediaEndpoint {
     /// Sends what the mixer made for this endpoint this tick: one packet, or two 10 ms ones for a peer's maxptime below 20.
     @inline(__always)
     func sendMix(buffer: UnsafeMutableRawBufferPointer) {
+        // The window counts this tick: exactly `unverifiedSendSeconds` of packets go out before the peer shows life.
+        let allowed = mayTransmit
         if !verified && unverifiedTicksLeft > 0 { unverifiedTicksLeft &-= 1 }
         let mix = participant.output
-        for i in 0..<mix.packetCount { send(mix[i], buffer: buffer) }
+        for i in 0..<mix.packetCount { send(mix[i], allowed: allowed, buffer: buffer) }
     }
 
     @inline(__always)
-    private func send(_ output: MixerPacket, buffer: UnsafeMutableRawBufferPointer) {
+    private func send(_ output: MixerPacket, allowed: Bool, buffer: UnsafeMutableRawBufferPointer) {
         defer { timestamp &+= output.timestampIncrement }
-        guard output.transmit, sending, mayTransmit, let remote else { return }
+        guard output.transmit, sending, allowed, let remote else { return }
         let writer = RTPHeaderWriter(payloadType: payloadType, sequenceNumber: sequence, timestamp: timestamp, ssrc: localSSRC, marker: output.marker)
-        guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + 32 <= buffer.count,
+        guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + (outbound?.profile.rtpOverhead ?? 0) <= buffer.count,
             let base = buffer.baseAddress, let source = output.payload.baseAddress
         else { return }
         (base + headerLength).copyMemory(from: source, byteCount: output.payload.count)

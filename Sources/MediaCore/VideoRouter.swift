@@ -38,13 +38,22 @@ extension MediaConference {
             if loudest == nil || e.participant.level < (loudest?.participant.level ?? 127) { loudest = e }
         }
         videoRouter.update(loudest: loudest?.key)
-        // Isolated endpoints (lobby, PIN entry) are neither shown nor shown anything.
-        let fallback = endpoints.first { $0.mode == .conference && $0.video?.sends == true && $0.video?.latched == true }?.key
+        // Before anyone has spoken, everyone sees the most recent other sender: the two most recent, so the most recent
+        // one sees the other. Isolated endpoints (lobby, PIN entry) are neither shown nor shown anything.
+        var recent: (first: MediaEndpoint?, second: MediaEndpoint?) = (nil, nil)
+        for e in endpoints where e.mode == .conference {
+            guard let video = e.video, video.sends, video.latched else { continue }
+            if video.lastPacketTick > (recent.first?.video?.lastPacketTick ?? 0) || recent.first == nil {
+                recent = (e, recent.first)
+            } else if video.lastPacketTick > (recent.second?.video?.lastPacketTick ?? 0) || recent.second == nil {
+                recent.second = e
+            }
+        }
         let pinUsable = videoRouter.pinned.flatMap { endpoint(withKey: $0) }?.mode == .conference
         for receiver in endpoints where receiver.mode == .conference {
             guard let video = receiver.video, video.receives else { continue }
-            let desired = videoRouter.desiredSource(
-                for: receiver.key, fallback: fallback == receiver.key ? nil : fallback, pinUsable: pinUsable)
+            let fallback = recent.first === receiver ? recent.second?.key : recent.first?.key
+            let desired = videoRouter.desiredSource(for: receiver.key, fallback: fallback, pinUsable: pinUsable)
             if desired != video.source && desired != video.pending {
                 video.pending = desired
                 if let desired, let source = endpoint(withKey: desired) { requestKeyFrame(from: source, tick: tick) }
@@ -60,7 +69,7 @@ extension MediaConference {
             var budget = 256
             while budget > 0, let (length, from) = video.rtp.receive(into: receiveBuffer) {
                 budget -= 1
-                receiveVideo(from: source, video: video, length: length, address: from, tick: tick)
+                receiveVideo(from: source, video: video, length: length, address: from, tick: tick, now: now)
             }
             if let rtcp = video.rtcp {
                 budget = 32
@@ -69,66 +78,47 @@ extension MediaConference {
                     receiveVideoRTCP(from: source, video: video, length: length, address: from, tick: tick)
                 }
             }
+            sendVideoReportIfDue(video, of: source, tick: tick, now: now)
         }
     }
 
-    private func receiveVideo(from source: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
-        guard length >= 12 else {
-            video.drops.malformed &+= 1
+    private func receiveVideo(from source: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64, now: UInt64) {
+        let header: RTPHeader
+        let plain: Int
+        switch MediaIngress.receive(receiveBuffer, length: length, from: address, inbound: video.inbound, sourceGuard: &video.sourceGuard, tick: tick) {
+        case .drop(let reason):
+            video.drops.count(reason)
+            if reason == .wrongSource { source.lastRefusedSource = address }
             return
-        }
-        let second = receiveBuffer[1]
-        if second >= 192 && second <= 223 {
-            receiveVideoRTCP(from: source, video: video, length: length, address: address, tick: tick)
+        case .rtcp(let n):
+            acceptVideoRTCP(from: source, video: video, length: n, address: address, tick: tick)
             return
-        }
-        if video.inbound == nil && !video.sourceGuard.allowsIP(address.ip) {
-            video.drops.wrongSource &+= 1
-            source.lastRefusedSource = address
-            return
-        }
-        var plain = length
-        if let inbound = video.inbound {
-            let result = inbound.unprotectRTP(receiveBuffer, length: length)
-            guard case .ok(let n) = result else {
-                video.drops.count(result)
-                return
-            }
+        case .rtp(let parsed, let n, let learned):
+            header = parsed
             plain = n
-        }
-        let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain])
-        guard let header = RTPHeader(parsing: packet) else {
-            video.drops.malformed &+= 1
-            return
+            if learned {
+                video.remote = address
+                if video.rtcp == nil { video.remoteRTCP = address }
+                source.learnedSourcePending = true
+            }
         }
         guard header.payloadType == video.payloadType else {
             video.drops.payloadType &+= 1
             return
         }
-        let verdict = video.sourceGuard.check(
-            source: address, ssrc: header.ssrc, sequence: header.sequenceNumber, authenticated: video.inbound != nil, tick: tick)
-        switch verdict {
-        case .accept:
-            break
-        case .learn:
-            video.remote = address
-            if video.rtcp == nil { video.remoteRTCP = address }
-            source.learnedSourcePending = true
-        case .probation:
-            video.drops.probation &+= 1
-            return
-        case .wrongSource:
-            video.drops.wrongSource &+= 1
-            source.lastRefusedSource = address
-            return
-        }
+        let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<plain])
         video.verified = true
         video.remoteSSRC = header.ssrc
         video.packetsReceived &+= 1
+        video.bytesReceived &+= UInt64(length)
         guard video.sends, source.mode == .conference else { return }
+        video.lastPacketTick = tick
         video.history.store(packet, sequenceNumber: header.sequenceNumber)
         let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
-        let keyFrame = VideoKeyFrame.startsKeyFrame(payload, codec: video.codec)
+        // Padding-only packets (bandwidth probes) carry nothing to show: they are not forwarded, and the receiver's
+        // sequence closes over them so it sees no gap.
+        let paddingOnly = header.hasPadding && payload.isEmpty
+        let keyFrame = !paddingOnly && VideoKeyFrame.startsKeyFrame(payload, codec: video.codec)
         for receiver in endpoints where receiver !== source {
             guard let out = receiver.video, out.receives, out.codec == video.codec, let target = receiver.videoTarget(out) else { continue }
             if out.pending == source.key {
@@ -138,62 +128,108 @@ extension MediaConference {
                 out.pending = nil
                 out.sequenceDelta = out.nextSequence &- header.sequenceNumber
                 out.timestampDelta = (out.lastTimestamp &+ 3_000) &- header.timestamp
+                out.offsets.record(from: out.nextSequence, offset: out.sequenceDelta)
+                forward(plain: plain, header: header, to: out, target: target, now: now)
+                forwardEarlyPackets(of: video, keyFrame: header, to: out, target: target, now: now)
+                continue
             }
             guard out.source == source.key else { continue }
-            forward(plain: plain, header: header, to: out, target: target, tick: tick)
+            if paddingOnly {
+                if header.sequenceNumber &+ out.sequenceDelta == out.nextSequence {
+                    out.sequenceDelta &-= 1
+                    out.offsets.record(from: out.nextSequence, offset: out.sequenceDelta)
+                }
+                continue
+            }
+            forward(plain: plain, header: header, to: out, target: target, now: now)
         }
     }
 
-    private func forward(plain: Int, header: RTPHeader, to out: VideoStream, target: MediaAddress, tick: UInt64) {
-        guard plain + 32 <= sendBuffer.count, let src = receiveBuffer.baseAddress else { return }
-        forward(UnsafeRawBufferPointer(start: src, count: plain), header: header, to: out, target: target)
+    /// Packets of the keyframe that arrived before its first one (reordered on the way) were not forwarded while the
+    /// receiver waited for the keyframe: they go out now, from the source's history, so the keyframe is whole.
+    private func forwardEarlyPackets(of video: VideoStream, keyFrame: RTPHeader, to out: VideoStream, target: MediaAddress, now: UInt64) {
+        var sequence = keyFrame.sequenceNumber &+ 1
+        for _ in 0..<16 {
+            guard let stored = video.history.packet(sequence), let header = RTPHeader(parsing: stored),
+                header.timestamp == keyFrame.timestamp
+            else { return }
+            forward(stored, header: header, to: out, target: target, now: now)
+            sequence &+= 1
+        }
+    }
+
+    private func forward(plain: Int, header: RTPHeader, to out: VideoStream, target: MediaAddress, now: UInt64) {
+        guard let src = receiveBuffer.baseAddress else { return }
+        forward(UnsafeRawBufferPointer(start: src, count: plain), header: header, to: out, target: target, now: now)
     }
 
     /// Copies a source packet into the send buffer, rewrites it into `out`'s stream, protects and sends it.
-    private func forward(_ packet: UnsafeRawBufferPointer, header: RTPHeader, to out: VideoStream, target: MediaAddress) {
+    private func forward(_ packet: UnsafeRawBufferPointer, header: RTPHeader, to out: VideoStream, target: MediaAddress, now: UInt64) {
         let plain = packet.count
-        guard plain + 32 <= sendBuffer.count, let src = packet.baseAddress, let dst = sendBuffer.baseAddress else { return }
+        guard plain + (out.outbound?.profile.rtpOverhead ?? 0) <= sendBuffer.count, let src = packet.baseAddress, let dst = sendBuffer.baseAddress
+        else { return }
         dst.copyMemory(from: src, byteCount: plain)
         let sequence = header.sequenceNumber &+ out.sequenceDelta
         let timestamp = header.timestamp &+ out.timestampDelta
-        sendBuffer[1] = (sendBuffer[1] & 0x80) | (out.payloadType & 0x7F)
-        sendBuffer[2] = UInt8(truncatingIfNeeded: sequence >> 8)
-        sendBuffer[3] = UInt8(truncatingIfNeeded: sequence)
-        sendBuffer[4] = UInt8(truncatingIfNeeded: timestamp >> 24)
-        sendBuffer[5] = UInt8(truncatingIfNeeded: timestamp >> 16)
-        sendBuffer[6] = UInt8(truncatingIfNeeded: timestamp >> 8)
-        sendBuffer[7] = UInt8(truncatingIfNeeded: timestamp)
-        let ssrc = out.localSSRC
-        sendBuffer[8] = UInt8(truncatingIfNeeded: ssrc >> 24)
-        sendBuffer[9] = UInt8(truncatingIfNeeded: ssrc >> 16)
-        sendBuffer[10] = UInt8(truncatingIfNeeded: ssrc >> 8)
-        sendBuffer[11] = UInt8(truncatingIfNeeded: ssrc)
+        RTPHeaderRewrite.setPayloadType(out.payloadType, in: sendBuffer)
+        RTPHeaderRewrite.setSequenceNumber(sequence, in: sendBuffer)
+        RTPHeaderRewrite.setTimestamp(timestamp, in: sendBuffer)
+        RTPHeaderRewrite.setSSRC(out.localSSRC, in: sendBuffer)
         if sequence &- out.nextSequence < 0x8000 { out.nextSequence = sequence &+ 1 }
-        out.lastTimestamp = timestamp
+        if timestamp &- out.lastTimestamp < 0x8000_0000 || out.lastForwardTime == 0 {
+            out.lastTimestamp = timestamp
+            if now > 0 { out.lastForwardTime = now }
+        }
         var length = plain
         if let outbound = out.outbound {
             guard case .ok(let n) = outbound.protectRTP(sendBuffer, length: length) else { return }
             length = n
         }
-        if out.rtp.send(UnsafeRawBufferPointer(sendBuffer), length: length, to: target) { out.packetsForwarded &+= 1 }
+        if out.rtp.send(UnsafeRawBufferPointer(sendBuffer), length: length, to: target) {
+            out.packetsForwarded &+= 1
+            out.bytesForwarded &+= UInt64(plain)
+            out.bytesSent &+= UInt64(length)
+        }
+    }
+
+    /// An RTCP sender report for the video stream a receiver is sent, about once a second, so it can place video
+    /// against audio (lip sync): the last forwarded timestamp, carried forward at 90 kHz to now, maps to now's NTP time.
+    private func sendVideoReportIfDue(_ out: VideoStream, of receiver: MediaEndpoint, tick: UInt64, now: UInt64) {
+        guard out.packetsForwarded > 0, out.lastForwardTime > 0, (tick &+ UInt64(out.localSSRC % 50)) % 50 == 0,
+            let target = receiver.videoTarget(out).map({ out.remoteRTCP ?? $0 })
+        else { return }
+        let elapsed = now > out.lastForwardTime ? now - out.lastForwardTime : 0
+        let rtpTimestamp = out.lastTimestamp &+ UInt32(truncatingIfNeeded: elapsed / 1_000 &* 90 / 1_000)
+        let sr = RTCPSenderReportWriter(
+            ssrc: out.localSSRC, ntpTimestamp: RTCPState.ntpNow(), rtpTimestamp: rtpTimestamp,
+            senderPacketCount: UInt32(truncatingIfNeeded: out.packetsForwarded), senderOctetCount: UInt32(truncatingIfNeeded: out.bytesForwarded),
+            reportBlocks: EmptyCollection<RTCPReportBlock>())
+        guard var length = sr.write(into: sendBuffer) else { return }
+        let sdes = RTCPSourceDescriptionWriter(ssrc: out.localSSRC, cname: receiver.rtcpState.cname)
+        guard let n = sdes.write(into: UnsafeMutableRawBufferPointer(rebasing: sendBuffer[length...])) else { return }
+        length += n
+        if let outbound = out.outbound {
+            guard case .ok(let protected) = outbound.protectRTCP(sendBuffer, length: length) else { return }
+            length = protected
+        }
+        if (out.rtcp ?? out.rtp).send(UnsafeRawBufferPointer(sendBuffer), length: length, to: target) { out.reportsSent &+= 1 }
     }
 
     /// A receiver's PLI/FIR goes to the source it is shown (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
     private func receiveVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length: Int, address: MediaAddress, tick: UInt64) {
-        if video.inbound == nil && !video.sourceGuard.acceptsRTCP(from: address, authenticated: false) {
-            video.drops.wrongSource &+= 1
-            receiver.lastRefusedSource = address
-            return
+        switch MediaIngress.receiveRTCP(receiveBuffer, length: length, from: address, inbound: video.inbound, sourceGuard: video.sourceGuard) {
+        case .drop(let reason):
+            video.drops.count(reason)
+            if reason == .wrongSource { receiver.lastRefusedSource = address }
+        case .rtcp(let n):
+            acceptVideoRTCP(from: receiver, video: video, length: n, address: address, tick: tick)
+        case .rtp:
+            video.drops.malformed &+= 1
         }
-        var plain = length
-        if let inbound = video.inbound {
-            let result = inbound.unprotectRTCP(receiveBuffer, length: length)
-            guard case .ok(let n) = result else {
-                video.drops.count(result)
-                return
-            }
-            plain = n
-        }
+    }
+
+    /// Video RTCP that passed the ingress: where reports go, whether the viewer showed life, its PLI/FIR and NACKs.
+    private func acceptVideoRTCP(from receiver: MediaEndpoint, video: VideoStream, length plain: Int, address: MediaAddress, tick: UInt64) {
         let authenticated = video.inbound != nil
         if video.rtcp != nil && video.sourceGuard.rtcpTarget(address, authenticated: authenticated) { video.remoteRTCP = address }
         if !video.verified, let remote = video.remote, remote.ip == address.ip { video.verified = true }
@@ -221,13 +257,20 @@ extension MediaConference {
         var budget = 32
         while budget > 0, let receiverSequence = lost.next() {
             budget -= 1
-            let sourceSequence = receiverSequence &- out.sequenceDelta
-            guard let stored = source.history.packet(sourceSequence), let header = RTPHeader(parsing: stored) else { continue }
+            guard let sourceSequence = out.offsets.source(for: receiverSequence),
+                let stored = source.history.packet(sourceSequence), let header = RTPHeader(parsing: stored)
+            else { continue }
             let nextBefore = out.nextSequence
             let lastTimestamp = out.lastTimestamp
-            forward(stored, header: header, to: out, target: target)
+            let lastTime = out.lastForwardTime
+            let delta = out.sequenceDelta
+            // The offset in force when it was first sent.
+            out.sequenceDelta = receiverSequence &- sourceSequence
+            forward(stored, header: header, to: out, target: target, now: 0)
+            out.sequenceDelta = delta
             out.nextSequence = nextBefore
             out.lastTimestamp = lastTimestamp
+            out.lastForwardTime = lastTime
             source.retransmissions &+= 1
         }
     }

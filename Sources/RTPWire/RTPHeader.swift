@@ -57,28 +57,31 @@ public struct RTPHeader: Sendable, Equatable {
     /// Returns nil when the version is not 2, the packet is shorter than its fixed header,
     /// CSRC list or extension, or the padding count is zero or larger than what follows the header.
     public init?(parsing packet: UnsafeRawBufferPointer) {
+        guard case .success(let header) = Self.parse(packet) else { return nil }
+        self = header
+    }
+
+    /// Parses the header of an RTP packet, or says what is wrong with it (no allocation either way).
+    public static func parse(_ packet: UnsafeRawBufferPointer) -> Result<RTPHeader, RTPParseError> {
         let length = packet.count
-        guard length >= Self.fixedSize,
-              let first = packet.uint8(at: 0), first >> 6 == 2,
-              let second = packet.uint8(at: 1),
-              let sequenceNumber = packet.uint16(at: 2),
-              let timestamp = packet.uint32(at: 4),
-              let ssrc = packet.uint32(at: 8)
-        else { return nil }
+        guard length >= Self.fixedSize, let first = packet.uint8(at: 0), let second = packet.uint8(at: 1),
+              let sequenceNumber = packet.uint16(at: 2), let timestamp = packet.uint32(at: 4), let ssrc = packet.uint32(at: 8)
+        else { return .failure(.tooShort) }
+        guard first >> 6 == 2 else { return .failure(.badVersion) }
 
         let csrcCount = Int(first & 0x0F)
         var offset = Self.fixedSize + 4 * csrcCount
-        guard offset <= length else { return nil }
+        guard offset <= length else { return .failure(.csrcOverrun) }
 
         var extensionProfile: UInt16?
         var extensionRange = offset..<offset
         if first & 0x10 != 0 {
             guard let profile = packet.uint16(at: offset),
                   let words = packet.uint16(at: offset + 2)
-            else { return nil }
+            else { return .failure(.extensionOverrun) }
             let dataStart = offset + 4
             let dataEnd = dataStart + 4 * Int(words)
-            guard dataEnd <= length else { return nil }
+            guard dataEnd <= length else { return .failure(.extensionOverrun) }
             extensionProfile = profile
             extensionRange = dataStart..<dataEnd
             offset = dataEnd
@@ -90,20 +93,29 @@ public struct RTPHeader: Sendable, Equatable {
             // RFC 3550 §5.1: the count includes itself, so zero is malformed.
             guard let paddingCount = packet.uint8(at: length - 1),
                   paddingCount > 0, Int(paddingCount) <= length - offset
-            else { return nil }
+            else { return .failure(.badPadding) }
             payloadEnd = length - Int(paddingCount)
         }
+        return .success(RTPHeader(
+            hasPadding: hasPadding, marker: second & 0x80 != 0, payloadType: second & 0x7F, sequenceNumber: sequenceNumber,
+            timestamp: timestamp, ssrc: ssrc, csrcCount: csrcCount, extensionProfile: extensionProfile,
+            extensionRange: extensionRange, payloadRange: offset..<payloadEnd))
+    }
 
+    private init(
+        hasPadding: Bool, marker: Bool, payloadType: UInt8, sequenceNumber: UInt16, timestamp: UInt32, ssrc: UInt32, csrcCount: Int,
+        extensionProfile: UInt16?, extensionRange: Range<Int>, payloadRange: Range<Int>
+    ) {
         self.hasPadding = hasPadding
-        self.marker = second & 0x80 != 0
-        self.payloadType = second & 0x7F
+        self.marker = marker
+        self.payloadType = payloadType
         self.sequenceNumber = sequenceNumber
         self.timestamp = timestamp
         self.ssrc = ssrc
         self.csrcCount = csrcCount
         self.extensionProfile = extensionProfile
         self.extensionRange = extensionRange
-        self.payloadRange = offset..<payloadEnd
+        self.payloadRange = payloadRange
     }
 
     /// The CSRC identifier at `index` (0..<csrcCount), or nil when out of range or beyond `packet`.

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SIPWire
+import Synchronization
 
 /// What the stack has counted, for statistics and tests.
 public struct SIPCounters: Sendable, Equatable {
@@ -68,6 +69,9 @@ final class SIPStack: @unchecked Sendable {
     /// False between a start that listens before its handlers are set and ``SIPUserAgent/acceptRequests()``: new
     /// requests get 503 + Retry-After instead of a 501 for a method whose handler is not there yet.
     var acceptingRequests = true
+    /// Set by ``SIPUserAgent/stop()`` before the loop shuts down: calls from other tasks (a handler still finishing, a
+    /// BYE sent late) then fail at once instead of submitting work to a loop that is gone.
+    let loopClosed = Atomic<Bool>(false)
     var dialogTerminated: (@Sendable (SIPDialogID, String) -> Void)?
     /// A synchronous transaction user that sees each new request before the async handlers and returns true when it
     /// takes it (it must then answer through `respond`). The user agent leaves it nil; tests drive the stack with it.
@@ -289,5 +293,23 @@ extension String {
     var trimmingBrackets: String {
         if hasPrefix("["), hasSuffix("]") { return String(dropFirst().dropLast()) }
         return self
+    }
+}
+
+/// Work submitted to the stack's loop from outside it, or a ``SIPError`` when the agent has stopped.
+struct LoopSubmission<T: Sendable>: Sendable {
+    let future: EventLoopFuture<T>?
+
+    func get() async throws -> T {
+        guard let future else { throw SIPError(.transportFailure, "the SIP agent has stopped") }
+        return try await future.get()
+    }
+}
+
+extension SIPStack {
+    /// Runs `body` on the stack's loop, unless the agent has stopped (then `get()` throws without touching the loop).
+    func submit<T: Sendable>(_ body: @escaping @Sendable () throws -> T) -> LoopSubmission<T> {
+        guard !loopClosed.load(ordering: .acquiring) else { return LoopSubmission(future: nil) }
+        return LoopSubmission(future: eventLoop.submit(body))
     }
 }

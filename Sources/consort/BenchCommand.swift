@@ -12,15 +12,18 @@ struct BenchCommand: ParsableCommand {
 }
 
 /// `consort bench mixer`: the whole per-tick audio path on one core, as fast as it runs.
-struct MixerBenchCommand: ParsableCommand {
+struct MixerBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mixer",
-        abstract: "Run the full per-tick mixer path on one core and report its cost.",
+        abstract: "Run the MCU's real media path on one core and report its cost.",
         discussion: """
-            Each tick, for every participant: SRTP unprotect, RTP parse, jitter buffer, Opus decode (FEC/PLC), level; \
+            The embedded MCU that serves calls, on a memory network with its ticks driven by hand: conferences and \
+            endpoints are made through MCUControl with real SDP offers and SDES keys. Each tick, for every participant: \
+            ingress (RFC 7983), SRTP unprotect, RTP parse, source checks, jitter buffer, Opus decode (FEC/PLC), level; \
             per conference: speaker choice, mix-minus, at most N+1 Opus encodes; for every participant: RTP write, \
-            SRTP protect. The input is synthetic speech (voiced harmonics through formants, talk spurts and pauses), \
-            encoded once before timing starts. Compare with ../shared/perf-floor/floor.sh run right before or after.
+            SRTP protect, send, RTCP reports; with --video-senders, VP8 forwarding too. The simulated phones' work is \
+            not timed. The input is synthetic speech, encoded once before timing starts. Compare with \
+            ../shared/perf-floor/floor.sh run right before or after.
             """
     )
 
@@ -34,12 +37,13 @@ struct MixerBenchCommand: ParsableCommand {
     @Flag(help: "Encode the input's silence with DTX, so quiet participants send almost nothing.") var dtx = false
     @Option(help: "Opus encoder complexity 0-10 of the mixer. Default: the configuration's.") var complexity: Int?
     @Option(help: "Opus bit rate of the mixer in bit/s. Default: the configuration's.") var bitrate: Int?
+    @Option(help: "Participants per conference that also send VP8 video (everyone then receives video).") var videoSenders = 0
     @Option(help: "SRTP on the media path: gcm (AEAD_AES_128_GCM), cm (AES_CM_128_HMAC_SHA1_80) or off.")
     var srtp: MixerBenchOptions.SRTPMode = .gcm
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "Configuration file for codec and mixer defaults.") var config = "Config/consort.yaml"
 
-    func run() throws {
+    func run() async throws {
         let configuration: ConsortConfiguration
         if FileManager.default.fileExists(atPath: config) {
             configuration = try ConsortConfiguration.load(path: config)
@@ -60,11 +64,13 @@ struct MixerBenchCommand: ParsableCommand {
         if let complexity { options.opus.complexity = complexity }
         if let bitrate { options.opus.bitrate = bitrate }
         options.srtp = srtp
+        options.videoSenders = videoSenders
         if let problem = options.validationProblem() { throw ValidationError(problem) }
         guard seconds > 0 && seconds <= 3_600 else { throw ValidationError("--seconds must be in (0, 3600]") }
 
-        let bench = try MixerBench(options: options)
+        let bench = try await ConferenceBench.make(options: options)
         let result = bench.run(seconds: seconds)
+        await bench.shutdown()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

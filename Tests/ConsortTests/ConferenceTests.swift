@@ -135,3 +135,47 @@ struct ConferenceControlTests {
         }
     }
 }
+
+extension ConferenceTests {
+    @Test("SDES-SRTP survives hold and resume (two re-INVITEs): after resuming, each phone hears the other again")
+    func srtpHoldResume() async throws {
+        let server = try await startServer()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-hold-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let a = try BaresipInstance(user: "stay", tone: 440, codecs: .opus, srtp: true, recording: folder.appendingPathComponent("stay.wav"))
+        defer { a.stop() }
+        let b = try BaresipInstance(user: "holder", tone: 1_000, codecs: .opus, srtp: true, recording: folder.appendingPathComponent("holder.wav"))
+        defer { b.stop() }
+        try a.dial("sip:holdroom@127.0.0.1:\(server.port)")
+        _ = try a.waitUntilEstablished(timeout: 10)
+        try b.dial("sip:holdroom@127.0.0.1:\(server.port)")
+        _ = try b.waitUntilEstablished(timeout: 10)
+        try await Task.sleep(for: .milliseconds(1_500))
+        try b.hold()
+        try await Task.sleep(for: .milliseconds(1_500))
+        try b.resume()
+        // Long enough after the resume that only its audio is analysed below.
+        try await Task.sleep(for: .milliseconds(3_500))
+        try? a.hangup()
+        try? b.hangup()
+        _ = a.waitUntilClosed(timeout: 5)
+        _ = b.waitUntilClosed(timeout: 5)
+        a.stop()
+        b.stop()
+        let stopped = stopProgram(server.process)
+        #expect(stopped.status == 0, "server exit: \(stopped.output.suffix(1_000))")
+        #expect(a.srtpEnabled && b.srtpEnabled)
+        #expect(stopped.output.contains("endpoint renegotiated"), "the MCU saw the re-INVITEs")
+        // The last 2.5 s of each recording are after the resume.
+        let recordedB = try b.receivedAudio()
+        let recordedA = try a.receivedAudio()
+        let tailB = max(0, Double(recordedB.samples.count) / Double(recordedB.sampleRate) - 2.5)
+        let tailA = max(0, Double(recordedA.samples.count) / Double(recordedA.sampleRate) - 2.5)
+        let heardByB = ToneAnalysis.levels(in: recordedB, candidates: Self.tones, skipSeconds: tailB)
+        let heardByA = ToneAnalysis.levels(in: recordedA, candidates: Self.tones, skipSeconds: tailA)
+        print("after resume: holder heard \(heardByB), stay heard \(heardByA)")
+        #expect(heardByB.hears(440), "the phone that held hears the other after resuming: \(heardByB)")
+        #expect(heardByA.hears(1_000), "and is heard: \(heardByA)")
+    }
+}

@@ -139,7 +139,7 @@ struct FocusAdmissionTests {
         #expect(!left.contains(.connected), "never admitted")
     }
 
-    @Test("lobby: an anonymous caller waits (answer sendonly, isolated) until admitted with a re-INVITE to sendrecv")
+    @Test("lobby: an anonymous caller waits (the MCU answers sendonly from the lobby mode) until admitted with the MCU's re-offer to sendrecv")
     func lobbyAdmit() async throws {
         let server = try await InProcessServer.start(focus: Self.tenants())
         let folder = try temporaryFolder()
@@ -155,10 +155,18 @@ struct FocusAdmissionTests {
             return
         }
         let waiting = try #require(await conference.roster.first)
-        #expect(await server.mcu.statistics(conference.id)?.endpoints.first?.mode == .isolated)
+        #expect(await server.mcu.statistics(conference.id)?.endpoints.first?.mode == .lobby)
         try await server.focus.admit(conference, endpoint: waiting.endpoint)
         let admitted = await waitFor(.connected, server, "waiting")
         #expect(await server.mcu.statistics(conference.id)?.endpoints.first?.mode == .conference)
+        // The phone's answer to the re-offer reached the MCU: the roster shows the direction it negotiated.
+        var direction: String?
+        for _ in 0..<200 {
+            direction = await conference.roster.first?.media.first?.direction
+            if direction == "sendrecv" { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(direction == "sendrecv", "\(String(describing: direction))")
         let result = waitForProgram(call, timeout: 20)
         await server.stop()
         #expect(pending && admitted)

@@ -16,27 +16,31 @@ struct MediaLimitsTests {
 
     func offer(port: Int, direction: String = "sendrecv") -> String { trust.offer(port: port, direction: direction) }
 
-    @Test("unverified sending: the MCU stops sending to a silent SDP address after unverifiedSendSeconds, resumes when it speaks")
+    @Test("unverified sending: the MCU stops sending to a silent SDP address after unverifiedSendSeconds, resumes when it speaks (manual ticks)")
     func boundedUnverifiedSending() async throws {
-        let mcu = try makeMCU { $0.unverifiedSendSeconds = 1 }
+        let rig = try ManualMediaRig { $0.unverifiedSendSeconds = 1 }
         let conference = ConferenceID(tenant: "t", meeting: "unverified")
-        try await mcu.addConference(conference)
-        let victim = TestPeer()
-        let answer = try await mcu.addEndpoint(
-            AddEndpointRequest(conference: conference, endpoint: EndpointID("u"), offer: offer(port: victim.port), advertisedAddress: "127.0.0.1"))
+        try await rig.mcu.addConference(conference)
+        let victim = try #require(rig.phone())
+        let answer = try await rig.mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("u"), offer: trust.offer(port: victim.port, host: ManualMediaRig.phoneHost),
+                advertisedAddress: "127.0.0.1"))
         let port = try #require(answer.media.first?.localPort)
-        try await Task.sleep(for: .milliseconds(1_500))
-        let early = victim.drain().count
-        try await Task.sleep(for: .milliseconds(1_000))
-        let late = victim.drain().count
-        #expect(early >= 30 && early <= 60, "sent while unverified: \(early)")
-        #expect(late == 0, "sent after the unverified window: \(late)")
+        // RTP only (an RTCP report may fall in the window too, depending on the random SSRC).
+        func rtp(_ packets: [[UInt8]]) -> Int { packets.filter { $0.count > 1 && !(192...223).contains($0[1]) }.count }
+        rig.tick(75)  // 1.5 s
+        let early = rtp(rig.drain(victim))
+        rig.tick(50)
+        let late = rig.drain(victim).count
         // The peer shows life: sending resumes at once.
-        victim.send(rtpPacket(seq: 1, ts: 160, ssrc: 0x11, payload: Self.silence), to: port)
-        try await Task.sleep(for: .milliseconds(300))
-        let resumed = victim.drain().count
-        await mcu.shutdown()
-        #expect(resumed >= 5, "sending resumed: \(resumed)")
+        rig.send(rtpPacket(seq: 1, ts: 160, ssrc: 0x11, payload: Self.silence), from: victim, to: port)
+        rig.tick(15)
+        let resumed = rtp(rig.drain(victim))
+        await rig.shutdown()
+        #expect(early == 50, "sent while unverified (1 s of 20 ms packets): \(early)")
+        #expect(late == 0, "sent after the unverified window: \(late)")
+        #expect(resumed >= 14, "sending resumed: \(resumed)")
     }
 
     @Test("unverified sending, video: a viewer that never answers stops getting video after the window; its RTCP resumes it")
@@ -77,34 +81,41 @@ struct MediaLimitsTests {
         #expect(resumed >= 10, "video after the viewer's RTCP: \(resumed)")
     }
 
-    @Test("every endpoint must show life: receive-only, isolated, held and inactive endpoints that send nothing time out")
+    @Test("every endpoint must show life: receive-only, isolated, held and inactive endpoints that send nothing time out (manual ticks)")
     func everyEndpointTimesOut() async throws {
-        let mcu = try makeMCU {
+        let rig = try ManualMediaRig {
             $0.mediaTimeoutSeconds = 1
             $0.holdTimeoutSeconds = 2
         }
         let log = MCUEventLog()
-        await mcu.setEventHandler { log.append($0) }
+        await rig.mcu.setEventHandler { log.append($0) }
         let conference = ConferenceID(tenant: "t", meeting: "life")
-        try await mcu.addConference(conference)
-        let talker = TestPeer()
-        let t = try await mcu.addEndpoint(
-            AddEndpointRequest(conference: conference, endpoint: EndpointID("talker"), offer: offer(port: talker.port), advertisedAddress: "127.0.0.1"))
+        try await rig.mcu.addConference(conference)
+        let talker = try #require(rig.phone())
+        let t = try await rig.mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("talker"), offer: trust.offer(port: talker.port, host: ManualMediaRig.phoneHost),
+                advertisedAddress: "127.0.0.1"))
         let talkerPort = try #require(t.media.first?.localPort)
+        var silent: [MemoryDatagramPort] = []
         for (name, direction, mode) in [
             ("recvonly", "recvonly", EndpointMode.conference), ("isolated", "sendrecv", .isolated), ("held", "sendonly", .conference),
             ("inactive", "inactive", .conference),
         ] {
-            _ = try await mcu.addEndpoint(
+            let phone = try #require(rig.phone())
+            silent.append(phone)
+            _ = try await rig.mcu.addEndpoint(
                 AddEndpointRequest(
-                    conference: conference, endpoint: EndpointID(name), offer: offer(port: freePort(udpAndTCP: false), direction: direction),
-                    advertisedAddress: "127.0.0.1", mode: mode))
+                    conference: conference, endpoint: EndpointID(name),
+                    offer: trust.offer(port: phone.port, host: ManualMediaRig.phoneHost, direction: direction), advertisedAddress: "127.0.0.1",
+                    mode: mode))
         }
-        for seq in 0..<200 {  // 4 s
-            talker.send(rtpPacket(seq: UInt16(seq), ts: UInt32(seq) * 160, ssrc: 0x7A, payload: Self.silence), to: talkerPort)
-            try await Task.sleep(for: .milliseconds(20))
+        rig.tick(200) { seq in  // 4 s of media time
+            rig.send(rtpPacket(seq: UInt16(seq), ts: UInt32(seq) * 160, ssrc: 0x7A, payload: Self.silence), from: talker, to: talkerPort)
         }
-        await mcu.shutdown()
+        // The events reach the handler off the loop: give them a moment.
+        for _ in 0..<100 where log.all.count < 4 { try await Task.sleep(for: .milliseconds(10)) }
+        await rig.shutdown()
         var timeouts: [String: Int] = [:]
         for case .mediaTimeout(_, let endpoint, let seconds) in log.all { timeouts[endpoint.value] = seconds }
         #expect(Set(timeouts.keys) == ["recvonly", "isolated", "held", "inactive"], "\(timeouts)")

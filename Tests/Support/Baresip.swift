@@ -213,6 +213,16 @@ public final class BaresipInstance {
         try connectedControl().command("accept")
     }
 
+    /// Puts the current call on hold (a re-INVITE with a=sendonly).
+    public func hold() throws {
+        try connectedControl().command("hold")
+    }
+
+    /// Takes the current call off hold (a re-INVITE with a=sendrecv).
+    public func resume() throws {
+        try connectedControl().command("resume")
+    }
+
     /// Hangs up the current call.
     public func hangup() throws {
         try connectedControl().command("hangup")

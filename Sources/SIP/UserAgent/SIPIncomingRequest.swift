@@ -30,7 +30,7 @@ public struct SIPIncomingRequest: Sendable {
     ) async -> SIPDialogHandle? {
         guard let key else { return nil }
         let stack = self.stack
-        let result = try? await stack.eventLoop.submit { () -> SIPDialogID? in
+        let result = try? await stack.submit { () -> SIPDialogID? in
             guard let t = stack.serverTransactions[key] else { return nil }
             return stack.respond(t, statusCode: statusCode, reason: reason, headers: headers, body: body, contentType: contentType)
         }.get()
@@ -45,7 +45,7 @@ public struct SIPIncomingRequest: Sendable {
     public func respondStatelessly(_ statusCode: Int, reason: String? = nil, headers: [(String, String)] = []) async {
         guard let key else { return }
         let stack = self.stack
-        _ = try? await stack.eventLoop.submit {
+        _ = try? await stack.submit {
             guard let t = stack.serverTransactions[key] else { return }
             stack.respondStatelessly(t, statusCode: statusCode, reason: reason, headers: headers)
         }.get()
@@ -56,7 +56,7 @@ public struct SIPIncomingRequest: Sendable {
         get async {
             guard let key else { return false }
             let stack = self.stack
-            return (try? await stack.eventLoop.submit { stack.serverTransactions[key]?.cancelled ?? true }.get()) ?? true
+            return (try? await stack.submit { stack.serverTransactions[key]?.cancelled ?? true }.get()) ?? true
         }
     }
 
@@ -87,7 +87,7 @@ public struct SIPIncomingRequest: Sendable {
     func respondIfNobodyDid() async {
         guard let key else { return }
         let stack = self.stack
-        _ = try? await stack.eventLoop.submit {
+        _ = try? await stack.submit {
             guard let t = stack.serverTransactions[key], !t.hasFinalResponse, t.state != .terminated else { return }
             stack.logger.warning("handler returned without a final response: sending 500", metadata: ["method": "\(t.request.method.rawValue)"])
             stack.respond(t, statusCode: 500, reason: "Server Internal Error (no response from the application)")
@@ -116,7 +116,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
     ) async throws -> SIPResponse {
         let stack = self.stack
         let id = self.id
-        let future = try await stack.eventLoop.submit { () -> EventLoopFuture<SIPResponse> in
+        let future = try await stack.submit { () -> EventLoopFuture<SIPResponse> in
             guard let dialog = stack.dialogs[id] else {
                 throw SIPError(.noDialog, "dialog \(id) no longer exists")
             }
@@ -153,7 +153,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
     public func end(reason: String) async {
         let stack = self.stack
         let id = self.id
-        _ = try? await stack.eventLoop.submit { stack.terminateDialog(id, reason: reason) }.get()
+        _ = try? await stack.submit { stack.terminateDialog(id, reason: reason) }.get()
     }
 
     /// Whether the dialog still exists.
@@ -161,7 +161,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
         get async {
             let stack = self.stack
             let id = self.id
-            return (try? await stack.eventLoop.submit { stack.dialogs[id] != nil }.get()) ?? false
+            return (try? await stack.submit { stack.dialogs[id] != nil }.get()) ?? false
         }
     }
 

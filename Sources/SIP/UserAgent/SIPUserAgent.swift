@@ -59,7 +59,7 @@ public final class SIPUserAgent: Sendable {
         let stack = self.stack
         let plainPort = bound.first(where: { $0.transport != .tls })?.port
         let tlsPort = bound.first(where: { $0.transport == .tls })?.port
-        try await stack.eventLoop.submit {
+        try await stack.submit {
             stack.acceptingRequests = acceptingRequests
             if let plainPort { stack.advertisedPort = plainPort }
             if let tlsPort { stack.advertisedTLSPort = tlsPort }
@@ -71,17 +71,18 @@ public final class SIPUserAgent: Sendable {
     /// New requests go to the handlers from now on (after `start(acceptingRequests: false)`).
     public func acceptRequests() async {
         let stack = self.stack
-        _ = try? await stack.eventLoop.submit { stack.acceptingRequests = true }.get()
+        _ = try? await stack.submit { stack.acceptingRequests = true }.get()
     }
 
     /// Closes the sockets and stops the loop this agent owns.
     public func stop() async {
         let stack = self.stack
-        try? await stack.eventLoop.submit {
+        try? await stack.submit {
             stack.stopStateGauges()
             stack.abandonClientTransactions()
         }.get()
         await transport.stop()
+        stack.loopClosed.store(true, ordering: .releasing)
         try? await ownedGroup?.shutdownGracefully()
     }
 
@@ -89,27 +90,27 @@ public final class SIPUserAgent: Sendable {
     /// arrived on, nor a specific listening address, nor a route toward the peer names one (default 127.0.0.1).
     public func setAdvertisedHost(_ host: String) async {
         let stack = self.stack
-        _ = try? await stack.eventLoop.submit { stack.advertisedHost = host }.get()
+        _ = try? await stack.submit { stack.advertisedHost = host }.get()
     }
 
     /// Installs the handler for requests of `method`. OPTIONS, BYE and CANCEL are answered by the stack unless a handler
     /// is set; methods without a handler are refused (405/501 with Allow).
     public func setHandler(_ method: SIPMethod, _ handler: @escaping @Sendable (SIPIncomingRequest) async -> Void) async {
         let stack = self.stack
-        _ = try? await stack.eventLoop.submit { stack.handlers[method] = handler }.get()
+        _ = try? await stack.submit { stack.handlers[method] = handler }.get()
     }
 
     /// Called when a dialog ends (BYE either way, no ACK, session expiry).
     public func onDialogTerminated(_ body: @escaping @Sendable (SIPDialogID, String) -> Void) async {
         let stack = self.stack
-        _ = try? await stack.eventLoop.submit { stack.dialogTerminated = body }.get()
+        _ = try? await stack.submit { stack.dialogTerminated = body }.get()
     }
 
     /// What the stack has counted so far.
     public var counters: SIPCounters {
         get async {
             let stack = self.stack
-            return (try? await stack.eventLoop.submit { stack.counters }.get()) ?? SIPCounters()
+            return (try? await stack.submit { stack.counters }.get()) ?? SIPCounters()
         }
     }
 
@@ -117,7 +118,7 @@ public final class SIPUserAgent: Sendable {
     public var dialogCount: Int {
         get async {
             let stack = self.stack
-            return (try? await stack.eventLoop.submit { stack.dialogs.count }.get()) ?? 0
+            return (try? await stack.submit { stack.dialogs.count }.get()) ?? 0
         }
     }
 
@@ -125,7 +126,7 @@ public final class SIPUserAgent: Sendable {
     public var stateCounts: SIPStateCounts {
         get async {
             let stack = self.stack
-            return (try? await stack.eventLoop.submit { stack.stateCounts }.get()) ?? SIPStateCounts()
+            return (try? await stack.submit { stack.stateCounts }.get()) ?? SIPStateCounts()
         }
     }
 
@@ -133,7 +134,7 @@ public final class SIPUserAgent: Sendable {
     public var refusals: [SIPRefusalReason: UInt64] {
         get async {
             let stack = self.stack
-            return (try? await stack.eventLoop.submit { stack.sourceGuard.refusals }.get()) ?? [:]
+            return (try? await stack.submit { stack.sourceGuard.refusals }.get()) ?? [:]
         }
     }
 
@@ -141,7 +142,7 @@ public final class SIPUserAgent: Sendable {
     public var outboundTLSFailures: UInt64 {
         get async {
             let stack = self.stack
-            return (try? await stack.eventLoop.submit { stack.sourceGuard.outboundTLSFailures }.get()) ?? 0
+            return (try? await stack.submit { stack.sourceGuard.outboundTLSFailures }.get()) ?? 0
         }
     }
 
@@ -149,7 +150,7 @@ public final class SIPUserAgent: Sendable {
     public var acceptedConnections: Int {
         get async {
             let stack = self.stack
-            return (try? await stack.eventLoop.submit { stack.sourceGuard.tcpTotal }.get()) ?? 0
+            return (try? await stack.submit { stack.sourceGuard.tcpTotal }.get()) ?? 0
         }
     }
 
@@ -175,7 +176,7 @@ public final class SIPUserAgent: Sendable {
         let (response, sent, target) = try await send(request, via: peer, credentials: credentials, onProvisional: nil)
         guard (200..<300).contains(response.statusCode) else { return (response, nil) }
         let stack = self.stack
-        let id = try await stack.eventLoop.submit { stack.establishClientDialog(request: sent, response: response, peer: target)?.id }.get()
+        let id = try await stack.submit { stack.establishClientDialog(request: sent, response: response, peer: target)?.id }.get()
         return (response, id.map { SIPDialogHandle(id: $0, stack: stack) })
     }
 
@@ -193,7 +194,7 @@ public final class SIPUserAgent: Sendable {
             throw SIPError(.rejected, "INVITE to \(uri) was answered \(response.statusCode) \(response.reason)", response: response)
         }
         let stack = self.stack
-        let id = try await stack.eventLoop.submit { () -> SIPDialogID in
+        let id = try await stack.submit { () -> SIPDialogID in
             guard let dialog = stack.establishClientDialog(request: sent, response: response, peer: target) else {
                 throw SIPError(.invalid, "the 2xx to INVITE lacks the tags that make a dialog")
             }
@@ -209,7 +210,7 @@ public final class SIPUserAgent: Sendable {
         contentType: String?
     ) async throws -> SIPRequest {
         let stack = self.stack
-        return try await stack.eventLoop.submit {
+        return try await stack.submit {
             var fromAddress = from ?? SIPNameAddress(uri: SIPURI(user: "consort", host: stack.advertisedHost))
             if fromAddress.tag == nil { fromAddress.tag = SIPIdentifiers.tag() }
             var h = SIPHeaders()
@@ -243,7 +244,7 @@ public final class SIPUserAgent: Sendable {
         if [.invite, .subscribe, .refer].contains(request.method), !request.headers.contains("Contact") {
             // Contact names the address this peer reaches us at, over the transport it is reached by.
             let stack = self.stack
-            current = try await stack.eventLoop.submit {
+            current = try await stack.submit {
                 var withContact = request
                 var contact = stack.localContact(for: peer)
                 contact.uri.user = request.from?.uri.user
@@ -262,7 +263,7 @@ public final class SIPUserAgent: Sendable {
             let stack = self.stack
             let branch = SIPIdentifiers.branch()
             let toSend = current
-            let future = try await stack.eventLoop.submit {
+            let future = try await stack.submit {
                 stack.startClientTransaction(toSend, to: peer, onProvisional: onProvisional, branch: branch)
             }.get()
             let response: SIPResponse = try await withTaskCancellationHandler {

@@ -1,0 +1,258 @@
+import Foundation
+import MCUControl
+import MediaCore
+import SRTP
+import Testing
+import TestSupport
+
+/// Offer/answer over the whole call (issue 10 §1; RFC 3264 §8, RFC 4568 §7.1.4): the MCU answers re-INVITEs with the
+/// same session, ports and keys, re-keys only when the peer does (losing nothing to the switch), keeps video, applies
+/// hold and resume, refuses a codec change, and makes the lobby's sendonly and the admission re-offer itself.
+@Suite("MCU renegotiation (re-INVITE, hold, re-key)", .serialized, .timeLimit(.minutes(1)))
+struct RenegotiationTests {
+    let trust = MediaSourceTrustTests()
+    static let silence = [UInt8](repeating: 0xFF, count: 160)
+
+    func makeMCU() throws -> EmbeddedMCU { try trust.makeMCU { $0.unverifiedSendSeconds = 5 } }
+
+    func offer(port: Int, key: String?, version: Int, direction: String = "sendrecv", video: Int? = nil, codecs: String = "0") -> String {
+        var sdp = "v=0\r\no=phone 42 \(version) IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        sdp += "m=audio \(port) \(key == nil ? "RTP/AVP" : "RTP/SAVP") \(codecs)\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtcp-mux\r\na=\(direction)\r\n"
+        if let key { sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 \(key)\r\n" }
+        if let video {
+            sdp += "m=video \(video) RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-mux\r\na=\(direction)\r\n"
+        }
+        return sdp
+    }
+
+    /// The o= session ID and version, and the first a=crypto key, of a description.
+    func origin(_ sdp: String) -> (id: String, version: String) {
+        let fields = sdp.split(separator: "\r\n").first { $0.hasPrefix("o=") }?.split(separator: " ") ?? []
+        return (fields.count > 2 ? String(fields[1]) : "", fields.count > 2 ? String(fields[2]) : "")
+    }
+
+    func key(_ sdp: String) -> String? {
+        guard let line = sdp.split(separator: "\r\n").first(where: { $0.hasPrefix("a=crypto:") }) else { return nil }
+        return line.split(separator: " ").dropFirst(2).first.map(String.init)
+    }
+
+    func direction(_ sdp: String) -> String? {
+        sdp.split(separator: "\r\n").first { ["a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"].contains(String($0)) }
+            .map { String($0.dropFirst(2)) }
+    }
+
+    /// Sends `count` SRTP packets 20 ms apart, continuing `sequence`.
+    func speak(_ peer: TestPeer, to port: Int, with session: SRTPSession, sequence: inout UInt16, count: Int) async throws {
+        for _ in 0..<count {
+            var packet = rtpPacket(seq: sequence, ts: UInt32(sequence) &* 160, ssrc: 0x1234, payload: Self.silence) + [UInt8](repeating: 0, count: 16)
+            let length = packet.count - 16
+            if case .ok(let n) = packet.withUnsafeMutableBytes({ session.protectRTP($0, length: length) }) {
+                peer.send(Array(packet[0..<n]), to: port)
+            }
+            sequence &+= 1
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The packets that decrypt with `key`, as (SSRC, sequence number).
+    func decrypt(_ packets: [[UInt8]], key: String) throws -> [(ssrc: UInt32, sequence: UInt16)] {
+        let session = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: key), direction: .inbound)
+        var out: [(UInt32, UInt16)] = []
+        for var packet in packets where packet.count > 12 && packet[1] & 0x7F == 0 {
+            let length = packet.count
+            if case .ok = packet.withUnsafeMutableBytes({ session.unprotectRTP($0, length: length) }) {
+                let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+                out.append((ssrc, UInt16(packet[2]) << 8 | UInt16(packet[3])))
+            }
+        }
+        return out
+    }
+
+    @Test("a session refresh with an unchanged SRTP offer: same o= session, version + 1, same port and key; no gap, no SSRC or sequence jump")
+    func unchangedRefresh() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "refresh")
+        try await mcu.addConference(conference)
+        let phone = TestPeer()
+        let phoneKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
+        let first = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: phoneKey, version: 1), advertisedAddress: "127.0.0.1"))
+        let port = try #require(first.media.first?.localPort)
+        let sender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: phoneKey), direction: .outbound)
+        var sequence: UInt16 = 100
+        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 25)
+        let refreshed = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: phoneKey, version: 2))))
+        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 25)
+        let again = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: phoneKey, version: 3))))
+        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 10)
+        let stats = await trust.endpoint(mcu, conference, "p")
+        await mcu.shutdown()
+        let ourKey = try #require(key(first.answer))
+        #expect(origin(refreshed.answer).id == origin(first.answer).id)
+        #expect(Int(origin(refreshed.answer).version) == (Int(origin(first.answer).version) ?? 0) + 1)
+        #expect(Int(origin(again.answer).version) == (Int(origin(first.answer).version) ?? 0) + 2)
+        #expect(refreshed.media.first?.localPort == port && again.media.first?.localPort == port)
+        #expect(key(refreshed.answer) == ourKey && key(again.answer) == ourKey, "our key is kept")
+        #expect(stats?.drops?.authentication == 0, "every packet of the phone authenticated: \(String(describing: stats?.drops))")
+        #expect((stats?.packetsReceived ?? 0) == 60)
+        let received = try decrypt(phone.drain(), key: ourKey)
+        #expect(received.count >= 50, "our packets decrypt with the one key throughout: \(received.count)")
+        #expect(Set(received.map(\.ssrc)).count == 1, "one SSRC")
+        let jumps = zip(received, received.dropFirst()).filter { $1.sequence != $0.sequence &+ 1 }
+        #expect(jumps.isEmpty, "sequence numbers run on without a gap: \(jumps.prefix(3).map { ($0.sequence, $1.sequence) })")
+    }
+
+    @Test("the phone changes its key in a re-INVITE: new keys both ways, packets in flight with the old key still count, ours switch with the answer")
+    func rekey() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "rekey")
+        try await mcu.addConference(conference)
+        let phone = TestPeer()
+        let oldKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
+        let newKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
+        let first = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: oldKey, version: 1), advertisedAddress: "127.0.0.1"))
+        let port = try #require(first.media.first?.localPort)
+        let oldSender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: oldKey), direction: .outbound)
+        var sequence: UInt16 = 7
+        try await speak(phone, to: port, with: oldSender, sequence: &sequence, count: 20)
+        _ = phone.drain()
+        let second = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: newKey, version: 2))))
+        // Packets the phone sent with its old key before it switched arrive after the answer.
+        try await speak(phone, to: port, with: oldSender, sequence: &sequence, count: 5)
+        let newSender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: newKey), direction: .outbound)
+        try await speak(phone, to: port, with: newSender, sequence: &sequence, count: 20)
+        let stats = await trust.endpoint(mcu, conference, "p")
+        let sent = phone.drain()
+        await mcu.shutdown()
+        let ourOld = try #require(key(first.answer)), ourNew = try #require(key(second.answer))
+        #expect(ourNew != ourOld, "a new key of ours answers the phone's new key")
+        #expect(stats?.packetsReceived == 45, "old-key packets in flight and new-key packets all count: \(String(describing: stats?.packetsReceived))")
+        #expect(stats?.drops?.authentication == 0, "\(String(describing: stats?.drops))")
+        #expect(try decrypt(sent, key: ourNew).count >= 20, "what we send after the answer (25 ticks) uses our new key")
+        #expect(try decrypt(sent, key: ourOld).isEmpty)
+    }
+
+    @Test("hold and resume: sendonly is answered recvonly and we stop sending; sendrecv resumes; the response says the direction")
+    func holdAndResume() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "hold")
+        try await mcu.addConference(conference)
+        let phone = TestPeer()
+        let first = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 1), advertisedAddress: "127.0.0.1"))
+        let port = try #require(first.media.first?.localPort)
+        phone.send(rtpPacket(seq: 1, ts: 160, ssrc: 9, payload: Self.silence), to: port)
+        try await Task.sleep(for: .milliseconds(300))
+        let before = phone.drain().count
+        let held = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 2, direction: "sendonly"))))
+        _ = phone.drain()
+        try await Task.sleep(for: .milliseconds(300))
+        let during = phone.drain().count
+        let resumed = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 3))))
+        try await Task.sleep(for: .milliseconds(300))
+        let after = phone.drain().count
+        await mcu.shutdown()
+        #expect(before >= 10)
+        #expect(direction(held.answer) == "recvonly" && held.media.first?.direction == "recvonly")
+        #expect(during == 0, "nothing is sent to a phone that holds: \(during)")
+        #expect(direction(resumed.answer) == "sendrecv" && resumed.media.first?.direction == "sendrecv")
+        #expect(after >= 10, "sending resumes: \(after)")
+    }
+
+    @Test("video accepted at the start keeps its port in a re-INVITE; a video stream added later gets ports; port 0 turns it off")
+    func videoKept() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "video")
+        try await mcu.addConference(conference)
+        let phone = TestPeer(), phoneVideo = TestPeer()
+        let first = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("v"), offer: offer(port: phone.port, key: nil, version: 1, video: phoneVideo.port),
+                advertisedAddress: "127.0.0.1"))
+        let videoPort = try #require(first.media.first { $0.type == "video" }?.localPort)
+        let second = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("v"), offer: offer(port: phone.port, key: nil, version: 2, video: phoneVideo.port))))
+        #expect(videoPort != 0)
+        #expect(second.media.first { $0.type == "video" }?.localPort == videoPort, "\(second.media)")
+        #expect(second.answer.contains("m=video \(videoPort) "), "\(second.answer)")
+        let off = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("v"), offer: offer(port: phone.port, key: nil, version: 3, video: 0))))
+        #expect(off.answer.contains("m=video 0 "), "\(off.answer)")
+        // An audio-only call that adds video.
+        let other = TestPeer(), otherVideo = TestPeer()
+        _ = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(port: other.port, key: nil, version: 1), advertisedAddress: "127.0.0.1"))
+        let added = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(port: other.port, key: nil, version: 2, video: otherVideo.port))))
+        let stats = await mcu.statistics(conference)
+        await mcu.shutdown()
+        let addedPort = added.media.first { $0.type == "video" }?.localPort ?? 0
+        #expect(addedPort != 0 && added.answer.contains("m=video \(addedPort) "), "\(added.answer)")
+        #expect(stats?.endpoints.count == 2)
+    }
+
+    @Test("a re-INVITE that drops the call's codec is refused (notAcceptable → 488) and changes nothing")
+    func codecChangeRefused() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "codec")
+        try await mcu.addConference(conference)
+        let phone = TestPeer()
+        _ = try await mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 1), advertisedAddress: "127.0.0.1"))
+        let refused = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.modifyEndpoint(
+                ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: self.offer(port: phone.port, key: nil, version: 2, codecs: "8")))
+        }
+        // The same codec among others is kept, not swapped for a preferred one.
+        let kept = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 3, codecs: "8 0"))))
+        await mcu.shutdown()
+        #expect(refused?.code == .notAcceptable && refused?.reason.contains("PCMU") == true, "\(String(describing: refused))")
+        #expect(kept.media.first?.codec == "PCMU")
+    }
+
+    @Test("the lobby: answered sendonly from the mode; admitted, the MCU re-offers sendrecv (same session, version + 1) and takes the phone's answer")
+    func lobbyAndAdmission() async throws {
+        let mcu = try makeMCU()
+        let conference = ConferenceID(tenant: "t", meeting: "lobby")
+        try await mcu.addConference(conference)
+        let phone = TestPeer()
+        let phoneKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
+        let first = try await mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("l"), offer: offer(port: phone.port, key: phoneKey, version: 1), advertisedAddress: "127.0.0.1",
+                mode: .lobby))
+        #expect(direction(first.answer) == "sendonly", "\(first.answer)")
+        #expect(first.media.first?.direction == "sendonly")
+        let reoffer = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("l"), mode: .conference, reoffer: true)))
+        #expect(direction(reoffer.answer) == "sendrecv", "\(reoffer.answer)")
+        #expect(origin(reoffer.answer).id == origin(first.answer).id)
+        #expect(Int(origin(reoffer.answer).version) == (Int(origin(first.answer).version) ?? 0) + 1)
+        #expect(key(reoffer.answer) == key(first.answer), "same key in our re-offer")
+        // The phone answers with a new key of its own and puts us on hold in the same breath.
+        let phoneNewKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
+        let port = try #require(first.media.first?.localPort)
+        let answer = offer(port: phone.port, key: phoneNewKey, version: 2, direction: "sendonly")
+        let applied = try #require(try await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("l"), answer: answer)))
+        let sender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: phoneNewKey), direction: .outbound)
+        var sequence: UInt16 = 1
+        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 10)
+        let stats = await trust.endpoint(mcu, conference, "l")
+        let second = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("l"), answer: answer))
+        }
+        await mcu.shutdown()
+        #expect(applied.media.first?.direction == "recvonly", "the phone's sendonly answer: we only receive")
+        #expect(stats?.packetsReceived == 10 && stats?.drops?.authentication == 0, "the phone's new key from its answer is installed")
+        #expect(stats?.mode == .conference)
+        #expect(second?.code == .notAcceptable, "a second answer to the same offer is refused")
+    }
+}
