@@ -48,5 +48,6 @@ let benchmarks: @Sendable () -> Void = {
     srtpBenchmarks()
     codecBenchmarks()
     mixerBenchmarks()
+    packetTimeBenchmarks()
     sipBenchmarks()
 }

@@ -1,8 +1,15 @@
 import OpusCodec
 
-/// The audio of one conference: every 20 ms ``tick(now:)`` takes one frame from each participant's jitter buffer,
-/// chooses the N loudest talkers, mixes them once, and encodes at most one stream per speaker plus one shared stream
-/// per codec setting for everyone else (so a tick costs at most N+1 Opus encodes, whatever the size of the meeting).
+/// The audio of one conference: every 20 ms ``tick(now:)`` takes 20 ms of media from each participant's jitter buffer
+/// (whatever its packet time), chooses the N loudest talkers, mixes them once, and encodes one stream per speaker plus
+/// one shared stream per codec setting and packet time for everyone else (so a tick costs N+1 Opus encodes, whatever
+/// the size of the meeting, plus the handovers below).
+///
+/// Moving between a stream of its own and the shared one is never a seam for the receiver's decoder: a new speaker's
+/// encoder starts as a copy of the shared one; a speaker who stops being mixed keeps its encoder, now fed what
+/// listeners hear, until the mix pauses or nobody else listens to the shared stream (which then takes over its
+/// encoder's state). That costs one more encode per such former speaker while the mix goes on; the group's pool
+/// bounds them to N.
 ///
 /// Decoding is skipped where it is not needed: a participant whose packets carry an RFC 6464 level, or who is in
 /// DTX, is decoded only while it is (about to be) a speaker.
@@ -59,12 +66,17 @@ public final class ConferenceMixer {
     public var currentSpeakers: [Int] { speakers.map(\.id) }
 
     /// Adds a participant receiving and sending `format`. Allocates its buffers and codec state.
-    public func addParticipant(format: AudioFormat, gain: Double = 1) throws -> MixerParticipant {
+    /// `maxPacketMilliseconds` is the peer's SDP maxptime (RFC 4566 §6): it is sent 20 ms packets, or 10 ms packets
+    /// (two per tick) when that is below 20. What it sends may have any packet time.
+    public func addParticipant(format: AudioFormat, gain: Double = 1, maxPacketMilliseconds: Int? = nil) throws
+        -> MixerParticipant
+    {
+        let packetsPerTick = Self.packetsPerTick(maxPacketMilliseconds: maxPacketMilliseconds)
         let group: FormatGroup
-        if let existing = groups.first(where: { $0.format == format }) {
+        if let existing = groups.first(where: { $0.format == format && $0.packetsPerTick == packetsPerTick }) {
             group = existing
         } else {
-            group = try FormatGroup(format: format, speakers: configuration.speakers)
+            group = try FormatGroup(format: format, packetsPerTick: packetsPerTick, speakers: configuration.speakers)
             groups.append(group)
         }
         let participant = try MixerParticipant(id: nextID, format: format, group: group, configuration: configuration)
@@ -75,10 +87,17 @@ public final class ConferenceMixer {
         return participant
     }
 
+    /// Packets per 20 ms tick for a peer's maxptime: 20 ms packets unless it asks for less, then 10 ms.
+    static func packetsPerTick(maxPacketMilliseconds: Int?) -> Int {
+        guard let max = maxPacketMilliseconds, max < 20 else { return 1 }
+        return 2
+    }
+
     /// Removes a participant; its stream and buffers are freed.
     public func remove(_ participant: MixerParticipant) {
         guard let index = participants.firstIndex(where: { $0 === participant }) else { return }
         if participant.isSpeaker { demote(participant) }
+        endHandover(participant)
         participants.remove(at: index)
         let group = participant.group
         group.members -= 1
@@ -99,23 +118,19 @@ public final class ConferenceMixer {
     private func measureLevels() {
         let trustLevels = configuration.trustAudioLevelExtension
         for p in participants {
-            p.frame = p.jitterBuffer.pop()
-            p.decodedThisTick = false
-            p.hasAudio = false
+            p.takeDueMedia()
             var level = AudioLevelMeter.silence
             if p.isHeard {
-                switch p.frame {
+                switch p.due {
                 case .silence:
-                    break
-                case .packet(let packet):
-                    if packet.payload.count <= 2 {
-                        break  // DTX: silence without decoding
-                    } else if trustLevels, let carried = packet.audioLevel {
+                    break  // nothing, or DTX: silence without decoding
+                case .sound(let carried):
+                    if trustLevels, let carried {
                         level = carried
                     } else if p.decodeDueFrame(profile: &profile, profiling: profiling) {
                         level = AudioLevelMeter.level(of: p.frame20ms)
                     }
-                case .lost, .underrun:
+                case .gap:
                     // Only a speaker's gap is worth concealing; others are treated as quiet.
                     if p.isSpeaker, p.decodeDueFrame(profile: &profile, profiling: profiling) {
                         level = AudioLevelMeter.level(of: p.frame20ms)
@@ -123,7 +138,7 @@ public final class ConferenceMixer {
                 }
             }
             p.level = level
-            if case .packet = p.frame { p.jitterBuffer.notePlayedFrame(active: -Float(level) >= thresholdDBov) }
+            if case .sound = p.due { p.jitterBuffer.notePlayedFrame(active: -Float(level) >= thresholdDBov) }
             let dBov = -Float(level)
             // Fast attack, slow release: a word onset is caught within a frame, a short gap does not drop the speaker.
             p.smoothedDBov += (dBov > p.smoothedDBov ? 0.6 : 0.1) * (dBov - p.smoothedDBov)
@@ -174,24 +189,72 @@ public final class ConferenceMixer {
     }
 
     private func promote(_ p: MixerParticipant) {
-        guard let stream = p.group.takeSpeakerStream() else { return }
-        p.ownStream = stream
+        if p.isHandingOver {
+            // Back before its handover ended: it still hears its own encoder.
+            p.isHandingOver = false
+        } else {
+            if !p.group.hasFreeStream, let former = participants.first(where: { $0.isHandingOver && $0.group === p.group }) {
+                endHandover(former)  // more handovers than the pool holds: one ends early, with a seam
+            }
+            guard let stream = p.group.takeSpeakerStream() else { return }
+            p.ownStream = stream
+        }
         p.isSpeaker = true
         speakers.append(p)
     }
 
+    /// A speaker that is no longer mixed keeps its encoder, now fed what listeners hear, until it can join the shared
+    /// stream without a seam (``handOver()``).
     private func demote(_ p: MixerParticipant) {
-        if let stream = p.ownStream { p.group.giveBack(stream) }
-        p.ownStream = nil
         p.isSpeaker = false
         speakers.removeAll { $0 === p }
+        p.isHandingOver = p.ownStream != nil
+    }
+
+    /// Ends a former speaker's handover: it hears the shared stream from now on.
+    private func endHandover(_ p: MixerParticipant) {
+        guard !p.isSpeaker, let stream = p.ownStream else { return }
+        p.group.giveBack(stream)
+        p.ownStream = nil
+        p.isHandingOver = false
+    }
+
+    /// Former speakers move to the shared stream when that is no seam: while the mix is quiet (their decoder's state
+    /// does not matter then), or when nobody else listens to the shared stream (it takes over their encoder's state,
+    /// so it continues what they heard). Until then they hear the full mix from their own encoder. One that hears
+    /// nothing (isolated) or hears an announcement (its own encoder continued the stream) moves at once.
+    private func handOver() {
+        var quiet: Bool?
+        for p in participants where p.isHandingOver {
+            let group = p.group
+            if p.isIsolated || p.playsAnnouncement {
+                endHandover(p)
+                continue
+            }
+            if group.listeners == 0, let stream = p.ownStream {
+                group.shared.continueFrom(stream)
+                endHandover(p)
+                group.listeners += 1
+                continue
+            }
+            let mixIsQuiet = quiet ?? (-Float(AudioLevelMeter.level(of: UnsafeBufferPointer(fullMix))) < thresholdDBov)
+            quiet = mixIsQuiet
+            if mixIsQuiet {
+                endHandover(p)
+                group.listeners += 1
+            } else if let stream = p.ownStream {
+                encode(stream, UnsafeBufferPointer(fullMix))
+            }
+        }
     }
 
     // MARK: - Mix and encode
 
     private func mixAndEncode() {
-        // Decode every speaker, and every active talker that may become one, so its decoder stays current.
-        for p in participants where p.isSpeaker || (p.isHeard && p.smoothedDBov >= thresholdDBov) {
+        // Decode every speaker, and every active talker that may become one, so its decoder stays current (and a long
+        // packet that starts a talk spurt is decoded whole).
+        for p in participants
+        where p.isSpeaker || (p.isHeard && (p.smoothedDBov >= thresholdDBov || -Float(p.level) >= thresholdDBov)) {
             _ = p.decodeDueFrame(profile: &profile, profiling: profiling)
         }
         for i in 0..<sum.count { sum[i] = 0 }
@@ -212,7 +275,10 @@ public final class ConferenceMixer {
             if !s.playsAnnouncement { encode(stream, UnsafeBufferPointer(s.mixMinus)) }
         }
         for g in groups { g.listeners = 0 }
-        for p in participants where !p.isSpeaker && !p.isIsolated && !p.playsAnnouncement { p.group.listeners += 1 }
+        for p in participants where !p.isSpeaker && !p.isHandingOver && !p.isIsolated && !p.playsAnnouncement {
+            p.group.listeners += 1
+        }
+        handOver()
         for g in groups where g.listeners > 0 {
             encode(g.shared, UnsafeBufferPointer(fullMix))
         }
@@ -226,17 +292,28 @@ public final class ConferenceMixer {
             } else {
                 stream = p.ownStream ?? p.group.shared
             }
-            let increment = UInt32(p.format.samplesPerFrame)
+            let count = p.group.packetsPerTick
+            let increment = UInt32(p.format.samplesPerFrame / count)
             guard let stream else {
-                p.output = MixerOutput(payload: UnsafeRawBufferPointer(start: nil, count: 0), transmit: false, marker: false, timestampIncrement: increment)
+                let none = MixerPacket.none(timestampIncrement: increment)
+                p.output = count == 1 ? MixerOutput(none) : MixerOutput(none, none)
                 p.sentLastTick = false
                 continue
             }
-            let transmit = stream.length > 0 && !stream.isDiscontinuous
-            p.output = MixerOutput(
-                payload: stream.payload, transmit: transmit, marker: transmit && !p.sentLastTick, timestampIncrement: increment)
-            p.sentLastTick = transmit
+            let first = packet(stream, 0, increment, after: p.sentLastTick)
+            if count == 1 {
+                p.output = MixerOutput(first)
+            } else {
+                p.output = MixerOutput(first, packet(stream, 1, increment, after: first.transmit))
+            }
+            p.sentLastTick = p.output[count - 1].transmit
         }
+    }
+
+    @inline(__always)
+    private func packet(_ stream: EncodedStream, _ index: Int, _ increment: UInt32, after sent: Bool) -> MixerPacket {
+        let transmit = stream.length(index) > 0 && !stream.isDiscontinuous(index)
+        return MixerPacket(payload: stream.payload(index), transmit: transmit, marker: transmit && !sent, timestampIncrement: increment)
     }
 
     /// One extra encode per participant hearing an announcement: what it would hear (its mix-minus as a speaker, the

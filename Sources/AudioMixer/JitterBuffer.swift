@@ -1,13 +1,22 @@
-/// One participant's adaptive jitter buffer: it turns packets arriving at irregular times, out of order,
-/// duplicated or not at all, into exactly one frame per 20 ms tick.
+/// One participant's adaptive jitter buffer: it turns packets arriving at irregular times, out of order, duplicated or
+/// not at all, into a continuous stream of media that the mixer takes 20 ms per tick.
 ///
-/// Frames are indexed by RTP timestamp (so DTX pauses, where the sender sends nothing, do not look like loss);
-/// the sequence number tells a DTX pause from a real loss. The playout delay adapts between the configured bounds:
-/// it follows the interarrival jitter (RFC 3550 §A.8 estimator), grows by one frame whenever the buffer runs dry
-/// during a talk spurt (stretch), and shrinks by dropping a frame — a quiet one when it can — when the buffer has held
-/// more than its target for a sustained time. That also absorbs the clock drift between sender and mixer.
+/// Packets are kept by sequence number (a second copy is a duplicate whatever it carries) and played by media time: a
+/// packet covers `duration` RTP clock units from its timestamp, whatever its packet time (Opus 2.5–120 ms from its TOC,
+/// G.711 one unit per byte). The caller takes what is due with ``pop(maxDuration:)`` until it has its 20 ms: a packet
+/// comes whole (the caller decodes it once and keeps what is beyond the tick for the next ones), so 10 ms packets come
+/// two per tick and a 60 ms packet once every three ticks. A gap between packets comes as silence when the sequence
+/// numbers are consecutive (the sender paused on purpose: DTX, RFC 7587 §3.1.3), as a loss covering the whole missing
+/// time when they are not (so concealment or FEC rebuilds 40 ms for a lost 40 ms packet), and as an underrun when
+/// nothing later is here yet in a talk spurt (conceal and wait: the delay stretches).
 ///
-/// Storage is allocated once; `insert` and `pop` never allocate.
+/// The playout delay adapts between the configured bounds: it follows the interarrival jitter (RFC 3550 §A.8
+/// estimator), grows whenever the buffer runs dry during a talk spurt (stretch), and shrinks by dropping a packet — a
+/// quiet one when it can — when the buffer has held more than its target for a sustained time. That also absorbs the
+/// clock drift between sender and mixer.
+///
+/// Storage is allocated once; `insert`, `beginTick` and `pop` never allocate. Sequence numbers and timestamps are
+/// unwrapped with wrapping arithmetic, so no value a sender puts on the wire can trap.
 public final class JitterBuffer {
     /// A buffered packet, valid until the next `insert`.
     public struct Packet {
@@ -17,75 +26,105 @@ public final class JitterBuffer {
         public let sequenceNumber: UInt16
         /// The RFC 6464 level it carried, as -dBov (0 loudest ... 127 silence), if any.
         public let audioLevel: UInt8?
+        /// The media time it covers, in RTP clock units.
+        public let duration: Int
     }
 
-    /// What to play at one tick.
+    /// What plays next, from the current playout position.
     public enum Frame {
-        /// Nothing is due: before the stream starts, or the sender is in a pause it announced (DTX).
-        case silence
-        /// This packet is due.
+        /// Nothing to play for `duration` clock units: before the stream starts, or the sender is in a pause it
+        /// announced (DTX).
+        case silence(duration: Int)
+        /// This packet is due; it covers `packet.duration`.
         case packet(Packet)
-        /// The frame due was lost; `next` is the following packet when it is already here (its FEC can rebuild this one).
-        case lost(next: Packet?)
-        /// The frame due has not arrived and nothing later has either, in the middle of a talk spurt: conceal and wait.
-        case underrun
+        /// Media of `duration` clock units is missing while later packets are here; `next` is the packet that follows
+        /// the gap when the gap is covered whole (its FEC can rebuild the end of what was lost).
+        case lost(duration: Int, next: Packet?)
+        /// Nothing is here yet in the middle of a talk spurt: conceal `duration` and wait (the position stays).
+        case underrun(duration: Int)
+
+        /// The media time this covers, in RTP clock units.
+        public var duration: Int {
+            switch self {
+            case .silence(let d), .lost(let d, _), .underrun(let d): d
+            case .packet(let p): p.duration
+            }
+        }
     }
 
     /// Settings.
     public let configuration: JitterBufferConfiguration
-    /// RTP clock ticks per 20 ms frame (960 for Opus, 160 for G.711).
+    /// RTP clock ticks per 20 ms tick (960 for Opus, 160 for G.711).
     public let samplesPerFrame: Int
+    /// The longest packet accepted, in clock units: 120 ms, the longest Opus packet (RFC 6716 §3.2.5).
+    public let maxPacketDuration: Int
     /// What happened so far.
-    public private(set) var counters = JitterBufferCounters()
+    public internal(set) var counters = JitterBufferCounters()
 
-    private static let slotBytes = 1_280
-    private let capacity: Int
-    private let storage: UnsafeMutableRawPointer
-    private var slotIndex: [Int64]
-    private var slotLength: [Int]
-    private var slotSequence: [UInt16]
-    private var slotLevel: [UInt8]  // 0xFF = none
+    static let slotBytes = 1_280
+    let capacity: Int
+    let storage: UnsafeMutableRawPointer
+    /// Per slot: the extended sequence number of the packet in it (`empty` when none), its start in media time, its
+    /// duration, its payload length and its level (0xFF = none).
+    var slotSequence: [Int64]
+    var slotStart: [Int64]
+    var slotDuration: [Int]
+    var slotLength: [Int]
+    var slotLevel: [UInt8]
+    static let empty = Int64.min
 
-    private let minFrames: Int
-    private let maxFrames: Int
-    private let shrinkAfterTicks: Int
+    let minFrames: Int
+    let maxFrames: Int
+    let shrinkAfterTicks: Int
+    /// Timestamps this close to the playout position count as on time (2.5 ms): senders round.
+    let tolerance: Int64
 
-    private var started = false
-    private var referenceTimestamp: UInt32 = 0
-    private var referenceIndex: Int64 = 0
-    private var nextPlay: Int64 = 0
-    private var highestIndex: Int64 = 0
-    private var buffered = 0
-    private var lastPlayedSequence: UInt16?
-    private var lastPlayedWasDTX = true
-    private var stalledTicks = 0
-    private var excessTicks = 0
-    private var consecutiveLate = 0
-    private var targetFrames: Int
-    private var jitterFrames: Int
-    private var underrunBoost = 0
-    private var ticksSinceStretch = 0
+    var started = false
+    var referenceSequence: UInt16 = 0
+    var referenceExtended: Int64 = 0
+    var referenceTimestamp: UInt32 = 0
+    var referenceTime: Int64 = 0
+    /// The playout position in media time: where the next piece handed out starts.
+    var cursor: Int64 = 0
+    /// The extended sequence number of the next packet to play.
+    var nextSequence: Int64 = 0
+    var highestEnd: Int64 = 0
+    var buffered = 0
+    /// Whether a packet has been played since the (re)start.
+    var playing = false
+    var lastPlayedWasDTX = true
+    var stalledTicks = 0
+    var excessTicks = 0
+    var consecutiveLate = 0
+    var targetFrames: Int
+    var jitterFrames: Int
+    var underrunBoost = 0
+    var ticksSinceStretch = 0
 
     // RFC 3550 A.8 jitter estimate, in RTP clock units scaled by 16.
-    private var lastTransit: Int64?
-    private var jitterQ4: Int64 = 0
+    var lastTransit: Int64?
+    var jitterQ4: Int64 = 0
 
-    /// Creates a buffer for a stream with `clockRate` Hz and 20 ms frames.
+    /// Creates a buffer for a stream with `clockRate` Hz.
     public init(configuration: JitterBufferConfiguration, clockRate: Int) {
         self.configuration = configuration
         self.samplesPerFrame = max(1, clockRate / 50)
+        self.maxPacketDuration = max(1, clockRate * 120 / 1_000)
+        self.tolerance = Int64(max(0, clockRate / 400))
         let minFrames = max(1, (configuration.minDelayMilliseconds + 19) / 20)
         let maxFrames = max(minFrames, configuration.maxDelayMilliseconds / 20)
         self.minFrames = minFrames
         self.maxFrames = maxFrames
         self.shrinkAfterTicks = max(1, configuration.shrinkAfterMilliseconds / 20)
+        // Room for the longest delay in 10 ms packets, and some.
         var cap = 16
-        while cap < maxFrames + 8 { cap <<= 1 }
+        while cap < configuration.maxDelayMilliseconds / 10 + 8 { cap <<= 1 }
         self.capacity = cap
         self.storage = UnsafeMutableRawPointer.allocate(byteCount: cap * Self.slotBytes, alignment: 16)
-        self.slotIndex = Array(repeating: Int64.min, count: cap)
+        self.slotSequence = Array(repeating: Self.empty, count: cap)
+        self.slotStart = Array(repeating: 0, count: cap)
+        self.slotDuration = Array(repeating: 0, count: cap)
         self.slotLength = Array(repeating: 0, count: cap)
-        self.slotSequence = Array(repeating: 0, count: cap)
         self.slotLevel = Array(repeating: 0xFF, count: cap)
         self.targetFrames = minFrames
         self.jitterFrames = minFrames
@@ -94,100 +133,163 @@ public final class JitterBuffer {
 
     deinit { storage.deallocate() }
 
-    /// Stores a received packet. `arrival` is the arrival time in nanoseconds on any monotonic clock.
-    /// Returns false when the packet was dropped (late, duplicate, oversized); the reason is counted.
+    /// Stores a received packet covering `duration` RTP clock units from `timestamp`. `arrival` is the arrival time in
+    /// nanoseconds on any monotonic clock. Returns false when the packet was dropped (late, duplicate, oversized, no or
+    /// too much media time); the reason is counted.
     @discardableResult
     public func insert(
-        payload: UnsafeRawBufferPointer, sequenceNumber: UInt16, timestamp: UInt32, audioLevel: UInt8?,
+        payload: UnsafeRawBufferPointer, sequenceNumber: UInt16, timestamp: UInt32, duration: Int, audioLevel: UInt8?,
         arrival: UInt64
     ) -> Bool {
         guard payload.count <= Self.slotBytes else {
             counters.oversized &+= 1
             return false
         }
-        if !started { start(timestamp: timestamp) }
-        let index = frameIndex(of: timestamp)
+        guard duration > 0, duration <= maxPacketDuration else {
+            counters.invalidDuration &+= 1
+            return false
+        }
+        if !started { start(sequenceNumber: sequenceNumber, timestamp: timestamp) }
+        let sequence = extendedSequence(sequenceNumber)
+        let start = mediaTime(timestamp)
         updateJitter(timestamp: timestamp, arrival: arrival)
+        let horizon = Int64(capacity) &* Int64(samplesPerFrame)
 
-        if index < nextPlay {
-            consecutiveLate &+= 1
-            // A sender that restarted its timestamps lands here forever: start over after a short run of lates.
-            if consecutiveLate < 8 && nextPlay &- index < Int64(capacity) * 4 {
-                counters.late &+= 1
-                return false
+        if sequence >= nextSequence &+ Int64(capacity) || start >= cursor &+ horizon {
+            // Far ahead: a sender that restarted, or a pause longer than the buffer can span.
+            return restart(at: sequenceNumber, timestamp, payload, duration, audioLevel)
+        }
+        if !playing && sequence < nextSequence && nextSequence &- sequence < Int64(capacity) {
+            // Reordered before playout began: it starts playout instead, at once if need be.
+            nextSequence = sequence
+            cursor = min(cursor, start)
+        }
+        if sequence < nextSequence {
+            return late(behind: nextSequence &- sequence >= Int64(capacity) &* 4, sequenceNumber, timestamp, payload, duration, audioLevel)
+        }
+        let end = start &+ Int64(duration)
+        if end <= cursor {
+            if buffered == 0 && lastPlayedWasDTX {
+                // Back from a pause that playout ran past: play this at the target delay.
+                cursor = start &- lead
+            } else {
+                return late(behind: cursor &- start >= horizon &* 4, sequenceNumber, timestamp, payload, duration, audioLevel)
             }
-            resynchronize(at: timestamp)
-            return insertAfterResync(payload, sequenceNumber, timestamp, audioLevel)
         }
         consecutiveLate = 0
-        if index >= nextPlay &+ Int64(capacity) {
-            resynchronize(at: timestamp)
-            return insertAfterResync(payload, sequenceNumber, timestamp, audioLevel)
-        }
-        if buffered == 0 && lastPlayedWasDTX && index &- nextPlay >= Int64(targetFrames) {
+        if buffered == 0 && lastPlayedWasDTX && start &- cursor >= Int64(targetFrames) &* Int64(samplesPerFrame) {
             // Back from a pause with an empty buffer: play this at the target delay instead of waiting for it.
-            nextPlay = index &- Int64(targetFrames - 1)
+            cursor = start &- lead
         }
-        return store(index: index, payload, sequenceNumber, audioLevel)
+        return store(sequence: sequence, start: start, duration: duration, payload, audioLevel)
     }
 
-    /// The frame to play at this tick. Call exactly once per 20 ms.
-    public func pop() -> Frame {
-        guard started else { return .silence }
+    /// Adapts the playout delay. Call exactly once per 20 ms tick, before that tick's ``pop(maxDuration:)`` calls.
+    public func beginTick() {
+        guard started else { return }
         updateTarget()
         updateDelayCounters()
         shrinkIfNeeded()
-
-        let slot = self.slot(of: nextPlay)
-        if slotIndex[slot] == nextPlay {
-            stalledTicks = 0
-            let packet = takePacket(at: slot)
-            nextPlay &+= 1
-            return .packet(packet)
-        }
-        if buffered > 0 {
-            // Something later is here: the due frame is either lost, or was never sent (DTX).
-            stalledTicks = 0
-            let nextSlot = self.slot(of: nextPlay &+ 1)
-            let next: Packet? = slotIndex[nextSlot] == nextPlay &+ 1 ? packet(at: nextSlot) : nil
-            let firstLater = firstBufferedSequence()
-            nextPlay &+= 1
-            if let last = lastPlayedSequence, let firstLater, firstLater &- last == 1 {
-                counters.discontinuous &+= 1
-                lastPlayedWasDTX = true
-                return .silence
-            }
-            guard lastPlayedSequence != nil else { return .silence }
-            counters.lost &+= 1
-            return .lost(next: next)
-        }
-        // Nothing buffered at all.
-        if lastPlayedWasDTX {
-            nextPlay &+= 1
-            return .silence
-        }
-        stalledTicks &+= 1
-        if stalledTicks > maxFrames {
-            // The sender stopped (hold, end of stream) without DTX: stop waiting.
-            lastPlayedWasDTX = true
-            nextPlay &+= 1
-            return .silence
-        }
-        counters.stretched &+= 1
-        ticksSinceStretch = 0
-        if minFrames + underrunBoost < maxFrames { underrunBoost += 1 }
-        return .underrun
     }
 
-    /// Tells the buffer whether the frame it just played was speech. A quiet frame followed by nothing is a pause
-    /// (DTX sends only a comfort-noise update every 400 ms), not an underrun, so playout goes on instead of waiting.
+    /// What plays next from the playout position, and moves it on. A packet comes whole, whatever `maxDuration`;
+    /// silence and underruns cover at most `maxDuration` clock units; a loss covers the whole gap up to the next packet
+    /// when that is at most ``maxPacketDuration``, else `maxDuration`. Call until the tick's 20 ms are covered.
+    public func pop(maxDuration: Int) -> Frame {
+        let want = max(1, maxDuration)
+        guard started else { return .silence(duration: want) }
+        // Each pass either returns or drops one stale packet: bounded by the capacity.
+        for _ in 0..<capacity {
+            let slot = self.slot(of: nextSequence)
+            if slotSequence[slot] == nextSequence {
+                let start = slotStart[slot]
+                let gap = start &- cursor
+                if gap > tolerance {
+                    // Consecutive sequence numbers and a timestamp gap: a pause the sender announced (or playout has
+                    // not reached the first packet yet).
+                    let d = Int(min(gap, Int64(want)))
+                    cursor &+= Int64(d)
+                    stalledTicks = 0
+                    if playing {
+                        counters.discontinuous &+= 1
+                        lastPlayedWasDTX = true
+                    }
+                    return .silence(duration: d)
+                }
+                let end = start &+ Int64(slotDuration[slot])
+                if end <= cursor {
+                    // Wholly in the past (playout skipped ahead): never played.
+                    discard(slot)
+                    counters.late &+= 1
+                    continue
+                }
+                stalledTicks = 0
+                cursor = end
+                return .packet(take(slot))
+            }
+            if buffered > 0, let later = firstBufferedSlot() {
+                let start = slotStart[later]
+                let missing = slotSequence[later] &- nextSequence
+                let gap = start &- cursor
+                if gap <= tolerance {
+                    // Sequence numbers missing, but no media time: nothing to conceal.
+                    if playing { counters.lost &+= UInt64(truncatingIfNeeded: missing) }
+                    nextSequence = slotSequence[later]
+                    continue
+                }
+                stalledTicks = 0
+                guard playing else {
+                    // The first packets never came: playout starts at the first that did.
+                    let d = Int(min(gap, Int64(want)))
+                    cursor &+= Int64(d)
+                    return .silence(duration: d)
+                }
+                guard gap <= Int64(maxPacketDuration) else {
+                    cursor &+= Int64(want)
+                    return .lost(duration: want, next: nil)
+                }
+                cursor = start
+                counters.lost &+= UInt64(truncatingIfNeeded: missing)
+                nextSequence = slotSequence[later]
+                return .lost(duration: Int(gap), next: packet(at: later))
+            }
+            // Nothing buffered at all.
+            if lastPlayedWasDTX {
+                cursor &+= Int64(want)
+                return .silence(duration: want)
+            }
+            stalledTicks &+= 1
+            if stalledTicks > maxFrames {
+                // The sender stopped (hold, end of stream) without DTX: stop waiting.
+                lastPlayedWasDTX = true
+                cursor &+= Int64(want)
+                return .silence(duration: want)
+            }
+            counters.stretched &+= 1
+            ticksSinceStretch = 0
+            if minFrames + underrunBoost < maxFrames { underrunBoost += 1 }
+            return .underrun(duration: want)
+        }
+        cursor &+= Int64(want)
+        return .silence(duration: want)
+    }
+
+    /// Tells the buffer whether what it just played was speech. A quiet frame followed by nothing is a pause (DTX sends
+    /// only a comfort-noise update every 400 ms), not an underrun, so playout goes on instead of waiting.
     public func notePlayedFrame(active: Bool) {
         lastPlayedWasDTX = !active
     }
 
-    /// Records that the mixer concealed a frame (PLC) or rebuilt it from FEC.
-    public func noteConcealment(fromFEC: Bool) {
-        if fromFEC { counters.recoveredByFEC &+= 1 } else { counters.concealed &+= 1 }
+    /// Records that the mixer concealed `duration` clock units (PLC), or rebuilt them with the help of FEC, counted in
+    /// 20 ms frames. With FEC, the last frame is the rebuilt one and any before it are concealed.
+    public func noteConcealment(fromFEC: Bool, duration: Int) {
+        let frames = UInt64(max(1, (duration + samplesPerFrame - 1) / samplesPerFrame))
+        if fromFEC {
+            counters.recoveredByFEC &+= 1
+            counters.concealed &+= frames &- 1
+        } else {
+            counters.concealed &+= frames
+        }
     }
 
     /// The interarrival jitter estimate in RTP clock units (RFC 3550 §A.8).
@@ -195,152 +297,131 @@ public final class JitterBuffer {
 
     // MARK: - Internals
 
-    private func start(timestamp: UInt32) {
+    /// How far before a packet's start playout sits when it is placed at the target delay (the packet plays after
+    /// `targetFrames - 1` ticks).
+    var lead: Int64 { Int64(targetFrames - 1) &* Int64(samplesPerFrame) }
+
+    func start(sequenceNumber: UInt16, timestamp: UInt32) {
         started = true
+        referenceSequence = sequenceNumber
+        referenceExtended = 0
         referenceTimestamp = timestamp
-        referenceIndex = 0
-        highestIndex = 0
-        nextPlay = -Int64(targetFrames - 1)
-        lastPlayedSequence = nil
+        referenceTime = 0
+        nextSequence = 0
+        cursor = -lead
+        highestEnd = cursor
+        playing = false
         lastPlayedWasDTX = true
     }
 
-    private func resynchronize(at timestamp: UInt32) {
+    private func restart(
+        at sequenceNumber: UInt16, _ timestamp: UInt32, _ payload: UnsafeRawBufferPointer, _ duration: Int, _ level: UInt8?
+    ) -> Bool {
         counters.resynchronized &+= 1
-        for i in 0..<capacity { slotIndex[i] = Int64.min }
+        for i in 0..<capacity { slotSequence[i] = Self.empty }
         buffered = 0
         consecutiveLate = 0
         stalledTicks = 0
         lastTransit = nil
-        start(timestamp: timestamp)
+        start(sequenceNumber: sequenceNumber, timestamp: timestamp)
+        return store(sequence: 0, start: 0, duration: duration, payload, level)
     }
 
-    private func insertAfterResync(_ payload: UnsafeRawBufferPointer, _ sequenceNumber: UInt16, _ timestamp: UInt32, _ level: UInt8?)
-        -> Bool
-    {
-        store(index: frameIndex(of: timestamp), payload, sequenceNumber, level)
-    }
-
-    /// Frame index of a timestamp, unwrapped against the highest timestamp seen so far.
-    private func frameIndex(of timestamp: UInt32) -> Int64 {
-        let delta = Int64(Int32(bitPattern: timestamp &- referenceTimestamp))
-        let half = Int64(samplesPerFrame / 2)
-        let frames = (delta >= 0 ? delta + half : delta - half) / Int64(samplesPerFrame)
-        let index = referenceIndex &+ frames
-        if frames > 0 {
-            referenceTimestamp = timestamp
-            referenceIndex = index
+    /// A packet behind playout: dropped and counted, unless a run of them (or one far behind) shows the sender started over.
+    private func late(
+        behind farBehind: Bool, _ sequenceNumber: UInt16, _ timestamp: UInt32, _ payload: UnsafeRawBufferPointer, _ duration: Int,
+        _ level: UInt8?
+    ) -> Bool {
+        consecutiveLate &+= 1
+        if consecutiveLate < 8 && !farBehind {
+            counters.late &+= 1
+            return false
         }
-        return index
+        return restart(at: sequenceNumber, timestamp, payload, duration, level)
     }
 
-    private func store(index: Int64, _ payload: UnsafeRawBufferPointer, _ sequenceNumber: UInt16, _ level: UInt8?)
-        -> Bool
-    {
-        let slot = self.slot(of: index)
-        if slotIndex[slot] == index {
+    /// The sequence number unwrapped against the highest seen so far.
+    private func extendedSequence(_ sequenceNumber: UInt16) -> Int64 {
+        let delta = Int64(Int16(bitPattern: sequenceNumber &- referenceSequence))
+        let extended = referenceExtended &+ delta
+        if delta > 0 {
+            referenceSequence = sequenceNumber
+            referenceExtended = extended
+        }
+        return extended
+    }
+
+    /// The timestamp unwrapped against the highest seen so far, in clock units from the first packet.
+    private func mediaTime(_ timestamp: UInt32) -> Int64 {
+        let delta = Int64(Int32(bitPattern: timestamp &- referenceTimestamp))
+        let time = referenceTime &+ delta
+        if delta > 0 {
+            referenceTimestamp = timestamp
+            referenceTime = time
+        }
+        return time
+    }
+
+    private func store(
+        sequence: Int64, start: Int64, duration: Int, _ payload: UnsafeRawBufferPointer, _ level: UInt8?
+    ) -> Bool {
+        let slot = self.slot(of: sequence)
+        if slotSequence[slot] == sequence {
             counters.duplicates &+= 1
             return false
         }
-        if slotIndex[slot] != Int64.min && slotIndex[slot] >= nextPlay { buffered -= 1 }
-        slotIndex[slot] = index
+        if slotSequence[slot] != Self.empty && slotSequence[slot] >= nextSequence { buffered -= 1 }
+        slotSequence[slot] = sequence
+        slotStart[slot] = start
+        slotDuration[slot] = duration
         slotLength[slot] = payload.count
-        slotSequence[slot] = sequenceNumber
         slotLevel[slot] = level.map { min($0, 127) } ?? 0xFF
         if let base = payload.baseAddress, !payload.isEmpty {
             (storage + slot * Self.slotBytes).copyMemory(from: base, byteCount: payload.count)
         }
         buffered += 1
-        if index > highestIndex { highestIndex = index }
+        let end = start &+ Int64(duration)
+        if end > highestEnd { highestEnd = end }
         counters.accepted &+= 1
         return true
     }
 
-    private func slot(of index: Int64) -> Int { Int(truncatingIfNeeded: index) & (capacity - 1) }
+    func slot(of sequence: Int64) -> Int { Int(truncatingIfNeeded: sequence) & (capacity - 1) }
 
     private func packet(at slot: Int) -> Packet {
         let level: UInt8? = slotLevel[slot] == 0xFF ? nil : slotLevel[slot]
+        // The wire sequence number is the extended one, folded back to 16 bits.
+        let wire = referenceSequence &+ UInt16(truncatingIfNeeded: slotSequence[slot] &- referenceExtended)
         return Packet(
             payload: UnsafeRawBufferPointer(start: storage + slot * Self.slotBytes, count: slotLength[slot]),
-            sequenceNumber: slotSequence[slot], audioLevel: level)
+            sequenceNumber: wire, audioLevel: level, duration: slotDuration[slot])
     }
 
-    private func takePacket(at slot: Int) -> Packet {
+    private func take(_ slot: Int) -> Packet {
         let p = packet(at: slot)
-        slotIndex[slot] = Int64.min
-        buffered -= 1
-        lastPlayedSequence = p.sequenceNumber
+        discard(slot)
+        playing = true
         // Opus DTX sends 1–2 byte frames before going quiet (RFC 7587 §3.1.3).
         lastPlayedWasDTX = p.payload.count <= 2
         return p
     }
 
-    /// The sequence number of the earliest buffered packet after the due frame.
-    private func firstBufferedSequence() -> UInt16? {
-        var i = nextPlay &+ 1
-        let end = nextPlay &+ Int64(capacity)
-        while i < end {
-            let s = slot(of: i)
-            if slotIndex[s] == i { return slotSequence[s] }
-            i &+= 1
+    /// Empties the slot of the next packet and moves on to the one after it.
+    func discard(_ slot: Int) {
+        slotSequence[slot] = Self.empty
+        buffered -= 1
+        nextSequence &+= 1
+    }
+
+    /// The slot of the earliest buffered packet after the next one.
+    func firstBufferedSlot() -> Int? {
+        var sequence = nextSequence &+ 1
+        let end = nextSequence &+ Int64(capacity)
+        while sequence < end {
+            let s = slot(of: sequence)
+            if slotSequence[s] == sequence { return s }
+            sequence &+= 1
         }
         return nil
-    }
-
-    private func updateJitter(timestamp: UInt32, arrival: UInt64) {
-        // Transit time in RTP clock units; only differences matter, so wrap-around is harmless.
-        let arrivalUnits = Int64(truncatingIfNeeded: (arrival / 1_000) &* UInt64(samplesPerFrame) / 20_000)
-        let transit = arrivalUnits &- Int64(timestamp)
-        if let last = lastTransit {
-            var d = transit &- last
-            if d < 0 { d = -d }
-            // A jump of more than a few seconds is a stream change, not jitter.
-            if d < Int64(samplesPerFrame) * 250 {
-                jitterQ4 &+= d &- ((jitterQ4 &+ 8) >> 4)
-            }
-        }
-        lastTransit = transit
-        // Aim for one frame plus three times the jitter, within the configured bounds.
-        let jitterMs = Int(jitterQ4 >> 4) * 20 / samplesPerFrame
-        jitterFrames = min(maxFrames, max(minFrames, (20 + 3 * jitterMs + 19) / 20))
-    }
-
-    /// The target is the jitter-based delay or the delay underruns have shown to be needed, whichever is larger;
-    /// the underrun part decays by a frame per `shrinkAfter` without an underrun.
-    private func updateTarget() {
-        ticksSinceStretch += 1
-        if ticksSinceStretch >= shrinkAfterTicks && underrunBoost > 0 {
-            underrunBoost -= 1
-            ticksSinceStretch = 0
-        }
-        targetFrames = min(maxFrames, max(jitterFrames, minFrames + underrunBoost))
-        counters.targetDelayMilliseconds = targetFrames * 20
-    }
-
-    private func updateDelayCounters() {
-        let delay = buffered > 0 ? Int(highestIndex &- nextPlay &+ 1) : 0
-        counters.currentDelayMilliseconds = max(0, delay) * 20
-    }
-
-    private func shrinkIfNeeded() {
-        let delay = buffered > 0 ? Int(highestIndex &- nextPlay &+ 1) : 0
-        guard delay > targetFrames else {
-            excessTicks = 0
-            return
-        }
-        excessTicks += 1
-        guard excessTicks >= shrinkAfterTicks else { return }
-        let slot = self.slot(of: nextPlay)
-        let present = slotIndex[slot] == nextPlay
-        let quiet = !present || slotLength[slot] <= 2 || (slotLevel[slot] != 0xFF && slotLevel[slot] >= 50)
-        guard quiet || excessTicks >= 2 * shrinkAfterTicks else { return }
-        if present {
-            lastPlayedSequence = slotSequence[slot]
-            slotIndex[slot] = Int64.min
-            buffered -= 1
-        }
-        nextPlay &+= 1
-        counters.shrunk &+= 1
-        excessTicks = 0
     }
 }

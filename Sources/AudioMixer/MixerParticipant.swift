@@ -32,24 +32,44 @@ public final class MixerParticipant {
     public internal(set) var level: UInt8 = AudioLevelMeter.silence
     /// What to send this participant after the last tick.
     public internal(set) var output = MixerOutput.none
-    /// Frames that failed to decode (corrupt packets).
+    /// Packets that could not be decoded: corrupt, or whose Opus TOC gives no media time (dropped on arrival).
     public internal(set) var decodeErrors: UInt64 = 0
 
     var gainQ12: Int32 = MixKernel.unityGainQ12
     let decoder: OpusDecoder?
-    /// G.711 participants: 8 kHz samples of the packet, and the filter that brings them to 48 kHz.
-    private let narrowband: UnsafeMutableBufferPointer<Int16>
-    private var upsampler = Upsampler8to48()
-    /// The decoded frame of this tick (48 kHz mono); sized for the longest Opus frame so odd packets cannot overflow it.
-    let pcm: UnsafeMutableBufferPointer<Int16>
+    /// G.711 participants: 8 kHz samples of a packet (up to 120 ms), and the filter that brings them to 48 kHz.
+    let narrowband: UnsafeMutableBufferPointer<Int16>
+    var upsampler = Upsampler8to48()
+    /// 48 kHz samples per RTP clock unit: 1 for Opus, 6 for G.711.
+    let samplesPerClockUnit: Int
+    /// 48 kHz PCM, allocated once: the frame played last tick (G.711 concealment repeats it), then this tick's frame
+    /// and what is left of longer packets for the ticks after (``carryCount`` samples from ``Playout/history``).
+    let carry: UnsafeMutableBufferPointer<Int16>
+    /// Samples after the history that are decoded (or filled) and not yet played.
+    var carryCount = 0
+    /// What the samples at the end of the carry came from, whether they were decoded to sound, and the level the
+    /// packet they came from carried.
+    var carrySource = Playout.Source.silence
+    var carryAudible = false
+    var carryLevel: UInt8?
+    /// What the jitter buffer handed out for this tick, decoded only when the tick needs the sound (``decodeDueFrame``).
+    let pieces: UnsafeMutableBufferPointer<JitterBuffer.Frame>
+    var pieceCount = 0
+    /// What this tick holds, for the level measurement.
+    var due = Playout.Due.silence
+    /// Whether the carry held sound before this tick's pieces.
+    var carriedAudible = false
     /// A speaker's own mix (everyone but itself).
     let mixMinus: UnsafeMutableBufferPointer<Int16>
-    var frame: JitterBuffer.Frame = .silence
     var decodedThisTick = false
     var hasAudio = false
     var smoothedDBov: Float = -127
     var lastActiveTick: UInt64 = 0
+    /// The encoder of what this participant hears while it speaks, and for a while after (``isHandingOver``).
     var ownStream: EncodedStream?
+    /// A former speaker that still hears its own encoder, now fed the listeners' mix, until it can move to the shared
+    /// stream without a seam (see ``ConferenceMixer``).
+    var isHandingOver = false
     /// The encoder of what this participant hears while an announcement plays to it (it cannot share the listeners'
     /// encode); made at its first announcement and kept, so later ones allocate nothing.
     private(set) var announcementStream: EncodedStream?
@@ -67,19 +87,26 @@ public final class MixerParticipant {
         case .opus: decoder = try OpusDecoder(channels: 1)
         case .pcmu, .pcma: decoder = nil
         }
-        pcm = .allocate(capacity: Opus.maxFrameSamples)
-        pcm.initialize(repeating: 0)
+        samplesPerClockUnit = max(1, Opus.sampleRate / format.clockRate)
+        carry = .allocate(capacity: Playout.carryCapacity)
+        carry.initialize(repeating: 0)
+        pieces = .allocate(capacity: Playout.maxPiecesPerTick)
+        pieces.initialize(repeating: .silence(duration: 0))
         mixMinus = .allocate(capacity: Opus.samplesPer20ms)
         mixMinus.initialize(repeating: 0)
-        narrowband = .allocate(capacity: 1_280)
+        narrowband = .allocate(capacity: 960)
         narrowband.initialize(repeating: 0)
     }
 
     deinit {
-        pcm.deallocate()
+        carry.deallocate()
+        pieces.deallocate()
         mixMinus.deallocate()
         narrowband.deallocate()
     }
+
+    /// The packet time this participant is sent, in ms: 20, or 10 when its peer's maxptime asked for less.
+    public var packetMilliseconds: Int { 20 / group.packetsPerTick }
 
     /// Heard by the others (muted by nobody, not isolated).
     var isHeard: Bool {
@@ -97,7 +124,7 @@ public final class MixerParticipant {
     /// Plays `announcement` to this participant alone from the next tick, replacing what played. Call on the
     /// conference's loop; the first call allocates this participant's announcement encoder (throws when it cannot).
     public func play(_ announcement: Announcement) throws {
-        if announcementStream == nil { announcementStream = try EncodedStream(format: format) }
+        if announcementStream == nil { announcementStream = try EncodedStream(format: format, packetsPerTick: group.packetsPerTick) }
         if !playsAnnouncement, let stream = announcementStream {
             // Continue the stream this participant is hearing, so its decoder hears no seam.
             stream.continueFrom(ownStream ?? group.shared)
@@ -110,97 +137,26 @@ public final class MixerParticipant {
         announcement = nil
     }
 
-    /// Hands the mixer one received RTP payload. `audioLevel` is the RFC 6464 level (-dBov) when the packet
-    /// carried one; `arrival` is a monotonic time in nanoseconds. Never allocates.
+    /// Hands the mixer one received RTP payload, of any packet time: its media time comes from the Opus TOC (RFC 6716
+    /// §3.1) or the G.711 length. `audioLevel` is the RFC 6464 level (-dBov) when the packet carried one; `arrival` is a
+    /// monotonic time in nanoseconds. Returns false when the packet was dropped (counted: an undecodable one in
+    /// ``decodeErrors``, the others in the jitter buffer's counters). Never allocates.
     @discardableResult
     public func receive(
         payload: UnsafeRawBufferPointer, sequenceNumber: UInt16, timestamp: UInt32, audioLevel: UInt8? = nil,
         arrival: UInt64
     ) -> Bool {
-        jitterBuffer.insert(
-            payload: payload, sequenceNumber: sequenceNumber, timestamp: timestamp, audioLevel: audioLevel,
-            arrival: arrival)
-    }
-
-    /// The 20 ms of this tick as 48 kHz PCM.
-    var frame20ms: UnsafeBufferPointer<Int16> {
-        UnsafeBufferPointer(rebasing: pcm[0..<Opus.samplesPer20ms])
-    }
-
-    /// G.711: expand the 8 kHz frame and bring it to 48 kHz; a gap repeats the last frame at half level
-    /// (simple concealment in the spirit of G.711 Appendix I) until it fades out.
-    private func decodeG711(profile: inout MixerProfile) -> Bool {
-        switch frame {
-        case .silence:
-            hasAudio = false
-        case .packet(let packet):
-            let count = min(packet.payload.count, 160)
-            let input = UnsafeRawBufferPointer(rebasing: packet.payload[0..<count])
-            let decoded =
-                format == .pcma
-                ? G711.decodeALaw(input, into: narrowband) : G711.decodeMuLaw(input, into: narrowband)
-            for i in decoded..<160 { narrowband[i] = 0 }
-            _ = upsampler.process(UnsafeBufferPointer(rebasing: narrowband[0..<160]), into: pcm)
-            profile.decodes &+= 1
-            hasAudio = decoded > 0
-        case .lost, .underrun:
-            var any = false
-            for i in 0..<Opus.samplesPer20ms {
-                pcm[i] >>= 1
-                any = any || pcm[i] != 0
-            }
-            jitterBuffer.noteConcealment(fromFEC: false)
-            hasAudio = any
+        let duration: Int
+        switch format {
+        case .opus: duration = OpusDecoder.sampleCount(of: payload) ?? 0
+        case .pcmu, .pcma: duration = payload.count
         }
-        return hasAudio
-    }
-
-    /// Decodes (or conceals) the frame due this tick into `pcm`, once. Returns whether there is audio.
-    @inline(__always)
-    func decodeDueFrame(profile: inout MixerProfile, profiling: Bool) -> Bool {
-        if decodedThisTick { return hasAudio }
-        decodedThisTick = true
-        guard let decoder else { return decodeG711(profile: &profile) }
-        let start = profiling ? monotonicNanoseconds() : 0
-        let result: Result<Int, CodecError>
-        switch frame {
-        case .silence:
-            hasAudio = false
-            return false
-        case .packet(let packet):
-            if packet.payload.count <= 2 {
-                hasAudio = false
-                return false
-            }
-            result = decoder.decode(packet.payload, into: pcm)
-        case .lost(let next):
-            if let next, next.payload.count > 2 {
-                result = decoder.decodeFEC(from: next.payload, frameSamples: Opus.samplesPer20ms, into: pcm)
-                jitterBuffer.noteConcealment(fromFEC: true)
-            } else {
-                result = decoder.conceal(frameSamples: Opus.samplesPer20ms, into: pcm)
-                jitterBuffer.noteConcealment(fromFEC: false)
-            }
-        case .underrun:
-            result = decoder.conceal(frameSamples: Opus.samplesPer20ms, into: pcm)
-            jitterBuffer.noteConcealment(fromFEC: false)
-        }
-        if profiling {
-            profile.codecNanoseconds &+= monotonicNanoseconds() &- start
-        }
-        profile.decodes &+= 1
-        switch result {
-        case .success(let samples) where samples >= Opus.samplesPer20ms:
-            hasAudio = true
-        case .success(let samples):
-            // A shorter frame (2.5–10 ms packets): pad the rest of the tick with silence.
-            let filled = max(0, samples)
-            for i in filled..<Opus.samplesPer20ms { pcm[i] = 0 }
-            hasAudio = filled > 0
-        case .failure:
+        guard duration > 0 else {
             decodeErrors &+= 1
-            hasAudio = false
+            return false
         }
-        return hasAudio
+        return jitterBuffer.insert(
+            payload: payload, sequenceNumber: sequenceNumber, timestamp: timestamp, duration: duration,
+            audioLevel: audioLevel, arrival: arrival)
     }
 }

@@ -75,7 +75,8 @@ extension EmbeddedMCU {
         for (index, pair) in sockets where index != audio.index && videoStream?.rtp !== pair.0 { ports.release(pair.0.port) }
         let logger = self.logger
         let created: EndpointMedia? = try? await conference.eventLoop.submit { () -> EndpointMedia? in
-            guard let participant = try? conference.mixer.addParticipant(format: format) else { return nil }
+            guard let participant = try? conference.mixer.addParticipant(format: format, maxPacketMilliseconds: audio.remoteMaxPacketTime)
+            else { return nil }
             participant.isMuted = settings.muted
             let endpoint = MediaEndpoint(
                 id: settings.endpoint, label: settings.label, codecName: codec, participant: participant, rtp: rtpSocket,

@@ -233,14 +233,19 @@ final class MediaEndpoint {
         unverifiedTicksLeft = unverifiedSendTicks
     }
 
-    /// Sends what the mixer made for this endpoint this tick.
+    /// Sends what the mixer made for this endpoint this tick: one packet, or two 10 ms ones for a peer's maxptime below 20.
     @inline(__always)
     func sendMix(buffer: UnsafeMutableRawBufferPointer) {
-        let output = participant.output
-        defer { timestamp &+= output.timestampIncrement }
         // The window counts this tick: exactly `unverifiedSendSeconds` of packets go out before the peer shows life.
         let allowed = mayTransmit
         if !verified && unverifiedTicksLeft > 0 { unverifiedTicksLeft &-= 1 }
+        let mix = participant.output
+        for i in 0..<mix.packetCount { send(mix[i], allowed: allowed, buffer: buffer) }
+    }
+
+    @inline(__always)
+    private func send(_ output: MixerPacket, allowed: Bool, buffer: UnsafeMutableRawBufferPointer) {
+        defer { timestamp &+= output.timestampIncrement }
         guard output.transmit, sending, allowed, let remote else { return }
         let writer = RTPHeaderWriter(payloadType: payloadType, sequenceNumber: sequence, timestamp: timestamp, ssrc: localSSRC, marker: output.marker)
         guard let headerLength = writer.write(into: buffer), headerLength + output.payload.count + (outbound?.profile.rtpOverhead ?? 0) <= buffer.count,

@@ -151,6 +151,8 @@ public struct SDPNegotiatedMedia: Sendable, Equatable {
     public var remoteSSRCs: [UInt32]
     /// a=mid, when the offer had one.
     public var mid: String?
+    /// The remote side's a=maxptime (RFC 4566 §6): the longest packets, in ms, it wants to receive; nil when not given.
+    public var remoteMaxPacketTime: Int?
 
     /// A rejected m= line.
     public init(rejected index: Int, type: String, proto: String, reason: String, mid: String? = nil) {

@@ -183,6 +183,7 @@ extension SDPOfferAnswer {
             }
             entry.remoteAddress = remote.address
             entry.remotePort = theirs.port
+            entry.remoteMaxPacketTime = theirs.maxptime
             entry.rtcpMux = ours.rtcpMux && theirs.rtcpMux
             if entry.rtcpMux {
                 entry.remoteRTCPPort = theirs.port

@@ -142,6 +142,7 @@ public enum SDPOfferAnswer {
         negotiated.channels = codec.codec.channels
         negotiated.remoteAddress = remote.address
         negotiated.remotePort = offered.port
+        negotiated.remoteMaxPacketTime = offered.maxptime
         negotiated.rtcpMux = rtcpMux
         if rtcpMux {
             negotiated.remoteRTCPPort = offered.port

@@ -1,23 +1,32 @@
 import AudioMixer
 import Testing
 
-/// Drives a jitter buffer with one-byte payloads whose value is the frame number.
+/// Drives a jitter buffer with small payloads whose first byte is the packet number, and takes 20 ms from it per tick
+/// the way a participant does (a long packet lasts several ticks; short ones are taken until the tick is covered).
 final class JitterHarness {
     let buffer: JitterBuffer
     var now: UInt64 = 0
     let baseTimestamp: UInt32
     let baseSequence: UInt16
+    /// Clock units per packet (960 = 20 ms at 48 kHz).
+    let packetDuration: Int
+    /// Media already taken for the coming ticks (what a participant keeps decoded).
+    private var carried = 0
 
-    init(min: Int = 20, max: Int = 200, shrinkAfter: Int = 1000, baseTimestamp: UInt32 = 1_000, baseSequence: UInt16 = 100) {
+    init(
+        min: Int = 20, max: Int = 200, shrinkAfter: Int = 1000, baseTimestamp: UInt32 = 1_000, baseSequence: UInt16 = 100,
+        packetMilliseconds: Int = 20
+    ) {
         buffer = JitterBuffer(
             configuration: JitterBufferConfiguration(
                 minDelayMilliseconds: min, maxDelayMilliseconds: max, shrinkAfterMilliseconds: shrinkAfter),
             clockRate: 48_000)
         self.baseTimestamp = baseTimestamp
         self.baseSequence = baseSequence
+        self.packetDuration = 48 * packetMilliseconds
     }
 
-    /// Inserts frame `n` (timestamp base + 960·n, sequence base + `seq`), payload [n % 256, 0xAA, 0xBB].
+    /// Inserts packet `n` (timestamp base + duration·n, sequence base + `seq`), payload [n % 256, 0xAA, 0xBB].
     @discardableResult
     func insert(frame n: Int, sequence: Int? = nil, payloadSize: Int = 3) -> Bool {
         var payload = [UInt8](repeating: 0xAA, count: payloadSize)
@@ -25,19 +34,31 @@ final class JitterHarness {
         return payload.withUnsafeBytes {
             buffer.insert(
                 payload: $0, sequenceNumber: baseSequence &+ UInt16(truncatingIfNeeded: sequence ?? n),
-                timestamp: baseTimestamp &+ UInt32(truncatingIfNeeded: n) &* 960, audioLevel: nil, arrival: now)
+                timestamp: baseTimestamp &+ UInt32(truncatingIfNeeded: n) &* UInt32(packetDuration), duration: packetDuration,
+                audioLevel: nil, arrival: now)
         }
     }
 
-    /// Pops one frame and describes it: "p<n>", "lost", "lost+<n>", "silence", "underrun".
+    /// Runs one tick and describes what it took: "p<n>", "lost+<n>", "lost", "silence", "underrun", with the duration
+    /// in brackets when it is not 20 ms, comma-separated; "carry" when the tick needed nothing new.
     func pop() -> String {
         now += 20_000_000
-        switch buffer.pop() {
-        case .silence: return "silence"
-        case .underrun: return "underrun"
-        case .packet(let p): return "p\(p.payload[0])"
-        case .lost(let next): return next.map { "lost+\($0.payload[0])" } ?? "lost"
+        buffer.beginTick()
+        var have = carried
+        var parts: [String] = []
+        while have < 960 {
+            let frame = buffer.pop(maxDuration: 960 - have)
+            have += frame.duration
+            let length = frame.duration == 960 ? "" : "(\(frame.duration))"
+            switch frame {
+            case .silence: parts.append("silence" + length)
+            case .underrun: parts.append("underrun" + length)
+            case .packet(let p): parts.append("p\(p.payload[0])" + length)
+            case .lost(_, let next): parts.append("lost" + length + (next.map { "+\($0.payload[0])" } ?? ""))
+            }
         }
+        carried = have - 960
+        return parts.isEmpty ? "carry" : parts.joined(separator: ",")
     }
 }
 
@@ -219,5 +240,85 @@ struct JitterBufferTests {
         let h = JitterHarness()
         #expect(!h.insert(frame: 0, payloadSize: 5_000))
         #expect(h.buffer.counters.oversized == 1)
+    }
+
+    @Test("10 ms packets play two per tick; a copy of one is a duplicate, its neighbour is not")
+    func shortPacketsJoin() {
+        let h = JitterHarness(packetMilliseconds: 10)
+        #expect(h.insert(frame: 0))
+        #expect(h.insert(frame: 1))
+        #expect(!h.insert(frame: 1))
+        h.insert(frame: 3)
+        h.insert(frame: 2)
+        var played: [String] = []
+        for _ in 0..<3 { played.append(h.pop()) }
+        #expect(played == ["p0(480),p1(480)", "p2(480),p3(480)", "underrun"])
+        #expect(h.buffer.counters.duplicates == 1 && h.buffer.counters.accepted == 4)
+    }
+
+    @Test("a 60 ms packet plays whole over three ticks; 30 ms packets one and a half per tick")
+    func longPacketsSpanTicks() {
+        let sixty = JitterHarness(packetMilliseconds: 60)
+        for n in 0..<3 { sixty.insert(frame: n) }
+        var played: [String] = []
+        for _ in 0..<9 { played.append(sixty.pop()) }
+        #expect(played == ["p0(2880)", "carry", "carry", "p1(2880)", "carry", "carry", "p2(2880)", "carry", "carry"])
+
+        let thirty = JitterHarness(packetMilliseconds: 30)
+        for n in 0..<4 { thirty.insert(frame: n) }
+        played = []
+        for _ in 0..<6 { played.append(thirty.pop()) }
+        #expect(played == ["p0(1440)", "p1(1440)", "carry", "p2(1440)", "p3(1440)", "carry"])
+    }
+
+    @Test("a lost 40 ms packet is one 40 ms loss, offered with the packet after it for FEC")
+    func longLoss() {
+        let h = JitterHarness(packetMilliseconds: 40)
+        h.insert(frame: 0)
+        #expect(h.pop() == "p0(1920)")
+        h.insert(frame: 2)
+        #expect(h.pop() == "carry")
+        #expect(h.pop() == "lost(1920)+2")
+        #expect(h.pop() == "carry")
+        #expect(h.pop() == "p2(1920)")
+        #expect(h.buffer.counters.lost == 1)
+    }
+
+    @Test("a DTX pause between 40 ms packets is silence, not loss")
+    func longPacketPause() {
+        let h = JitterHarness(packetMilliseconds: 40)
+        h.insert(frame: 0, sequence: 0)
+        h.insert(frame: 3, sequence: 1)  // 40–120 ms never sent
+        var played: [String] = []
+        for _ in 0..<8 { played.append(h.pop()) }
+        #expect(played == ["p0(1920)", "carry", "silence", "silence", "silence", "silence", "p3(1920)", "carry"])
+        #expect(h.buffer.counters.lost == 0 && h.buffer.counters.discontinuous == 4)
+    }
+
+    @Test("10 ms packets across the sequence and timestamp wrap play in order, none dropped")
+    func shortPacketsWrap() {
+        let h = JitterHarness(baseTimestamp: UInt32.max - 480 * 3, baseSequence: UInt16.max - 2, packetMilliseconds: 10)
+        var played: [String] = []
+        for tick in 0..<4 {
+            h.insert(frame: 2 * tick + 1)
+            h.insert(frame: 2 * tick)
+            played.append(h.pop())
+        }
+        #expect(played == ["p0(480),p1(480)", "p2(480),p3(480)", "p4(480),p5(480)", "p6(480),p7(480)"])
+        #expect(h.buffer.counters.late == 0 && h.buffer.counters.duplicates == 0 && h.buffer.counters.lost == 0)
+    }
+
+    @Test("a packet with no media time, or more than 120 ms, is dropped and counted")
+    func invalidDuration() {
+        let buffer = JitterBuffer(configuration: JitterBufferConfiguration(), clockRate: 48_000)
+        let payload: [UInt8] = [1, 2, 3]
+        let zero = payload.withUnsafeBytes {
+            buffer.insert(payload: $0, sequenceNumber: 1, timestamp: 0, duration: 0, audioLevel: nil, arrival: 0)
+        }
+        let tooLong = payload.withUnsafeBytes {
+            buffer.insert(payload: $0, sequenceNumber: 2, timestamp: 0, duration: 5_761, audioLevel: nil, arrival: 0)
+        }
+        #expect(!zero && !tooLong)
+        #expect(buffer.counters.invalidDuration == 2)
     }
 }

@@ -343,6 +343,14 @@ struct SDPAnswerTests {
         }
         #expect(error?.reason == "transport 'TCP/RTP/AVP' is not supported; Consort accepts RTP/AVP, RTP/AVPF, RTP/SAVP, RTP/SAVPF")
     }
+
+    @Test("RFC 4566 §6: the offerer's a=maxptime reaches the media side (it decides the packet time sent)")
+    func maxPacketTime() throws {
+        #expect(try answer(SoftphoneOffers.webRTCWithCrypto).media[0].remoteMaxPacketTime == 60)
+        #expect(try answer(SoftphoneOffers.baresip).media[0].remoteMaxPacketTime == nil)
+        let tenMilliseconds = SoftphoneOffers.ciscoPCMUOnly.replacing("a=ptime:20", with: "a=ptime:10\na=maxptime:10")
+        #expect(try answer(tenMilliseconds).media[0].remoteMaxPacketTime == 10)
+    }
 }
 
 extension MediaDescription {

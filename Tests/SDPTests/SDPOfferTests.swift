@@ -74,11 +74,13 @@ struct SDPOfferTests {
             t=0 0
             m=audio 3456 RTP/AVP 0 101
             a=rtpmap:101 telephone-event/8000
+            a=maxptime:10
             a=recvonly
             m=video 0 RTP/AVPF 96 97
             """)
         let agreed = try SDPOfferAnswer.negotiate(localOffer: offer, remoteAnswer: answer)
         #expect(agreed[0].codec == "PCMU" && agreed[0].telephoneEventPayloadType == 101 && agreed[0].direction == .sendonly)
+        #expect(agreed[0].remoteMaxPacketTime == 10, "the answerer's maxptime reaches the media side")
         #expect(agreed[0].remoteRTCPPort == 3457 && !agreed[0].rtcpMux)
         #expect(!agreed[1].accepted && agreed[1].rejectionReason == "the answerer refused this stream (port 0)")
         // An answer that leaves a trailing stream out (instead of port 0) refuses that stream; one with more lines fails.
