@@ -28,8 +28,10 @@ struct FocusJoinFlowTests {
         let answer = String(decoding: call.response.body, as: UTF8.self)
         let names = bed.mcu.callNames
         let calls = bed.mcu.calls
-        let endpoint = bed.endpoint(of: call)
-        let roster = await bed.focus.liveConference(tenant: "acme", id: "room")?.roster ?? []
+        let endpoint = await bed.endpoint(of: call)
+        let conference = bed.focus.liveConference(tenant: "acme", id: "room")
+        let connected = await eventually { await conference?.roster.first?.status == .connected }
+        let roster = await conference?.roster ?? []
         _ = try? await call.dialog.bye()
         await phone.stop()
         await bed.stop()
@@ -44,7 +46,7 @@ struct FocusJoinFlowTests {
         #expect(request.mode == .conference && request.signallingSource == "127.0.0.2" && request.offer == offer)
         #expect(request.advertisedAddress == "127.0.0.1" && request.policy == EndpointPolicy())
         #expect(answer.contains("m=audio 2") && answer.contains("c=IN IP4 127.0.0.1"), "the 200 OK carries the MCU's answer: \(answer)")
-        #expect(roster.map(\.endpoint) == [endpoint].compactMap { $0 } && roster.first?.status == .connected)
+        #expect(connected && roster.map(\.endpoint) == [endpoint].compactMap { $0 })
     }
 
     @Test("the MCU's capacity refusal is 503 with Retry-After; the roster and the MCU keep the caller already in")
@@ -52,10 +54,12 @@ struct FocusJoinFlowTests {
         let bed = try await FocusBed.start(Self.settings())
         let phone = try await TestPhone.start(host: "127.0.0.2")
         let first = try await phone.call("sip:room@acme.test", port: bed.port).get()
-        let seated = bed.endpoint(of: first)
+        let seated = await bed.endpoint(of: first)
+        let conference = bed.focus.liveConference(tenant: "acme", id: "room")
+        _ = await eventually { await conference?.roster.first?.status == .connected }
         bed.mcu.fail(.addEndpoint, with: MCUControlError(.capacity, "no RTP ports left"))
         let refused = await phone.call("sip:room@acme.test", port: bed.port)
-        let roster = await bed.focus.liveConference(tenant: "acme", id: "room")?.roster ?? []
+        let roster = await conference?.roster ?? []
         let onMCU = bed.mcu.endpoints(in: Self.room).map { Array($0.keys) } ?? []
         let names = bed.mcu.callNames
         _ = try? await first.dialog.bye()
@@ -100,7 +104,7 @@ struct FocusJoinFlowTests {
         let phone = try await TestPhone.start(host: "127.0.0.2")
         let first = try await phone.call("sip:room@acme.test", port: bed.port).get()
         let second = try await phone.call("sip:room@acme.test", port: bed.port).get()
-        let (one, two) = (try #require(bed.endpoint(of: first)), try #require(bed.endpoint(of: second)))
+        let (one, two) = (try #require(await bed.endpoint(of: first)), try #require(await bed.endpoint(of: second)))
         _ = try await first.dialog.bye()
         let firstRemoved = await eventually { bed.mcu.calls.contains(.removeEndpoint(Self.room, one)) }
         _ = try await second.dialog.bye()

@@ -76,10 +76,13 @@ struct FocusBed {
     /// A live conference's ID at the default tenant.
     static func room(_ meeting: String, tenant: String = "default") -> ConferenceID { ConferenceID(tenant: tenant, meeting: meeting) }
 
-    /// The endpoint the focus gave the call (it sees the dialog with the tags the other way round).
-    func endpoint(of call: SIPOutgoingCall) -> EndpointID? {
+    /// The endpoint the focus gave the call (it sees the dialog with the tags the other way round). The focus files
+    /// the call just after sending its 200 OK, so this waits a moment for it.
+    func endpoint(of call: SIPOutgoingCall) async -> EndpointID? {
         let ours = call.dialog.id
-        return focus.endpoint(of: SIPDialogID(callID: ours.callID, localTag: ours.remoteTag, remoteTag: ours.localTag))?.1
+        let theirs = SIPDialogID(callID: ours.callID, localTag: ours.remoteTag, remoteTag: ours.localTag)
+        _ = await eventually { focus.endpoint(of: theirs) != nil }
+        return focus.endpoint(of: theirs)?.1
     }
 }
 
