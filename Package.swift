@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        // Tests only: TestClock drives the focus's timers (FocusTests).
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -164,8 +166,15 @@ let package = Package(
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
         .testTarget(name: "FocusSQLiteTests", dependencies: ["FocusSQLite", "Focus"], swiftSettings: swiftSettings),
-        // The focus's logic without sockets: policies, limits, tables.
-        .testTarget(name: "FocusTests", dependencies: ["Focus", "SIPWire", "MCUControl"], swiftSettings: swiftSettings),
+        // The focus's logic: policies, limits, tables, and its call flows against a recording fake of MCUController and a
+        // test clock (real SIP on loopback; no MCU, no waiting for time to pass).
+        .testTarget(
+            name: "FocusTests",
+            dependencies: [
+                "Focus", "FocusSQLite", "SIP", "SIPWire", "SDP", "MCUControl", "ConferenceInfo", "TestSupport",
+                .product(name: "Clocks", package: "swift-clocks"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsortTests",

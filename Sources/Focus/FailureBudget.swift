@@ -11,7 +11,7 @@ struct FailureBudget: Sendable {
     struct Record: Sendable {
         var failures: Int
         var lastFailure: Double
-        /// No attempt is looked at before this time (seconds since 1970).
+        /// No attempt is looked at before this time (seconds of the focus's monotonic time, ``FocusTimeSource/elapsed``).
         var blockedUntil: Double
     }
 

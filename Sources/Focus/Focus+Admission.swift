@@ -69,7 +69,7 @@ extension Focus {
             return
         }
         work.start { [self] in
-            guard await FocusWork.sleep(seconds: Self.farewellLimitSeconds) else { return }
+            guard await work.sleep(seconds: Self.farewellLimitSeconds) else { return }
             guard let reason = farewells.withLock({ $0.removeValue(forKey: key) }) else { return }
             await hangUp(key, conference: conference, reason: reason)
         }
@@ -125,7 +125,7 @@ extension Focus {
         counters.joinFailed(tenant: key.conference.tenant, reason: "pin")
         logger.info("wrong PIN", metadata: ["meeting": "\(key.conference)", "attempt": "\(attempts)"])
         // Wrong PINs count per source and meeting across calls: calling again does not buy more guesses.
-        let backoff = source.flatMap { s in secretFailures.withLock { $0.fail(source: s, target: pinTarget, now: FocusClock.now()) } }
+        let backoff = source.flatMap { s in secretFailures.withLock { $0.fail(source: s, target: pinTarget, now: clock.elapsedSeconds) } }
         if let backoff {
             logger.notice(
                 "wrong PINs: backing off", metadata: ["meeting": "\(key.conference)", "source": "\(source ?? "")", "seconds": "\(Int(backoff))"])
@@ -144,7 +144,7 @@ extension Focus {
     /// Gives up on a caller who types no correct PIN within a minute.
     private func armPINTimeout(_ key: AdmissionKey) {
         work.start { [self] in
-            guard await FocusWork.sleep(seconds: 60) else { return }
+            guard await work.sleep(seconds: 60) else { return }
             let stillTyping = admissions.withLock { table -> Bool in
                 if case .pin = table[key]?.stage { return true }
                 return false
@@ -158,7 +158,7 @@ extension Focus {
     private func armLobbyTimeout(_ key: AdmissionKey) {
         let seconds = Double(configuration.focus.limits.lobbyTimeoutSeconds)
         work.start { [self] in
-            guard await FocusWork.sleep(seconds: seconds) else { return }
+            guard await work.sleep(seconds: seconds) else { return }
             let stillWaiting = admissions.withLock { $0[key]?.stage == .lobby && $0[key]?.closing == false }
             guard stillWaiting, let conference = existingConference(key.conference) else { return }
             logger.info("lobby wait over: hanging up", metadata: ["meeting": "\(key.conference)", "endpoint": "\(key.endpoint)"])

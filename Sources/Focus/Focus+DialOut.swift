@@ -64,7 +64,7 @@ extension Focus {
         }
         let identity = CallerIdentity(user: user?.name, uri: user.map { "sip:\($0.name)@\(tenant.realm)" } ?? uri.addressOfRecord, displayName: user?.displayName)
         do throws(JoinRefusal) {
-            _ = try await conference.reserve(endpoint, identity: identity, method: .dialedOut, now: FocusClock.now())
+            _ = try await conference.reserve(endpoint, identity: identity, method: .dialedOut, now: clock.now())
         } catch {
             releaseSeat(conference.id)
             throw ControlError(.conflict, error.reason)
@@ -92,7 +92,7 @@ extension Focus {
         guard active < policy.concurrent else {
             throw ControlError(.conflict, "the tenant has \(policy.concurrent) dial-out calls already (dialOut.concurrent)")
         }
-        let now = FocusClock.now()
+        let now = clock.elapsedSeconds
         let admitted = dialOutStarts.withLock { table -> Bool in
             var recent = (table[tenant.id] ?? []).filter { now - $0 < 60 }
             guard recent.count < policy.perMinute else {
@@ -113,7 +113,7 @@ extension Focus {
         if let user {
             let bindings: [Registration]
             do {
-                bindings = try await store.registrations(tenant: tenant.id, user: user.name, now: FocusClock.now())
+                bindings = try await store.registrations(tenant: tenant.id, user: user.name, now: clock.now())
             } catch {
                 throw ControlError(.failed, "registrations: \(error.reason)")
             }
@@ -207,7 +207,7 @@ extension Focus {
             entry.reason = "\(status) \(reason)"
         }
         await progress?(status, reason)
-        _ = await FocusWork.sleep(seconds: 5)
+        _ = await work.sleep(seconds: 5)
         await drop(endpoint, from: conference, reason: "dial-out failed")
     }
 }

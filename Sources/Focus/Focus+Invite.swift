@@ -27,7 +27,7 @@ extension Focus {
             source: configuration.isTrustedSource(incoming.peer.host) ? nil : incoming.peer.host)
         let limits = configuration.focus.limits
         if target.meeting?.passcode != nil, let source = call.source,
-            let wait = secretFailures.withLock({ $0.wait(source: source, target: "pin:\(target.tenant.id)/\(target.meetingID)", now: FocusClock.now()) })
+            let wait = secretFailures.withLock({ $0.wait(source: source, target: "pin:\(target.tenant.id)/\(target.meetingID)", now: clock.elapsedSeconds) })
         {
             let seconds = Int(wait.rounded(.up))
             await refuse(
@@ -113,14 +113,14 @@ extension Focus {
         let source = configuration.isTrustedSource(incoming.peer.host) ? nil : incoming.peer.host
         let claimed = incoming.request.headers.values("Authorization").compactMap(SIPDigestCredentials.init)
             .first { $0.realm == tenant.realm }?.username
-        if let source, let claimed, let wait = secretFailures.withLock({ $0.wait(source: source, target: "user:\(tenant.id)/\(claimed)", now: FocusClock.now()) }) {
+        if let source, let claimed, let wait = secretFailures.withLock({ $0.wait(source: source, target: "user:\(tenant.id)/\(claimed)", now: clock.elapsedSeconds) }) {
             counters.joinFailed(tenant: tenant.id, reason: "backoff")
             await incoming.respondStatelessly(403, reason: "Forbidden (too many failed logins from this address; retry in \(Int(wait.rounded(.up))) s)")
             return nil
         }
         let user = await incoming.authenticate(with: authenticator, realm: tenant.realm) { [self] username, reason in
             if let source {
-                let wait = secretFailures.withLock { $0.fail(source: source, target: "user:\(tenant.id)/\(username)", now: FocusClock.now()) }
+                let wait = secretFailures.withLock { $0.fail(source: source, target: "user:\(tenant.id)/\(username)", now: clock.elapsedSeconds) }
                 if let wait { logger.notice("failed logins: backing off", metadata: ["tenant": "\(tenant.id)", "username": "\(username)", "source": "\(source)", "seconds": "\(Int(wait))"]) }
             }
             logger.notice(
@@ -153,7 +153,7 @@ extension Focus {
         for _ in 0..<3 where reserved == nil {
             do {
                 reserved = try await conference.reserve(
-                    endpoint, identity: identity, method: .dialedIn, now: FocusClock.now(), lobbySize: configuration.focus.limits.lobbySize)
+                    endpoint, identity: identity, method: .dialedIn, now: clock.now(), lobbySize: configuration.focus.limits.lobbySize)
             } catch where error == .notFound && conference.isClosed {
                 // It closed for being empty just now: the table has (or makes) a new one for this meeting.
                 conference = self.conference(id, tenant: tenant, meeting: meeting)
@@ -263,7 +263,7 @@ extension Focus {
         // Counted every time; logged at info once a minute per source and kind (then at debug), so a flood of
         // refused requests cannot flood the log.
         let source = incoming.peer.host
-        let first = refusalLog.withLock { $0.shouldLog("\(source)|\(refusal.metric)", now: FocusClock.now()) }
+        let first = refusalLog.withLock { $0.shouldLog("\(source)|\(refusal.metric)", now: clock.elapsedSeconds) }
         logger.log(
             level: first ? .info : .debug, "refused",
             metadata: [

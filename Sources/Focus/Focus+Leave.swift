@@ -34,7 +34,7 @@ extension Focus {
         let generation = await conference.generation
         if graceSeconds > 0 {
             work.start { [self] in
-                guard await FocusWork.sleep(seconds: Double(graceSeconds)) else { return }
+                guard await work.sleep(seconds: Double(graceSeconds)) else { return }
                 guard await conference.closeIfEmpty(generation: generation) else { return }
                 await finish(conference, reason: "empty")
             }
@@ -123,8 +123,8 @@ extension Focus {
                     gate.answered()
                 }
             }
-            let timed = work.start {
-                _ = await FocusWork.sleep(seconds: seconds)
+            let timed = work.start { [work] in
+                _ = await work.sleep(seconds: seconds)
                 gate.open()
             }
             if !timed { gate.open() }  // the focus is stopping: nobody is left to wait for

@@ -25,7 +25,7 @@ extension Focus {
         }
         let callID = request.callID ?? ""
         let cseq = request.cseq?.sequence ?? 0
-        let now = FocusClock.now()
+        let now = clock.now()
         do {
             if request.isWildcardContact {
                 guard request.expires == 0 else {
@@ -76,10 +76,10 @@ extension Focus {
 
     /// Deletes lapsed bindings every minute.
     func purgeRegistrationsPeriodically() {
-        work.start { [weak self] in
-            while await FocusWork.sleep(seconds: 60) {
+        work.start { [weak self, work] in
+            while await work.sleep(seconds: 60) {
                 guard let self else { return }
-                _ = try? await self.store.purgeExpiredRegistrations(now: FocusClock.now())
+                _ = try? await self.store.purgeExpiredRegistrations(now: self.clock.now())
             }
         }
     }

@@ -48,7 +48,7 @@ public final class Focus: Sendable {
     let refusalLog = Mutex(LogLimiter(intervalSeconds: 60))
     /// Wrong passwords and PINs per source and target, with their backoff.
     let secretFailures: Mutex<FailureBudget>
-    /// When each tenant's recent dial-outs started (seconds since 1970), for `dialOut.perMinute`.
+    /// When each tenant's recent dial-outs started (seconds of monotonic time), for `dialOut.perMinute`.
     let dialOutStarts = Mutex<[String: [Double]]>([:])
     /// Callers hearing a last prompt, hung up (with this reason) when the MCU reports it finished.
     let farewells = Mutex<[AdmissionKey: String]>([:])
@@ -66,16 +66,21 @@ public final class Focus: Sendable {
     /// each: a conference closing never removes the MCU conference a newer one with the same ID uses.
     let mcuPlacement: SerialWork<ConferenceID>
     let mcuOwners = Mutex<[ConferenceID: ObjectIdentifier]>([:])
+    /// Every timer and every "now" of the focus.
+    let clock: FocusTimeSource
 
+    /// A focus on `agent`, driving media through `mcu`; `clock` is the time its timers run on (real time unless a test
+    /// gives another).
     public init(
         agent: SIPUserAgent, mcu: any MCUController, store: any FocusStore, directory: TenantDirectory, configuration: Configuration,
-        logger: Logger
+        logger: Logger, clock: FocusTimeSource = .system
     ) {
         self.agent = agent
         self.mcu = mcu
         self.store = store
         self.directory = directory
         self.configuration = configuration
+        self.clock = clock
         var logger = logger
         logger[metadataKey: "subsystem"] = "focus"
         self.logger = logger
@@ -84,7 +89,7 @@ public final class Focus: Sendable {
             lookup: { realm, user, algorithm in
             directory.ha1(realm: realm, username: user, algorithm: algorithm)
         })
-        let work = FocusWork()
+        let work = FocusWork(time: clock)
         self.work = work
         self.subscriptions = ConferenceSubscriptions(
             maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger, work: work)
@@ -136,8 +141,8 @@ public final class Focus: Sendable {
             await self.reinvite(incoming, dialog: dialog)
         }
         purgeRegistrationsPeriodically()
-        work.start { [subscriptions] in
-            while await FocusWork.sleep(seconds: 1) { subscriptions.expireDue() }
+        work.start { [subscriptions, work] in
+            while await work.sleep(seconds: 1) { subscriptions.expireDue() }
         }
         await listenToMCU()
         // Every tenant's series exist from the start, at zero, so /metrics is complete before the first call.
@@ -184,7 +189,7 @@ public final class Focus: Sendable {
             if let existing = table[id], !existing.isClosed { return existing }
             let created = FocusConference(
                 id: id, uri: conferenceURI(id, tenant: tenant), tenant: tenant, meeting: meeting, events: subscriptions,
-                now: FocusClock.now())
+                now: clock.now())
             table[id] = created
             return created
         }
@@ -241,16 +246,3 @@ public final class Focus: Sendable {
         }
     }
 }
-
-/// Wall-clock seconds since 1970 for roster times.
-enum FocusClock {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

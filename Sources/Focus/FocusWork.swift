@@ -8,8 +8,11 @@ final class FocusWork: Sendable {
 
     private let continuation: AsyncStream<Job>.Continuation
     private let stream: AsyncStream<Job>
+    /// What the timers sleep on.
+    let time: FocusTimeSource
 
-    init() {
+    init(time: FocusTimeSource) {
+        self.time = time
         (stream, continuation) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
     }
 
@@ -36,11 +39,12 @@ final class FocusWork: Sendable {
         continuation.finish()
     }
 
-    /// A timer with a purpose: true after `seconds`, false when the work was cancelled (shutdown) first.
-    static func sleep(seconds: Double) async -> Bool {
+    /// A timer with a purpose, on the focus's time source: true after `seconds`, false when the work was cancelled
+    /// (shutdown) first.
+    func sleep(seconds: Double) async -> Bool {
         do {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1_000)))
-            return true
+            try await time.sleep(.milliseconds(Int(seconds * 1_000)))
+            return !Task.isCancelled
         } catch {
             return false
         }

@@ -4,7 +4,6 @@ import Foundation
 import MCUControl
 import SIP
 import SIPWire
-import Synchronization
 import Testing
 import TestSupport
 
@@ -53,58 +52,6 @@ struct FocusEventTests {
         #expect(first.state == .full && first.version == 1 && first.userList.isEmpty)
         #expect(first.entity == "sip:private@globex.test" && first.description?.subject == "private")
         #expect(subscriber.users.isEmpty, "after the leave the roster is empty again")
-    }
-
-    @Test("a SUBSCRIBE gets the answer an INVITE would: 404 for another tenant's meeting, 489 for another event")
-    func refusedLikeInvite() async throws {
-        let server = try await InProcessServer.start(focus: FocusJoinTests.tenants())
-        defer { Task { await server.stop() } }
-        let agent = server.agent
-        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
-        let other = try await agent.request(
-            .subscribe, to: try #require(SIPURI("sip:private@acme.test")), headers: [("Event", "conference"), ("Expires", "60")], via: peer)
-        #expect(other.statusCode == 404 && other.reason == "Not Found")
-        let badEvent = try await agent.request(
-            .subscribe, to: try #require(SIPURI("sip:private@globex.test")), headers: [("Event", "presence"), ("Expires", "60")], via: peer)
-        #expect(badEvent.statusCode == 489)
-        let membersOnly = try await agent.request(
-            .subscribe, to: try #require(SIPURI("sip:weekly@acme.test")), headers: [("Event", "conference"), ("Expires", "60")], via: peer)
-        #expect(membersOnly.statusCode == 401, "acme needs digest, for watching as for joining")
-        await server.stop()
-    }
-
-    @Test("a refresh gets a full NOTIFY with the next version; an expired subscription gets terminated;reason=timeout")
-    func refreshAndExpiry() async throws {
-        let server = try await InProcessServer.start(focus: FocusJoinTests.tenants())
-        let client = SIPUserAgent(configuration: { var c = SIPConfiguration(); c.address = "127.0.0.1"; c.port = 0; return c }(), logger: .init(label: "t"))
-        _ = try await client.start()
-        let received = Mutex<[(state: String, body: String)]>([])
-        await client.setHandler(.notify) { incoming in
-            received.withLock { $0.append((incoming.request.headers["Subscription-State"] ?? "", String(decoding: incoming.request.body, as: UTF8.self))) }
-            await incoming.respond(200)
-        }
-        let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.1", port: server.port)
-        let (response, dialog) = try await client.requestDialog(
-            .subscribe, to: try #require(SIPURI("sip:private@globex.test")), headers: [("Event", "conference"), ("Expires", "2")], via: peer)
-        #expect(response.statusCode == 200 && response.headers["Expires"] == "2")
-        let subscription = try #require(dialog)
-        try await Task.sleep(for: .milliseconds(300))
-        let refreshed = try await subscription.request(.subscribe, headers: [("Event", "conference"), ("Expires", "3")])
-        #expect(refreshed.statusCode == 200)
-        for _ in 0..<250 where !received.withLock({ $0.contains { $0.state.hasPrefix("terminated") } }) {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let all = received.withLock { $0 }
-        await client.stop()
-        await server.stop()
-        // An anonymous subscriber over UDP is first sent a bodiless pending NOTIFY; the roster follows its answer.
-        #expect(all.first?.state.hasPrefix("pending") == true && all.first?.body.isEmpty == true, "\(all.map(\.state))")
-        let notes = all.filter { !$0.body.isEmpty }
-        #expect(notes.count == 3, "initial, refresh, expiry: \(notes.map(\.state))")
-        let versions = try notes.map { try ConferenceInfoDocument(xml: $0.body).version }
-        #expect(versions == [1, 2, 3])
-        #expect(notes.first?.state.hasPrefix("active;expires=") == true)
-        #expect(notes.last?.state == "terminated;reason=timeout")
     }
 
     /// The bodies of the NOTIFYs sipp received, in order, from its -trace_msg log.

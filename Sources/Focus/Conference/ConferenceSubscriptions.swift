@@ -29,8 +29,8 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         /// The conference's publication the subscriber holds, when it holds one (nil after subscribing or refreshing,
         /// until the next change).
         var heldGeneration: UInt64?
-        /// Monotonic deadline (nanoseconds).
-        var expires: UInt64
+        /// Deadline on the focus's monotonic time (``FocusTimeSource/elapsed``).
+        var expires: Duration
         var queue: AsyncStream<Notification>.Continuation
         /// The source IP its place is counted against (nil: trusted).
         var source: String?
@@ -112,7 +112,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         } else {
             state.withLock { s in
                 s.subscriptions[dialog.id] = Subscription(
-                    conference: conference, dialog: dialog, held: document, heldGeneration: nil, expires: Self.deadline(seconds),
+                    conference: conference, dialog: dialog, held: document, heldGeneration: nil, expires: deadline(seconds),
                     queue: continuation, source: source)
                 s.byConference[conference, default: []].insert(dialog.id)
                 // Sent in the same step as it is filed, so no change can be published to it before its full state.
@@ -129,7 +129,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
             guard var s = st.subscriptions[dialog] else { return false }
             s.held = snapshot.conferenceInfo(version: s.held.version &+ 1)
             s.heldGeneration = nil
-            s.expires = Self.deadline(seconds)
+            s.expires = deadline(seconds)
             s.queue.yield(.document(body: s.held.xml, state: "active;expires=\(seconds)"))
             st.subscriptions[dialog] = s
             return true
@@ -175,7 +175,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         }
         guard first else { return }
         work.start { [self] in
-            guard await FocusWork.sleep(seconds: Self.coalescingSeconds) else { return }
+            guard await work.sleep(seconds: Self.coalescingSeconds) else { return }
             guard let latest = state.withLock({ $0.pending.removeValue(forKey: snapshot.id) }) else { return }
             notifyChange(latest)
         }
@@ -210,7 +210,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
                 let version = s.held.version &+ 1
                 s.held = newest
                 s.held.version = version
-                s.queue.yield(.document(body: body, state: "active;expires=\(Self.remainingSeconds(s.expires))"))
+                s.queue.yield(.document(body: body, state: "active;expires=\(remainingSeconds(s.expires))"))
                 st.subscriptions[id] = s
             }
         }
@@ -305,13 +305,13 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// Ends every subscription whose time is up (RFC 6665 §4.1.2.4: terminated;reason=timeout). The focus calls it
     /// once a second; a refresh only moves the deadline, so nothing waits per subscription.
     func expireDue() {
-        let now = monotonicNanoseconds()
+        let now = work.time.elapsed()
         let due = state.withLock { st in st.subscriptions.compactMap { $0.value.expires <= now ? $0.key : nil } }
         for dialog in due { expire(dialog) }
     }
 
     private func expire(_ dialog: SIPDialogID) {
-        guard let s = state.withLock({ $0.subscriptions[dialog] }), Self.remainingSeconds(s.expires) == 0 else { return }
+        guard let s = state.withLock({ $0.subscriptions[dialog] }), remainingSeconds(s.expires) == 0 else { return }
         logger.debug("subscription expired", metadata: ["conference": "\(s.conference)"])
         if let snapshot = state.withLock({ $0.pending[s.conference] ?? $0.published[s.conference]?.snapshot }) {
             terminate(dialog, reason: "timeout", snapshot: snapshot)
@@ -326,20 +326,13 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
         }
     }
 
-    private static func deadline(_ seconds: Int) -> UInt64 { monotonicNanoseconds() &+ UInt64(seconds) &* 1_000_000_000 }
+    private func deadline(_ seconds: Int) -> Duration { work.time.elapsed() + .seconds(seconds) }
 
-    private static func remainingSeconds(_ deadline: UInt64) -> Int {
-        let now = monotonicNanoseconds()
-        return deadline > now ? Int((deadline - now + 999_999_999) / 1_000_000_000) : 0
+    /// Whole seconds left until `deadline`, rounded up (0 once it has passed).
+    private func remainingSeconds(_ deadline: Duration) -> Int {
+        let left = deadline - work.time.elapsed()
+        guard left > .zero else { return 0 }
+        let parts = left.components
+        return Int(parts.seconds) + (parts.attoseconds > 0 ? 1 : 0)
     }
 }
-
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,0 +1,96 @@
+import Focus
+import FocusSQLite
+import Foundation
+import Logging
+import MCUControl
+import SIP
+import Synchronization
+
+/// The focus under test: its real SIP agent on loopback (port 0), a SQLite store in a temporary folder, a
+/// ``RecordingMCU`` instead of an MCU and a ``FocusTestClock`` for its timers. `stop()` ends what `start` began.
+struct FocusBed {
+    let mcu: RecordingMCU
+    let clock: FocusTestClock
+    let agent: SIPUserAgent
+    let focus: Focus
+    let store: SQLiteFocusStore
+    let port: Int
+    let folder: URL
+    /// The focus's background work (``Focus/run()``), as the executable's lifecycle runs it.
+    let work: Task<Void, Never>
+
+    /// `settings` gives the tenants (the default: only the default tenant, ad hoc meetings, anyone may join);
+    /// `graceSeconds` is how long an empty conference stays.
+    static func start(
+        _ settings: FocusConfiguration = FocusConfiguration(), graceSeconds: Int = 0, trustedSources: Set<String> = [],
+        mcu: RecordingMCU = RecordingMCU()
+    ) async throws -> FocusBed {
+        var logger = Logger(label: "focus-test")
+        logger.logLevel = .warning
+        var sip = SIPConfiguration()
+        sip.address = "127.0.0.1"
+        sip.port = 0
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-focus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteFocusStore(path: folder.appendingPathComponent("focus.sqlite").path)
+        var settings = settings
+        settings.emptyConferenceGraceSeconds = graceSeconds
+        let directory = try await Focus.prepare(store: store, configuration: settings)
+        let agent = SIPUserAgent(configuration: sip, logger: logger)
+        let bound = try await agent.start()
+        guard let port = bound.first(where: { $0.transport == .udp })?.port else {
+            await agent.stop()
+            throw BedError(description: "the focus's agent has no UDP listener")
+        }
+        var configuration = Focus.Configuration()
+        configuration.focus = settings
+        configuration.contactPort = port
+        configuration.isTrustedSource = { trustedSources.contains($0) }
+        let clock = FocusTestClock()
+        let focus = Focus(
+            agent: agent, mcu: mcu, store: store, directory: directory, configuration: configuration, logger: logger, clock: clock.source)
+        let work = Task { await focus.run() }
+        await focus.install()
+        return FocusBed(mcu: mcu, clock: clock, agent: agent, focus: focus, store: store, port: port, folder: folder, work: work)
+    }
+
+    /// Ends every conference (BYEs answered or given up on after a second of test time), the agent and the focus's work.
+    func stop() async {
+        let ended = Flag()
+        let ending = Task { [focus] in
+            await focus.endAll(within: 1)
+            ended.set()
+        }
+        // endAll waits at most one second of the focus's time for BYE answers: let that second pass if it must.
+        for _ in 0..<50 where !ended.isSet {
+            if await eventually(timeout: .milliseconds(50), { ended.isSet }) { break }
+            await clock.advance(seconds: 1)
+        }
+        await ending.value
+        await agent.stop()
+        focus.stop()
+        await work.value
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A live conference's ID at the default tenant.
+    static func room(_ meeting: String, tenant: String = "default") -> ConferenceID { ConferenceID(tenant: tenant, meeting: meeting) }
+
+    /// The endpoint the focus gave the call (it sees the dialog with the tags the other way round). The focus files
+    /// the call just after sending its 200 OK, so this waits a moment for it.
+    func endpoint(of call: SIPOutgoingCall) async -> EndpointID? {
+        let ours = call.dialog.id
+        let theirs = SIPDialogID(callID: ours.callID, localTag: ours.remoteTag, remoteTag: ours.localTag)
+        _ = await eventually { focus.endpoint(of: theirs) != nil }
+        return focus.endpoint(of: theirs)?.1
+    }
+}
+
+/// A flag one task sets and another reads.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+struct BedError: Error, CustomStringConvertible { var description: String }
