@@ -10,7 +10,7 @@ struct CallKey: Hashable, Sendable {
 
 /// Why a new call is refused before any work is done for it.
 enum CallClaimRefusal: Equatable {
-    /// Another live call has this Call-ID and From tag.
+    /// A live call (answered, a member) has this Call-ID and From tag.
     case collision
     /// The source holds `limit` calls already.
     case callsPerSource(limit: Int)
@@ -33,20 +33,24 @@ struct CallTable: Sendable {
     }
 
     private(set) var byDialog: [SIPDialogID: Membership] = [:]
-    private(set) var claimed: Set<CallKey> = []
+    /// INVITEs being worked on, by their identifiers: a digest retry (same Call-ID and From tag, the next CSeq) may
+    /// arrive before the challenged INVITE's handler has given its claim back, so several may be pending at once.
+    private(set) var pending: [CallKey: Int] = [:]
+    /// The identifiers of live calls: a new INVITE that reuses them is refused.
+    private(set) var live: Set<CallKey> = []
     private(set) var callsBySource: [String: Int] = [:]
     private(set) var anonymousBySource: [String: Int] = [:]
 
     /// Takes the key and a place for the source (nil: trusted, not counted) before the INVITE is worked on; the
     /// refusal when it cannot.
     mutating func claim(_ key: CallKey, source: String?, limit: Int) -> CallClaimRefusal? {
-        guard !claimed.contains(key) else { return .collision }
+        guard !live.contains(key) else { return .collision }
         if let source {
             let held = callsBySource[source, default: 0]
             guard held < limit else { return .callsPerSource(limit: limit) }
             callsBySource[source] = held + 1
         }
-        claimed.insert(key)
+        pending[key, default: 0] += 1
         return nil
     }
 
@@ -60,22 +64,34 @@ struct CallTable: Sendable {
         return nil
     }
 
-    /// Gives back what a claim took (a refused or failed call, or one that ended).
+    /// Gives back what a claim took (a refused or failed call).
     mutating func release(_ key: CallKey?, source: String?, anonymous: Bool) {
-        if let key { claimed.remove(key) }
+        if let key { pending.decrementCount(key) }
+        giveBack(source: source, anonymous: anonymous)
+    }
+
+    private mutating func giveBack(source: String?, anonymous: Bool) {
         guard let source else { return }
         callsBySource.decrementCount(source)
         if anonymous { anonymousBySource.decrementCount(source) }
     }
 
-    mutating func add(_ dialog: SIPDialogID, _ membership: Membership) { byDialog[dialog] = membership }
+    /// A call became a member: its claim turns live (its identifiers are refused to anyone else until it ends).
+    mutating func add(_ dialog: SIPDialogID, _ membership: Membership) {
+        byDialog[dialog] = membership
+        if let key = membership.key {
+            pending.decrementCount(key)
+            live.insert(key)
+        }
+    }
 
     subscript(dialog: SIPDialogID) -> Membership? { byDialog[dialog] }
 
     /// Ends a membership and gives back everything it held; nil when there was none.
     mutating func end(_ dialog: SIPDialogID) -> Membership? {
         guard let m = byDialog.removeValue(forKey: dialog) else { return nil }
-        release(m.key, source: m.source, anonymous: m.anonymous)
+        if let key = m.key { live.remove(key) }
+        giveBack(source: m.source, anonymous: m.anonymous)
         return m
     }
 
