@@ -5,7 +5,7 @@ import MediaCore
 import Testing
 import TestSupport
 
-/// Prompts played to one endpoint (`playAnnouncement`), with hand-made PCMU peers on loopback.
+/// Prompts played to one endpoint (`playAnnouncement`), with hand-made PCMU peers on manual ticks.
 @Suite("MCU announcements", .serialized, .timeLimit(.minutes(1)))
 struct AnnouncementTests {
     @Test("an announcement is heard on top of the mix by its endpoint only")
@@ -17,7 +17,7 @@ struct AnnouncementTests {
         talker.tone = 440
         let prompt = try bed.toneFile("tone1000.wav", frequency: 1_000, seconds: 5)
         try await bed.mcu.playAnnouncement(AnnouncementRequest(conference: bed.conference, endpoint: target.endpoint, prompt: prompt))
-        try await bed.exchange([target, talker, listener], seconds: 2)
+        bed.exchange([target, talker, listener], seconds: 2)
         let stats = await bed.mcu.statistics(bed.conference)
         await bed.stop()
 
@@ -36,32 +36,32 @@ struct AnnouncementTests {
         let bed = try await MCUTestBed(meeting: "finished")
         let once = try await bed.join("once", mode: .isolated)
         let looping = try await bed.join("looping", mode: .isolated)
-        let short = try bed.toneFile("short.wav", frequency: 1_000, seconds: 0.5, sampleRate: 8_000)
-        let started = ContinuousClock.now
+        let short = try bed.toneFile("short.wav", frequency: 1_000, seconds: 0.5, sampleRate: 8_000)  // 25 frames
         try await bed.mcu.playAnnouncement(AnnouncementRequest(conference: bed.conference, endpoint: once.endpoint, prompt: short))
         try await bed.mcu.playAnnouncement(
             AnnouncementRequest(conference: bed.conference, endpoint: looping.endpoint, prompt: short, loop: true))
-        let finished = try await bed.events.wait(timeout: .seconds(3)) {
+        bed.rig.tick(24)
+        let playing = await bed.mcu.statistics(bed.conference)?.endpoints.first { $0.endpoint == once.endpoint }?.announcement
+        bed.rig.tick(1)
+        let finished = try await bed.events.wait(timeout: .seconds(2)) {
             if case .announcementFinished = $0 { return true } else { return false }
         }
-        let elapsed = ContinuousClock.now - started
-        try await Task.sleep(for: .milliseconds(60))
         once.collect()
         let promptPackets = once.packets
         once.reset()
-        try await bed.exchange([once, looping], seconds: 1)
+        bed.exchange([once, looping], seconds: 1)
         let stats = await bed.mcu.statistics(bed.conference)
         let all = bed.events.all
         await bed.stop()
 
         #expect(finished == .announcementFinished(bed.conference, once.endpoint, prompt: short))
-        #expect(elapsed >= .milliseconds(450), "the event came after the prompt played: \(elapsed)")
+        #expect(playing == short, "still playing after 24 frames")
         let finishedEvents = all.filter { if case .announcementFinished = $0 { true } else { false } }
         #expect(finishedEvents.count == 1, "only the non-looping prompt finished, once: \(all)")
         #expect(stats?.endpoints.first { $0.endpoint == once.endpoint }?.announcement == nil)
         #expect(stats?.endpoints.first { $0.endpoint == looping.endpoint }?.announcement == short)
         #expect(looping.levels([1_000], skip: 0).hears(1_000), "the loop still plays after 1.5 s")
-        #expect((20...30).contains(promptPackets), "the 0.5 s prompt was sent as 25 packets: \(promptPackets)")
+        #expect(promptPackets == 25, "the 0.5 s prompt was sent as 25 packets, the event after the last: \(promptPackets)")
         #expect(once.packets == 0, "an isolated endpoint with nothing to hear is sent nothing: \(once.packets) packets")
     }
 
@@ -115,7 +115,7 @@ struct AnnouncementTests {
             #expect(size < 100_000, "\(name) is \(size) bytes")
             try await bed.mcu.playAnnouncement(AnnouncementRequest(conference: bed.conference, endpoint: peer.endpoint, prompt: path))
         }
-        try await bed.exchange([peer], seconds: 1)
+        bed.exchange([peer], seconds: 1)
         await bed.stop()
         let rms = ToneAnalysis.levels(in: peer.heard, sampleRate: 8_000, candidates: [1_000], skipSeconds: 0).rmsDBFS
         #expect(peer.packets >= 40 && rms > -40, "the last prompt is heard: \(peer.packets) packets at \(rms) dBFS")

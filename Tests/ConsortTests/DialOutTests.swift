@@ -6,12 +6,12 @@ import SRTP
 import Testing
 import TestSupport
 
-/// Dial-out: `addEndpoint` without an offer gives the MCU's offer; media starts with the remote answer.
+/// Dial-out: `addEndpoint` without an offer gives the MCU's offer; media starts with the remote answer. On manual ticks.
 @Suite("MCU dial-out", .serialized, .timeLimit(.minutes(1)))
 struct DialOutTests {
-    /// A PCMU answer to the MCU's offer from a peer on 127.0.0.1 (a video line, if offered, refused with port 0).
-    func answer(to offer: SessionDescription, port: Int, crypto: String? = nil) -> String {
-        var sdp = "v=0\r\no=callee 7 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    /// A PCMU answer to the MCU's offer from a peer at `host` (a video line, if offered, refused with port 0).
+    func answer(to offer: SessionDescription, port: Int, crypto: String? = nil, host: String = ManualMediaRig.phoneHost) -> String {
+        var sdp = "v=0\r\no=callee 7 1 IN IP4 \(host)\r\ns=-\r\nc=IN IP4 \(host)\r\nt=0 0\r\n"
         sdp += "m=audio \(port) \(crypto == nil ? "RTP/AVP" : "RTP/SAVP") 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
         sdp += "a=fmtp:101 0-16\r\na=rtcp-mux\r\n"
         if let crypto { sdp += "a=crypto:\(crypto)\r\n" }
@@ -23,7 +23,7 @@ struct DialOutTests {
     func plainDialOut() async throws {
         let bed = try await MCUTestBed(meeting: "dialout")
         let member = try await bed.join("member")
-        let callee = TestPeer()
+        let callee = try bed.phone()
         let response = try await bed.mcu.addEndpoint(
             AddEndpointRequest(conference: bed.conference, endpoint: EndpointID("callee"), offer: nil, advertisedAddress: "127.0.0.1"))
         let offer = try SessionDescription(parsing: response.answer)
@@ -39,10 +39,10 @@ struct DialOutTests {
         #expect(response.media.first?.localPort == port)
 
         // Before the answer: the callee's packets to the offered port bring nothing back, and the mix goes nowhere.
-        let calleePeer = MCUTestPeer(name: "callee", peer: callee, mcuPort: port, ssrc: 0xCA11)
+        let calleePeer = MCUTestPeer(name: "callee", rig: bed.rig, phone: callee, mcuPort: port, ssrc: 0xCA11)
         calleePeer.tone = 440
         member.tone = 1_000
-        try await bed.exchange([calleePeer, member], seconds: 0.5)
+        bed.exchange([calleePeer, member], seconds: 0.5)
         #expect(calleePeer.packets == 0, "no RTP before the answer")
         #expect(await bed.mcu.statistics(bed.conference)?.endpoints.count == 1, "not in the conference before the answer")
 
@@ -52,7 +52,7 @@ struct DialOutTests {
         #expect(applied?.media.count == 2 && applied?.media[1].accepted == false)
         calleePeer.reset()
         member.reset()
-        try await bed.exchange([calleePeer, member], seconds: 1.6)
+        bed.exchange([calleePeer, member], seconds: 1.6)
         let again = await #expect(throws: MCUControlError.self) {
             _ = try await bed.mcu.modifyEndpoint(
                 ModifyEndpointRequest(conference: bed.conference, endpoint: EndpointID("callee"), answer: answer(to: offer, port: callee.port)))
@@ -70,7 +70,7 @@ struct DialOutTests {
     @Test("without plain RTP the offer is RTP/SAVP with SDES keys; the answer's chosen key protects both directions")
     func secureDialOut() async throws {
         let bed = try await MCUTestBed(meeting: "dialout-srtp")
-        let callee = TestPeer()
+        let callee = try bed.phone()
         let response = try await bed.mcu.addEndpoint(
             AddEndpointRequest(
                 conference: bed.conference, endpoint: EndpointID("callee"), offer: nil, advertisedAddress: "127.0.0.1",
@@ -89,26 +89,25 @@ struct DialOutTests {
         let prompt = try bed.toneFile("tone.wav", frequency: 1_000, seconds: 2)
         try await bed.mcu.playAnnouncement(AnnouncementRequest(conference: bed.conference, endpoint: EndpointID("callee"), prompt: prompt))
         let sender = try SRTPSession(keyMaterial: theirs, direction: .outbound)
-        for i in 0..<40 {
+        bed.rig.tick(40) { i in
             var packet = rtpPacket(seq: UInt16(i), ts: UInt32(i * 160), ssrc: 0x5EC, payload: [UInt8](repeating: 0xFF, count: 160))
                 + [UInt8](repeating: 0, count: 16)
             let length = packet.count - 16
             if case .ok(let n) = packet.withUnsafeMutableBytes({ sender.protectRTP($0, length: length) }) {
-                callee.send(Array(packet[0..<n]), to: audio.port)
+                bed.rig.send(Array(packet[0..<n]), from: callee, to: audio.port)
             }
-            try await Task.sleep(for: .milliseconds(20))
         }
         let receiver = try SRTPSession(
             keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: offered.keyParameters), direction: .inbound)
         var authenticated = 0
-        for var packet in callee.drain() where packet.count > 12 && packet[1] & 0x7F == 0 {
+        for var packet in bed.rig.drain(callee) where packet.count > 12 && packet[1] & 0x7F == 0 {
             let length = packet.count
             if case .ok = packet.withUnsafeMutableBytes({ receiver.unprotectRTP($0, length: length) }) { authenticated += 1 }
         }
         let stats = await bed.mcu.statistics(bed.conference)?.endpoints.first
         await bed.stop()
-        #expect(authenticated >= 25, "packets that authenticate with the offered key: \(authenticated)")
-        #expect((stats?.packetsReceived ?? 0) >= 35 && stats?.srtpFailures == 0, "\(String(describing: stats))")
+        #expect(authenticated == 40, "packets that authenticate with the offered key, one a tick: \(authenticated)")
+        #expect(stats?.packetsReceived == 40 && stats?.srtpFailures == 0, "\(String(describing: stats))")
         #expect(stats?.mode == .isolated)
     }
 

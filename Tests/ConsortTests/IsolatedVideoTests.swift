@@ -9,44 +9,45 @@ struct IsolatedVideoTests {
     @Test("an isolated endpoint's video is not forwarded and it receives none; admitted, its pin applies and it sees others")
     func isolatedVideo() async throws {
         let rules = VideoRulesTests()
-        let (mcu, _) = try MediaEndpointTests().makeMCU()
+        let rig = try ManualMediaRig()
         let conference = ConferenceID(tenant: "t", meeting: "lobby-video")
-        try await mcu.addConference(conference)
-        let a = TestPeer(), b = TestPeer(), viewer = TestPeer()
-        func join(_ peer: TestPeer, _ name: String, _ direction: String, mode: EndpointMode = .conference) async throws -> Int {
-            let answer = try await mcu.addEndpoint(
+        try await rig.mcu.addConference(conference)
+        let a = try #require(rig.phone()), b = try #require(rig.phone()), viewer = try #require(rig.phone())
+        func join(_ phone: MemoryDatagramPort, _ name: String, _ direction: String, mode: EndpointMode = .conference) async throws -> Int {
+            let answer = try await rig.mcu.addEndpoint(
                 AddEndpointRequest(
-                    conference: conference, endpoint: EndpointID(name), offer: rules.offer(audio: peer.port, video: peer.port, direction: direction),
+                    conference: conference, endpoint: EndpointID(name), offer: rules.offer(audio: phone.port, video: phone.port, direction: direction),
                     advertisedAddress: "127.0.0.1", mode: mode))
             return try #require(answer.media.first { $0.type == "video" }?.localPort)
         }
         let bVideo = try await join(b, "b", "sendrecv")
         let aVideo = try await join(a, "a", "sendrecv", mode: .isolated)
         _ = try await join(viewer, "viewer", "recvonly")
-        _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("a"), pinVideo: true))
+        _ = try await rig.mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("a"), pinVideo: true))
         var seq: UInt16 = 0
-        func send(ticks: Int) async throws {
-            for _ in 0..<ticks {
+        func send(ticks: Int) {
+            rig.tick(ticks) { _ in
                 let key = seq % 10 == 0
-                a.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xA2, key: key, fill: 0xAA), to: aVideo)
-                b.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xB2, key: key, fill: 0xBB), to: bVideo)
+                rig.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xA2, key: key, fill: 0xAA), from: a, to: aVideo)
+                rig.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xB2, key: key, fill: 0xBB), from: b, to: bVideo)
                 seq &+= 1
-                try await Task.sleep(for: .milliseconds(20))
             }
-            try await Task.sleep(for: .milliseconds(60))
         }
-        func video(_ peer: TestPeer) -> [UInt8] { peer.drain().filter { $0.count > 20 && $0[1] & 0x7F == 96 }.map { $0[14] } }
+        func video(_ phone: MemoryDatagramPort) -> [UInt8] { rules.pictures(rig.drain(phone)) }
 
-        try await send(ticks: 40)
+        send(ticks: 40)
         let isolatedViewer = video(viewer), isolatedA = video(a)
-        #expect(!isolatedViewer.isEmpty && !isolatedViewer.contains(0xAA), "the pinned but isolated A is not shown: \(Set(isolatedViewer))")
+        // B from its second keyframe (the first latched it).
+        #expect(isolatedViewer == [UInt8](repeating: 0xBB, count: 30), "the pinned but isolated A is not shown, B is: \(isolatedViewer)")
         #expect(isolatedA.isEmpty, "isolated A is sent no video: \(isolatedA.count) packets")
 
-        _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("a"), mode: .conference))
-        try await send(ticks: 40)
+        _ = try await rig.mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("a"), mode: .conference))
+        send(ticks: 40)
         let admittedViewer = video(viewer), admittedA = video(a)
-        await mcu.shutdown()
-        #expect(admittedViewer.suffix(10).allSatisfy { $0 == 0xAA }, "admitted, the pin on A applies again")
-        #expect(admittedA.count >= 10 && admittedA.suffix(10).allSatisfy { $0 == 0xBB }, "admitted, A sees B: \(admittedA.count)")
+        await rig.shutdown()
+        // Admitted on a keyframe tick: the pin on A applies from A's keyframe, and A is shown B from B's.
+        let shownA = admittedViewer.drop { $0 == 0xBB }
+        #expect(shownA.elementsEqual([UInt8](repeating: 0xAA, count: 40)), "admitted, the pin on A applies again: \(admittedViewer)")
+        #expect(admittedA == [UInt8](repeating: 0xBB, count: 40), "admitted, A sees B: \(admittedA)")
     }
 }

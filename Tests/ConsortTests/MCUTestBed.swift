@@ -1,6 +1,5 @@
 import AudioMixer
 import Foundation
-import Logging
 import MCUControl
 import MediaCore
 import OpusCodec
@@ -8,52 +7,50 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// An embedded MCU on loopback with one conference, and PCMU peers made of hand-made RTP: what the announcement,
-/// endpoint-mode and dial-out tests share.
+/// An embedded MCU on manual ticks (``ManualMediaRig``) with one conference, and PCMU peers made of hand-made RTP on
+/// its memory network: what the announcement, endpoint-mode and dial-out tests share.
 final class MCUTestBed {
-    let mcu: EmbeddedMCU
+    let rig: ManualMediaRig
     let conference: ConferenceID
     let events = MCUEventLog()
     let folder: URL
 
+    var mcu: EmbeddedMCU { rig.mcu }
+
     init(meeting: String) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let base = freePort()
-        var configuration = MCUConfiguration()
-        configuration.rtpPorts = "\(base + 2)-\(base + 40)"
-        configuration.bindAddress = "127.0.0.1"
-        configuration.loops = 1
-        mcu = try EmbeddedMCU(configuration: configuration, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
+        rig = try ManualMediaRig()
         conference = ConferenceID(tenant: "t", meeting: meeting)
-        try await mcu.addConference(conference)
+        try await rig.mcu.addConference(conference)
         let log = events
-        await mcu.setEventHandler { log.append($0) }
+        await rig.mcu.setEventHandler { log.append($0) }
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-\(meeting)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
-    /// Stops the MCU and removes the temporary files.
+    /// Stops the MCU (every event it queued is delivered by then) and removes the temporary files.
     func stop() async {
-        await mcu.shutdown()
+        await rig.shutdown()
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// A PCMU offer (with telephone-event 101) for a peer on 127.0.0.1.
-    static func offer(port: Int) -> String {
-        "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    /// A PCMU offer (with telephone-event 101) for a peer at `host`.
+    static func offer(port: Int, host: String = ManualMediaRig.phoneHost) -> String {
+        "v=0\r\no=peer 1 1 IN IP4 \(host)\r\ns=-\r\nc=IN IP4 \(host)\r\nt=0 0\r\n"
             + "m=audio \(port) RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=rtcp-mux\r\n"
     }
 
+    /// A phone's port on the MCU's memory network.
+    func phone() throws -> MemoryDatagramPort { try #require(rig.phone()) }
+
     /// Adds a PCMU peer; returns it with the MCU's port for it.
     func join(_ name: String, mode: EndpointMode = .conference) async throws -> MCUTestPeer {
-        let peer = TestPeer()
+        let phone = try phone()
         let response = try await mcu.addEndpoint(
             AddEndpointRequest(
-                conference: conference, endpoint: EndpointID(name), offer: Self.offer(port: peer.port), advertisedAddress: "127.0.0.1",
+                conference: conference, endpoint: EndpointID(name), offer: Self.offer(port: phone.port), advertisedAddress: "127.0.0.1",
                 mode: mode))
         let port = try #require(response.media.first?.localPort)
-        return MCUTestPeer(name: name, peer: peer, mcuPort: port, ssrc: UInt32.random(in: 1...UInt32.max))
+        return MCUTestPeer(name: name, rig: rig, phone: phone, mcuPort: port, ssrc: UInt32.random(in: 1...UInt32.max))
     }
 
     /// A tone as a mono 16-bit WAV file in the temporary folder.
@@ -63,24 +60,24 @@ final class MCUTestBed {
         return url.path
     }
 
-    /// Paces 20 ms frames for `seconds`: each peer sends its tone (or silence) and collects what the MCU sends it.
-    func exchange(_ peers: [MCUTestPeer], seconds: Double) async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        for frame in 0..<Int(seconds * 50) {
-            for p in peers { p.sendFrame() }
-            try await clock.sleep(until: start + .milliseconds(20 * (frame + 1)))
-            for p in peers { p.collect() }
+    /// Runs `seconds` of 20 ms ticks: before each, every peer sends its tone (or silence) and collects what the MCU
+    /// sent it on the tick before.
+    func exchange(_ peers: [MCUTestPeer], seconds: Double) {
+        rig.tick(Int(seconds * 50)) { _ in
+            for p in peers {
+                p.collect()
+                p.sendFrame()
+            }
         }
-        try await Task.sleep(for: .milliseconds(60))
         for p in peers { p.collect() }
     }
 }
 
-/// A PCMU test peer: its socket, the MCU's port for it, what it sends and what it heard.
+/// A PCMU test peer: its memory port, the MCU's port for it, what it sends and what it heard.
 final class MCUTestPeer {
     let name: String
-    let peer: TestPeer
+    let rig: ManualMediaRig
+    let phone: MemoryDatagramPort
     var mcuPort: Int
     let ssrc: UInt32
     /// The tone it sends (nil: silence), 12 000 peak.
@@ -91,14 +88,18 @@ final class MCUTestPeer {
     private(set) var heard: [Float] = []
     private(set) var packets = 0
 
-    init(name: String, peer: TestPeer, mcuPort: Int, ssrc: UInt32) {
+    init(name: String, rig: ManualMediaRig, phone: MemoryDatagramPort, mcuPort: Int, ssrc: UInt32) {
         self.name = name
-        self.peer = peer
+        self.rig = rig
+        self.phone = phone
         self.mcuPort = mcuPort
         self.ssrc = ssrc
     }
 
     var endpoint: EndpointID { EndpointID(name) }
+
+    /// Sends a datagram to the MCU's port for it.
+    func send(_ bytes: [UInt8]) { rig.send(bytes, from: phone, to: mcuPort) }
 
     /// One 20 ms PCMU frame of its tone or silence.
     func sendFrame() {
@@ -109,13 +110,13 @@ final class MCUTestPeer {
             }
         }
         sample += 160
-        peer.send(rtpPacket(seq: sequence, ts: UInt32(truncatingIfNeeded: sample), ssrc: ssrc, payload: payload), to: mcuPort)
+        send(rtpPacket(seq: sequence, ts: UInt32(truncatingIfNeeded: sample), ssrc: ssrc, payload: payload))
         sequence &+= 1
     }
 
     /// Decodes the PCMU packets that arrived (RTCP and other payload types are skipped).
     func collect() {
-        for packet in peer.drain() where packet.count > 12 && packet[1] & 0x7F == 0 {
+        for packet in rig.drain(phone) where packet.count > 12 && packet[1] & 0x7F == 0 {
             let header = 12 + 4 * Int(packet[0] & 0x0F)
             guard packet.count > header else { continue }
             packets += 1
@@ -142,6 +143,14 @@ final class MCUEventLog: Sendable {
     func append(_ event: MCUEvent) { events.withLock { $0.append(event) } }
 
     var all: [MCUEvent] { events.withLock { $0 } }
+
+    /// The events matching `match`, once at least `count` of them arrived or `timeout` passed (they reach the
+    /// handler off the MCU's loop, a moment after the tick that made them).
+    func wait(for count: Int, timeout: Duration = .seconds(2), _ match: (MCUEvent) -> Bool) async throws -> [MCUEvent] {
+        let deadline = ContinuousClock.now + timeout
+        while all.filter(match).count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        return all.filter(match)
+    }
 
     /// Waits up to `timeout` for an event matching `match`.
     func wait(timeout: Duration, for match: (MCUEvent) -> Bool) async throws -> MCUEvent? {

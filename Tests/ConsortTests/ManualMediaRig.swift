@@ -12,19 +12,25 @@ import OpusCodec
 final class ManualMediaRig: @unchecked Sendable {
     let network = MemoryNetwork()
     let mcu: EmbeddedMCU
-    private var now: UInt64 = 1_000_000_000
+    /// Media time. It starts an hour past the machine's uptime: the MCU times each tick as the real clock minus the tick's
+    /// `now`, so a `now` behind the real clock would count the difference as tick time (and refuse a tenant's next
+    /// endpoint for "tick time"); ahead of it, a tick costs nothing.
+    private var now = NIODeadline.now().uptimeNanoseconds + 3_600_000_000_000
     private var nextPort = 30_000
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2_048, alignment: 16)
+    /// The phones' host; another loopback address stands for another host.
     static let phoneHost = "127.0.0.7"
+    /// The MCU's ports' host.
+    static let mcuHost = "127.0.0.1"
 
-    init(_ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws {
+    init(logger given: Logger? = nil, _ adjust: (inout MCUConfiguration) -> Void = { _ in }) throws {
         var configuration = MCUConfiguration()
         configuration.rtpPorts = "20000-20999"
-        configuration.bindAddress = "127.0.0.1"
+        configuration.bindAddress = Self.mcuHost
         configuration.loops = 1
         adjust(&configuration)
-        var logger = Logger(label: "rig")
-        logger.logLevel = .warning
+        var logger = given ?? Logger(label: "rig")
+        if given == nil { logger.logLevel = .warning }
         mcu = try EmbeddedMCU(
             configuration: configuration, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger, transport: .memory(network),
             manualTicks: true)
@@ -32,10 +38,16 @@ final class ManualMediaRig: @unchecked Sendable {
 
     deinit { scratch.deallocate() }
 
-    /// A phone's port on the memory network, at ``phoneHost``.
-    func phone() -> MemoryDatagramPort? {
+    /// A phone's port on the memory network, at ``phoneHost`` or another host.
+    func phone(host: String = phoneHost) -> MemoryDatagramPort? {
         defer { nextPort += 2 }
-        return network.open(host: Self.phoneHost, port: nextPort)
+        return network.open(host: host, port: nextPort)
+    }
+
+    /// A port number no phone has opened: an SDP address nobody answers.
+    func unusedPort() -> Int {
+        defer { nextPort += 2 }
+        return nextPort
     }
 
     /// Runs `count` ticks (20 ms each of media time), calling `each` before every tick (a phone's packet, say).
@@ -56,9 +68,15 @@ final class ManualMediaRig: @unchecked Sendable {
 
     /// Sends bytes from a phone to an MCU port.
     func send(_ bytes: [UInt8], from phone: MemoryDatagramPort, to port: Int) {
-        let mcuIP = inet_addr("127.0.0.1")
+        let mcuIP = inet_addr(Self.mcuHost)
         _ = bytes.withUnsafeBytes { phone.send($0, to: mcuIP, port: port) }
     }
 
     func shutdown() async { await mcu.shutdown() }
+
+    /// RTP packets among datagrams (RTCP has a packet type of 192–223 in its second byte).
+    static func rtp(_ packets: [[UInt8]]) -> [[UInt8]] { packets.filter { $0.count > 12 && !(192...223).contains($0[1]) } }
+
+    /// RTCP packets among datagrams.
+    static func rtcp(_ packets: [[UInt8]]) -> [[UInt8]] { packets.filter { $0.count > 1 && (192...223).contains($0[1]) } }
 }

@@ -28,7 +28,7 @@ struct MediaLimitsTests {
                 advertisedAddress: "127.0.0.1"))
         let port = try #require(answer.media.first?.localPort)
         // RTP only (an RTCP report may fall in the window too, depending on the random SSRC).
-        func rtp(_ packets: [[UInt8]]) -> Int { packets.filter { $0.count > 1 && !(192...223).contains($0[1]) }.count }
+        func rtp(_ packets: [[UInt8]]) -> Int { ManualMediaRig.rtp(packets).count }
         rig.tick(75)  // 1.5 s
         let early = rtp(rig.drain(victim))
         rig.tick(50)
@@ -43,42 +43,43 @@ struct MediaLimitsTests {
         #expect(resumed >= 14, "sending resumed: \(resumed)")
     }
 
-    @Test("unverified sending, video: a viewer that never answers stops getting video after the window; its RTCP resumes it")
+    @Test("unverified sending, video: a viewer that never answers stops getting video after the window; its RTCP resumes it (manual ticks)")
     func boundedUnverifiedVideo() async throws {
-        let mcu = try makeMCU { $0.unverifiedSendSeconds = 1 }
+        let rig = try ManualMediaRig { $0.unverifiedSendSeconds = 1 }
         let conference = ConferenceID(tenant: "t", meeting: "unverified-video")
-        try await mcu.addConference(conference)
+        try await rig.mcu.addConference(conference)
         let rules = VideoRulesTests()
-        let source = TestPeer(), viewer = TestPeer(), viewerAudio = TestPeer()
-        let s = try await mcu.addEndpoint(
+        let source = try #require(rig.phone()), viewer = try #require(rig.phone()), viewerAudio = try #require(rig.phone())
+        let s = try await rig.mcu.addEndpoint(
             AddEndpointRequest(
                 conference: conference, endpoint: EndpointID("source"), offer: rules.offer(audio: source.port, video: source.port, direction: "sendonly"),
                 advertisedAddress: "127.0.0.1"))
-        let v = try await mcu.addEndpoint(
+        let v = try await rig.mcu.addEndpoint(
             AddEndpointRequest(
                 conference: conference, endpoint: EndpointID("viewer"),
                 offer: rules.offer(audio: viewerAudio.port, video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
         let sourceVideo = try #require(s.media.first { $0.type == "video" }?.localPort)
         let viewerVideo = try #require(v.media.first { $0.type == "video" }?.localPort)
         var seq: UInt16 = 0
-        func stream(_ milliseconds: Int) async throws {
-            for _ in 0..<(milliseconds / 20) {
-                source.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0x5, key: seq % 10 == 0), to: sourceVideo)
+        func stream(_ ticks: Int) {
+            rig.tick(ticks) { _ in
+                rig.send(rules.vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0x5, key: seq % 10 == 0), from: source, to: sourceVideo)
                 seq &+= 1
-                try await Task.sleep(for: .milliseconds(20))
             }
         }
-        try await stream(1_500)
-        let early = viewer.drain().count
-        try await stream(1_000)
-        let late = viewer.drain().count
-        viewer.send(trust.senderReport(ssrc: 0x77), to: viewerVideo)
-        try await stream(600)
-        let resumed = viewer.drain().count
-        await mcu.shutdown()
-        #expect(early >= 10, "video while unverified: \(early)")
+        stream(75)  // 1.5 s
+        let early = rules.pictures(rig.drain(viewer)).count
+        stream(50)
+        let late = rig.drain(viewer).count
+        rig.send(trust.senderReport(ssrc: 0x77), from: viewer, to: viewerVideo)
+        stream(30)
+        let resumed = rules.pictures(rig.drain(viewer)).count
+        await rig.shutdown()
+        // Forwarded from the source's second keyframe (tick 11; the first latched it) to the window's end (tick 50).
+        #expect(early == 40, "video while unverified: \(early)")
         #expect(late == 0, "video after the window: \(late)")
-        #expect(resumed >= 10, "video after the viewer's RTCP: \(resumed)")
+        // From the tick that reads the RTCP on (its first packet too, if the viewer is read before the source).
+        #expect((29...30).contains(resumed), "video from the viewer's RTCP on: \(resumed)")
     }
 
     @Test("every endpoint must show life: receive-only, isolated, held and inactive endpoints that send nothing time out (manual ticks)")
@@ -161,33 +162,34 @@ struct MediaLimitsTests {
         #expect(zip(ports, ports.dropFirst()).contains { $1 != $0 + 2 }, "ports in order: \(ports)")
     }
 
-    @Test("drops reach /metrics once a second as consort_media_dropped_packets_total{tenant,reason}")
+    @Test("drops reach /metrics once a second as consort_media_dropped_packets_total{tenant,reason} (manual ticks)")
     func dropMetrics() async throws {
         let registry = AdminMetrics.registry  // the process's one swift-metrics backend
-        let mcu = try makeMCU()
+        let rig = try ManualMediaRig()
         let conference = ConferenceID(tenant: "metrics-tenant", meeting: "m")
-        try await mcu.addConference(conference)
-        let phone = TestPeer(), attacker = TestPeer(host: "127.0.0.2")
-        let answer = try await mcu.addEndpoint(
-            AddEndpointRequest(conference: conference, endpoint: EndpointID("e"), offer: offer(port: phone.port), advertisedAddress: "127.0.0.1"))
+        try await rig.mcu.addConference(conference)
+        let phone = try #require(rig.phone()), attacker = try #require(rig.phone(host: "127.0.0.2"))
+        let answer = try await rig.mcu.addEndpoint(
+            AddEndpointRequest(
+                conference: conference, endpoint: EndpointID("e"), offer: trust.offer(port: phone.port, host: ManualMediaRig.phoneHost),
+                advertisedAddress: "127.0.0.1"))
         let port = try #require(answer.media.first?.localPort)
-        for i in 0..<7 { attacker.send(rtpPacket(seq: UInt16(i), ts: 0, ssrc: 0xBAD, payload: Self.silence), to: port) }
-        phone.send([0x80, 0x00, 0x01], to: port)  // too short
+        for i in 0..<7 { rig.send(rtpPacket(seq: UInt16(i), ts: 0, ssrc: 0xBAD, payload: Self.silence), from: attacker, to: port) }
+        rig.send([0x80, 0x00, 0x01], from: phone, to: port)  // too short
         let line = #"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="wrong_source"} 7"#
-        let deadline = ContinuousClock.now + .seconds(3)
-        var text = ""
-        while ContinuousClock.now < deadline {
-            text = registry.emitToString()
-            if text.contains(line) { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let stats = await mcu.statistics(conference)
-        await mcu.shutdown()
+        rig.tick(49)
+        let early = registry.emitToString()
+        rig.tick(1)  // the 50th tick: a second
+        let text = registry.emitToString()
+        let stats = await rig.mcu.statistics(conference)
+        await rig.shutdown()
+        #expect(!early.contains(line), "not before the second is up")
         #expect(text.contains(line), "\(text.split(separator: "\n").filter { $0.contains("dropped") })")
         #expect(text.contains(#"consort_media_dropped_packets_total{tenant="metrics-tenant",reason="malformed"} 1"#))
         #expect(stats?.drops?.wrongSource == 7 && stats?.drops?.malformed == 1, "\(String(describing: stats?.drops))")
     }
 
+    // Real ticks: the share is measured tick time, which manual ticks do not measure (their `now` is not the clock's).
     @Test("tick share: a tenant whose conferences took more than maxTenantTickShare of the tick time is refused (capacity); another tenant is not")
     func tickShare() async throws {
         let registry = AdminMetrics.registry

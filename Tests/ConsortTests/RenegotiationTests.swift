@@ -7,16 +7,20 @@ import TestSupport
 
 /// Offer/answer over the whole call (issue 10 §1; RFC 3264 §8, RFC 4568 §7.1.4): the MCU answers re-INVITEs with the
 /// same session, ports and keys, re-keys only when the peer does (losing nothing to the switch), keeps video, applies
-/// hold and resume, refuses a codec change, and makes the lobby's sendonly and the admission re-offer itself.
+/// hold and resume, refuses a codec change, and makes the lobby's sendonly and the admission re-offer itself. Media runs
+/// on manual ticks.
 @Suite("MCU renegotiation (re-INVITE, hold, re-key)", .serialized, .timeLimit(.minutes(1)))
 struct RenegotiationTests {
     let trust = MediaSourceTrustTests()
     static let silence = [UInt8](repeating: 0xFF, count: 160)
 
-    func makeMCU() throws -> EmbeddedMCU { try trust.makeMCU { $0.unverifiedSendSeconds = 5 } }
+    func makeRig() throws -> ManualMediaRig { try ManualMediaRig { $0.unverifiedSendSeconds = 5 } }
 
-    func offer(port: Int, key: String?, version: Int, direction: String = "sendrecv", video: Int? = nil, codecs: String = "0") -> String {
-        var sdp = "v=0\r\no=phone 42 \(version) IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    func offer(
+        port: Int, key: String?, version: Int, direction: String = "sendrecv", video: Int? = nil, codecs: String = "0",
+        host: String = ManualMediaRig.phoneHost
+    ) -> String {
+        var sdp = "v=0\r\no=phone 42 \(version) IN IP4 \(host)\r\ns=-\r\nc=IN IP4 \(host)\r\nt=0 0\r\n"
         sdp += "m=audio \(port) \(key == nil ? "RTP/AVP" : "RTP/SAVP") \(codecs)\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtcp-mux\r\na=\(direction)\r\n"
         if let key { sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 \(key)\r\n" }
         if let video {
@@ -41,17 +45,18 @@ struct RenegotiationTests {
             .map { String($0.dropFirst(2)) }
     }
 
-    /// Sends `count` SRTP packets 20 ms apart, continuing `sequence`.
-    func speak(_ peer: TestPeer, to port: Int, with session: SRTPSession, sequence: inout UInt16, count: Int) async throws {
-        for _ in 0..<count {
-            var packet = rtpPacket(seq: sequence, ts: UInt32(sequence) &* 160, ssrc: 0x1234, payload: Self.silence) + [UInt8](repeating: 0, count: 16)
+    /// Sends `count` SRTP packets, one before each tick, continuing `sequence`.
+    func speak(_ rig: ManualMediaRig, _ phone: MemoryDatagramPort, to port: Int, with session: SRTPSession, sequence: inout UInt16, count: Int) {
+        var next = sequence
+        rig.tick(count) { _ in
+            var packet = rtpPacket(seq: next, ts: UInt32(next) &* 160, ssrc: 0x1234, payload: Self.silence) + [UInt8](repeating: 0, count: 16)
             let length = packet.count - 16
             if case .ok(let n) = packet.withUnsafeMutableBytes({ session.protectRTP($0, length: length) }) {
-                peer.send(Array(packet[0..<n]), to: port)
+                rig.send(Array(packet[0..<n]), from: phone, to: port)
             }
-            sequence &+= 1
-            try await Task.sleep(for: .milliseconds(20))
+            next &+= 1
         }
+        sequence = next
     }
 
     /// The packets that decrypt with `key`, as (SSRC, sequence number).
@@ -70,25 +75,27 @@ struct RenegotiationTests {
 
     @Test("a session refresh with an unchanged SRTP offer: same o= session, version + 1, same port and key; no gap, no SSRC or sequence jump")
     func unchangedRefresh() async throws {
-        let mcu = try makeMCU()
+        let rig = try makeRig()
+        let mcu = rig.mcu
         let conference = ConferenceID(tenant: "t", meeting: "refresh")
         try await mcu.addConference(conference)
-        let phone = TestPeer()
+        let phone = try #require(rig.phone())
         let phoneKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
         let first = try await mcu.addEndpoint(
             AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: phoneKey, version: 1), advertisedAddress: "127.0.0.1"))
         let port = try #require(first.media.first?.localPort)
         let sender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: phoneKey), direction: .outbound)
         var sequence: UInt16 = 100
-        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 25)
+        speak(rig, phone, to: port, with: sender, sequence: &sequence, count: 25)
         let refreshed = try #require(try await mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: phoneKey, version: 2))))
-        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 25)
+        speak(rig, phone, to: port, with: sender, sequence: &sequence, count: 25)
         let again = try #require(try await mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: phoneKey, version: 3))))
-        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 10)
+        speak(rig, phone, to: port, with: sender, sequence: &sequence, count: 10)
         let stats = await trust.endpoint(mcu, conference, "p")
-        await mcu.shutdown()
+        let sent = rig.drain(phone)
+        await rig.shutdown()
         let ourKey = try #require(key(first.answer))
         #expect(origin(refreshed.answer).id == origin(first.answer).id)
         #expect(Int(origin(refreshed.answer).version) == (Int(origin(first.answer).version) ?? 0) + 1)
@@ -97,8 +104,8 @@ struct RenegotiationTests {
         #expect(key(refreshed.answer) == ourKey && key(again.answer) == ourKey, "our key is kept")
         #expect(stats?.drops?.authentication == 0, "every packet of the phone authenticated: \(String(describing: stats?.drops))")
         #expect((stats?.packetsReceived ?? 0) == 60)
-        let received = try decrypt(phone.drain(), key: ourKey)
-        #expect(received.count >= 50, "our packets decrypt with the one key throughout: \(received.count)")
+        let received = try decrypt(sent, key: ourKey)
+        #expect(received.count == 60, "one packet a tick, all decrypting with the one key throughout: \(received.count)")
         #expect(Set(received.map(\.ssrc)).count == 1, "one SSRC")
         let jumps = zip(received, received.dropFirst()).filter { $1.sequence != $0.sequence &+ 1 }
         #expect(jumps.isEmpty, "sequence numbers run on without a gap: \(jumps.prefix(3).map { ($0.sequence, $1.sequence) })")
@@ -106,10 +113,11 @@ struct RenegotiationTests {
 
     @Test("the phone changes its key in a re-INVITE: new keys both ways, packets in flight with the old key still count, ours switch with the answer")
     func rekey() async throws {
-        let mcu = try makeMCU()
+        let rig = try makeRig()
+        let mcu = rig.mcu
         let conference = ConferenceID(tenant: "t", meeting: "rekey")
         try await mcu.addConference(conference)
-        let phone = TestPeer()
+        let phone = try #require(rig.phone())
         let oldKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
         let newKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
         let first = try await mcu.addEndpoint(
@@ -117,62 +125,63 @@ struct RenegotiationTests {
         let port = try #require(first.media.first?.localPort)
         let oldSender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: oldKey), direction: .outbound)
         var sequence: UInt16 = 7
-        try await speak(phone, to: port, with: oldSender, sequence: &sequence, count: 20)
-        _ = phone.drain()
+        speak(rig, phone, to: port, with: oldSender, sequence: &sequence, count: 20)
+        _ = rig.drain(phone)
         let second = try #require(try await mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: newKey, version: 2))))
         // What the MCU sent before the answer took effect (old key) is already queued on loopback: set it aside.
         _ = phone.drain()
         // Packets the phone sent with its old key before it switched arrive after the answer.
-        try await speak(phone, to: port, with: oldSender, sequence: &sequence, count: 5)
+        speak(rig, phone, to: port, with: oldSender, sequence: &sequence, count: 5)
         let newSender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: newKey), direction: .outbound)
-        try await speak(phone, to: port, with: newSender, sequence: &sequence, count: 20)
+        speak(rig, phone, to: port, with: newSender, sequence: &sequence, count: 20)
         let stats = await trust.endpoint(mcu, conference, "p")
-        let sent = phone.drain()
-        await mcu.shutdown()
+        let sent = rig.drain(phone)
+        await rig.shutdown()
         let ourOld = try #require(key(first.answer)), ourNew = try #require(key(second.answer))
         #expect(ourNew != ourOld, "a new key of ours answers the phone's new key")
         #expect(stats?.packetsReceived == 45, "old-key packets in flight and new-key packets all count: \(String(describing: stats?.packetsReceived))")
         #expect(stats?.drops?.authentication == 0, "\(String(describing: stats?.drops))")
-        #expect(try decrypt(sent, key: ourNew).count >= 20, "what we send after the answer (25 ticks) uses our new key")
+        #expect(try decrypt(sent, key: ourNew).count == 25, "every packet we send after the answer (25 ticks) uses our new key")
         #expect(try decrypt(sent, key: ourOld).isEmpty)
     }
 
     @Test("hold and resume: sendonly is answered recvonly and we stop sending; sendrecv resumes; the response says the direction")
     func holdAndResume() async throws {
-        let mcu = try makeMCU()
+        let rig = try makeRig()
+        let mcu = rig.mcu
         let conference = ConferenceID(tenant: "t", meeting: "hold")
         try await mcu.addConference(conference)
-        let phone = TestPeer()
+        let phone = try #require(rig.phone())
         let first = try await mcu.addEndpoint(
             AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 1), advertisedAddress: "127.0.0.1"))
         let port = try #require(first.media.first?.localPort)
-        phone.send(rtpPacket(seq: 1, ts: 160, ssrc: 9, payload: Self.silence), to: port)
-        try await Task.sleep(for: .milliseconds(300))
-        let before = phone.drain().count
+        rig.send(rtpPacket(seq: 1, ts: 160, ssrc: 9, payload: Self.silence), from: phone, to: port)
+        rig.tick(15)
+        let before = ManualMediaRig.rtp(rig.drain(phone)).count
         let held = try #require(try await mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 2, direction: "sendonly"))))
-        _ = phone.drain()
-        try await Task.sleep(for: .milliseconds(300))
-        let during = phone.drain().count
+        rig.tick(15)
+        let during = ManualMediaRig.rtp(rig.drain(phone)).count
         let resumed = try #require(try await mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 3))))
-        try await Task.sleep(for: .milliseconds(300))
-        let after = phone.drain().count
-        await mcu.shutdown()
-        #expect(before >= 10)
+        rig.tick(15)
+        let after = ManualMediaRig.rtp(rig.drain(phone)).count
+        await rig.shutdown()
+        #expect(before == 15, "one packet a tick: \(before)")
         #expect(direction(held.answer) == "recvonly" && held.media.first?.direction == "recvonly")
-        #expect(during == 0, "nothing is sent to a phone that holds: \(during)")
+        #expect(during == 0, "no RTP is sent to a phone that holds: \(during)")
         #expect(direction(resumed.answer) == "sendrecv" && resumed.media.first?.direction == "sendrecv")
-        #expect(after >= 10, "sending resumes: \(after)")
+        #expect(after == 15, "sending resumes at the next tick: \(after)")
     }
 
     @Test("video accepted at the start keeps its port in a re-INVITE; a video stream added later gets ports; port 0 turns it off")
     func videoKept() async throws {
-        let mcu = try makeMCU()
+        let rig = try makeRig()
+        let mcu = rig.mcu
         let conference = ConferenceID(tenant: "t", meeting: "video")
         try await mcu.addConference(conference)
-        let phone = TestPeer(), phoneVideo = TestPeer()
+        let phone = try #require(rig.phone()), phoneVideo = try #require(rig.phone())
         let first = try await mcu.addEndpoint(
             AddEndpointRequest(
                 conference: conference, endpoint: EndpointID("v"), offer: offer(port: phone.port, key: nil, version: 1, video: phoneVideo.port),
@@ -187,13 +196,13 @@ struct RenegotiationTests {
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("v"), offer: offer(port: phone.port, key: nil, version: 3, video: 0))))
         #expect(off.answer.contains("m=video 0 "), "\(off.answer)")
         // An audio-only call that adds video.
-        let other = TestPeer(), otherVideo = TestPeer()
+        let other = try #require(rig.phone()), otherVideo = try #require(rig.phone())
         _ = try await mcu.addEndpoint(
             AddEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(port: other.port, key: nil, version: 1), advertisedAddress: "127.0.0.1"))
         let added = try #require(try await mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(port: other.port, key: nil, version: 2, video: otherVideo.port))))
         let stats = await mcu.statistics(conference)
-        await mcu.shutdown()
+        await rig.shutdown()
         let addedPort = added.media.first { $0.type == "video" }?.localPort ?? 0
         #expect(addedPort != 0 && added.answer.contains("m=video \(addedPort) "), "\(added.answer)")
         #expect(stats?.endpoints.count == 2)
@@ -201,10 +210,11 @@ struct RenegotiationTests {
 
     @Test("a re-INVITE that drops the call's codec is refused (notAcceptable → 488) and changes nothing")
     func codecChangeRefused() async throws {
-        let mcu = try makeMCU()
+        let rig = try makeRig()
+        let mcu = rig.mcu
         let conference = ConferenceID(tenant: "t", meeting: "codec")
         try await mcu.addConference(conference)
-        let phone = TestPeer()
+        let phone = try #require(rig.phone())
         _ = try await mcu.addEndpoint(
             AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 1), advertisedAddress: "127.0.0.1"))
         let refused = await #expect(throws: MCUControlError.self) {
@@ -214,17 +224,18 @@ struct RenegotiationTests {
         // The same codec among others is kept, not swapped for a preferred one.
         let kept = try #require(try await mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 3, codecs: "8 0"))))
-        await mcu.shutdown()
+        await rig.shutdown()
         #expect(refused?.code == .notAcceptable && refused?.reason.contains("PCMU") == true, "\(String(describing: refused))")
         #expect(kept.media.first?.codec == "PCMU")
     }
 
     @Test("the lobby: answered sendonly from the mode; admitted, the MCU re-offers sendrecv (same session, version + 1) and takes the phone's answer")
     func lobbyAndAdmission() async throws {
-        let mcu = try makeMCU()
+        let rig = try makeRig()
+        let mcu = rig.mcu
         let conference = ConferenceID(tenant: "t", meeting: "lobby")
         try await mcu.addConference(conference)
-        let phone = TestPeer()
+        let phone = try #require(rig.phone())
         let phoneKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
         let first = try await mcu.addEndpoint(
             AddEndpointRequest(
@@ -246,15 +257,17 @@ struct RenegotiationTests {
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("l"), answer: answer)))
         let sender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: phoneNewKey), direction: .outbound)
         var sequence: UInt16 = 1
-        try await speak(phone, to: port, with: sender, sequence: &sequence, count: 10)
+        speak(rig, phone, to: port, with: sender, sequence: &sequence, count: 10)
         let stats = await trust.endpoint(mcu, conference, "l")
         let second = await #expect(throws: MCUControlError.self) {
             _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("l"), answer: answer))
         }
-        await mcu.shutdown()
+        let sent = ManualMediaRig.rtp(rig.drain(phone))
+        await rig.shutdown()
         #expect(applied.media.first?.direction == "recvonly", "the phone's sendonly answer: we only receive")
         #expect(stats?.packetsReceived == 10 && stats?.drops?.authentication == 0, "the phone's new key from its answer is installed")
         #expect(stats?.mode == .conference)
+        #expect(sent.isEmpty, "the phone holds: no RTP is sent to it (\(sent.count) packets)")
         #expect(second?.code == .notAcceptable, "a second answer to the same offer is refused")
     }
 }

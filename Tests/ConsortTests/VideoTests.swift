@@ -99,11 +99,12 @@ struct VideoTests {
     }
 }
 
-/// The SFU's rewrite, switch and NACK logic with hand-made VP8 packets (no encoder), through MCUControl.
+/// The SFU's rewrite, switch and NACK logic with hand-made VP8 packets (no encoder), through MCUControl, on manual ticks.
 @Suite("Video forwarding rules", .serialized, .timeLimit(.minutes(1)))
 struct VideoRulesTests {
-    func offer(audio: Int, video: Int, direction: String) -> String {
-        "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    /// An offer of PCMU audio and VP8 video (NACK, PLI) from a phone at `host`.
+    func offer(audio: Int, video: Int, direction: String, host: String = ManualMediaRig.phoneHost) -> String {
+        "v=0\r\no=t 1 1 IN IP4 \(host)\r\ns=-\r\nc=IN IP4 \(host)\r\nt=0 0\r\n"
             + "m=audio \(audio) RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
             + "m=video \(video) RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-mux\r\na=\(direction)\r\n"
     }
@@ -122,43 +123,53 @@ struct VideoRulesTests {
         return rtpPacket(pt: 0, seq: seq, ts: UInt32(seq) &* 160, ssrc: ssrc, payload: payload)
     }
 
+    /// The fill bytes (whose picture) of the VP8 packets among datagrams.
+    func pictures(_ packets: [[UInt8]]) -> [UInt8] { packets.filter { $0.count > 20 && $0[1] & 0x7F == 96 }.map { $0[14] } }
+
     @Test("voice-activated switching: the viewer sees whoever talks, switching at that talker's next keyframe")
     func voiceActivated() async throws {
-        let (mcu, _) = try MediaEndpointTests().makeMCU()
+        let rig = try ManualMediaRig()
         let conference = ConferenceID(tenant: "t", meeting: "va")
-        try await mcu.addConference(conference)
-        let a = TestPeer(), b = TestPeer(), viewer = TestPeer()
-        func join(_ peer: TestPeer, _ name: String, _ direction: String) async throws -> (audio: Int, video: Int) {
-            let answer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID(name), offer: offer(audio: peer.port, video: peer.port, direction: direction), advertisedAddress: "127.0.0.1"))
+        try await rig.mcu.addConference(conference)
+        let a = try #require(rig.phone()), b = try #require(rig.phone()), viewer = try #require(rig.phone())
+        func join(_ phone: MemoryDatagramPort, _ name: String, _ direction: String) async throws -> (audio: Int, video: Int) {
+            let answer = try await rig.mcu.addEndpoint(
+                AddEndpointRequest(
+                    conference: conference, endpoint: EndpointID(name), offer: offer(audio: phone.port, video: phone.port, direction: direction),
+                    advertisedAddress: "127.0.0.1"))
             return (try #require(answer.media.first { $0.type == "audio" }?.localPort), try #require(answer.media.first { $0.type == "video" }?.localPort))
         }
         let aPorts = try await join(a, "a", "sendrecv")
         let bPorts = try await join(b, "b", "sendrecv")
         _ = try await join(viewer, "viewer", "recvonly")
         var seq: UInt16 = 0
-        func run(ticks: Int, aTalks: Bool) async throws {
-            for _ in 0..<ticks {
-                a.send(pcmu(seq: seq, ssrc: 0xA1, loud: aTalks), to: aPorts.audio)
-                b.send(pcmu(seq: seq, ssrc: 0xB1, loud: !aTalks), to: bPorts.audio)
+        func run(ticks: Int, aTalks: Bool) {
+            rig.tick(ticks) { _ in
+                rig.send(pcmu(seq: seq, ssrc: 0xA1, loud: aTalks), from: a, to: aPorts.audio)
+                rig.send(pcmu(seq: seq, ssrc: 0xB1, loud: !aTalks), from: b, to: bPorts.audio)
                 let key = seq % 25 == 0  // a keyframe every 500 ms
-                a.send(vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xA2, key: key, fill: 0xAA), to: aPorts.video)
-                b.send(vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xB2, key: key, fill: 0xBB), to: bPorts.video)
+                rig.send(vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xA2, key: key, fill: 0xAA), from: a, to: aPorts.video)
+                rig.send(vp8(seq: seq, ts: UInt32(seq) &* 3_000, ssrc: 0xB2, key: key, fill: 0xBB), from: b, to: bPorts.video)
                 seq &+= 1
-                try await Task.sleep(for: .milliseconds(20))
             }
         }
-        try await run(ticks: 75, aTalks: true)
-        let first = viewer.drain().filter { $0.count > 20 && $0[1] & 0x7F == 96 }
-        #expect(first.suffix(10).allSatisfy { $0[14] == 0xAA }, "A talks: the viewer sees A")
-        _ = a.drain()
-        _ = b.drain()
-        try await run(ticks: 100, aTalks: false)
-        let second = viewer.drain().filter { $0.count > 20 && $0[1] & 0x7F == 96 }
-        #expect(second.suffix(10).allSatisfy { $0[14] == 0xBB }, "B talks: the viewer sees B")
+        run(ticks: 75, aTalks: true)
+        let first = pictures(rig.drain(viewer))
+        _ = rig.drain(a)
+        _ = rig.drain(b)
+        run(ticks: 100, aTalks: false)
+        let second = rig.drain(viewer).filter { $0.count > 20 && $0[1] & 0x7F == 96 }.map { (fill: $0[14], key: $0[13] & 0x01 == 0) }
+        let seenByB = pictures(rig.drain(b))
+        await rig.shutdown()
+        #expect(first.suffix(25).allSatisfy { $0 == 0xAA }, "A talks: the viewer sees A (at least since its keyframe at 1 s)")
+        // B talks from tick 75 and becomes the speaker; the viewer switches at B's next keyframe (every 25th tick).
+        let switched = try #require(second.firstIndex { $0.fill == 0xBB }, "the viewer never sees B: \(second.count) packets")
+        #expect(second[switched].key, "the switch waits for B's keyframe")
+        #expect([26, 51].contains(switched), "at B's first or second keyframe (with A's packet of that tick before it): \(switched)")
+        #expect(second[..<switched].allSatisfy { $0.fill == 0xAA } && second[switched...].allSatisfy { $0.fill == 0xBB }, "one switch, A to B")
+        #expect(second.count == 101, "a picture on every tick, and both on the switch's: \(second.count)")
         // While B talks, B (the active speaker) is shown the previous speaker, A.
-        let seenByB = b.drain().filter { $0.count > 20 && $0[1] & 0x7F == 96 }
-        #expect(!seenByB.isEmpty && seenByB.suffix(5).allSatisfy { $0[14] == 0xAA }, "the active speaker sees the previous one")
-        await mcu.shutdown()
+        #expect(!seenByB.isEmpty && seenByB.suffix(25).allSatisfy { $0 == 0xAA }, "the active speaker sees the previous one")
     }
 
     func parse(_ p: [UInt8]) -> (seq: UInt16, ts: UInt32, ssrc: UInt32, pt: UInt8)? {
@@ -169,53 +180,54 @@ struct VideoRulesTests {
 
     @Test("one stream per receiver: constant SSRC, continuous sequence across a pinned switch that waits for a keyframe; NACKs are answered")
     func switchAndNACK() async throws {
-        let (mcu, _) = try MediaEndpointTests().makeMCU()
+        let rig = try ManualMediaRig()
         let conference = ConferenceID(tenant: "t", meeting: "v")
-        try await mcu.addConference(conference)
-        let a = TestPeer(), b = TestPeer(), viewer = TestPeer()
-        let aAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(audio: a.port, video: a.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
-        let bAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("b"), offer: offer(audio: b.port, video: b.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
-        let vAnswer = try await mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("viewer"), offer: offer(audio: freePort(udpAndTCP: false), video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
+        try await rig.mcu.addConference(conference)
+        let a = try #require(rig.phone()), b = try #require(rig.phone()), viewer = try #require(rig.phone())
+        let aAnswer = try await rig.mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("a"), offer: offer(audio: a.port, video: a.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
+        let bAnswer = try await rig.mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("b"), offer: offer(audio: b.port, video: b.port, direction: "sendonly"), advertisedAddress: "127.0.0.1"))
+        let vAnswer = try await rig.mcu.addEndpoint(AddEndpointRequest(conference: conference, endpoint: EndpointID("viewer"), offer: offer(audio: rig.unusedPort(), video: viewer.port, direction: "recvonly"), advertisedAddress: "127.0.0.1"))
         let aVideo = try #require(aAnswer.media.first { $0.type == "video" }?.localPort)
         let bVideo = try #require(bAnswer.media.first { $0.type == "video" }?.localPort)
         let vVideo = try #require(vAnswer.media.first { $0.type == "video" }?.localPort)
         #expect(aVideo > 0 && bVideo > 0 && vVideo > 0, "\(aAnswer.media)")
 
-        // A sends a keyframe then inter frames; the viewer is shown A (the only video) after A's keyframe.
-        for i in 0..<20 {
-            a.send(vp8(seq: UInt16(1_000 + i), ts: UInt32(90_000 + i * 3_000), ssrc: 0xA, key: i == 0 || i == 10), to: aVideo)
-            b.send(vp8(seq: UInt16(5_000 + i), ts: UInt32(7_000 + i * 3_000), ssrc: 0xB, key: false), to: bVideo)
-            try await Task.sleep(for: .milliseconds(20))
+        // A sends a keyframe then inter frames; the viewer is shown A (the only video) from A's next keyframe (the first
+        // one latched A, after this tick's choice of sources).
+        rig.tick(20) { i in
+            rig.send(vp8(seq: UInt16(1_000 + i), ts: UInt32(90_000 + i * 3_000), ssrc: 0xA, key: i == 0 || i == 10, fill: 0xAA), from: a, to: aVideo)
+            rig.send(vp8(seq: UInt16(5_000 + i), ts: UInt32(7_000 + i * 3_000), ssrc: 0xB, key: false, fill: 0xBB), from: b, to: bVideo)
         }
-        try await Task.sleep(for: .milliseconds(100))
-        let fromA = viewer.drain().compactMap(parse)
-        #expect(fromA.count >= 5, "packets from A reached the viewer: \(fromA.count)")
+        let fromA = rig.drain(viewer).compactMap(parse)
+        #expect(fromA.count == 10, "A's packets from its second keyframe on reached the viewer: \(fromA.count)")
         let ssrc = try #require(fromA.first?.ssrc)
         #expect(fromA.allSatisfy { $0.ssrc == ssrc && $0.ssrc != 0xA })
         // Pin B: until B's keyframe the viewer still gets A; then B, continuing the same SSRC and sequence.
-        _ = try await mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("b"), pinVideo: true))
-        for i in 20..<40 {
-            a.send(vp8(seq: UInt16(1_000 + i), ts: UInt32(90_000 + i * 3_000), ssrc: 0xA, key: false), to: aVideo)
-            b.send(vp8(seq: UInt16(5_000 + i), ts: UInt32(7_000 + i * 3_000), ssrc: 0xB, key: i == 30), to: bVideo)
-            try await Task.sleep(for: .milliseconds(20))
+        _ = try await rig.mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("b"), pinVideo: true))
+        rig.tick(20) { j in
+            let i = 20 + j
+            rig.send(vp8(seq: UInt16(1_000 + i), ts: UInt32(90_000 + i * 3_000), ssrc: 0xA, key: false, fill: 0xAA), from: a, to: aVideo)
+            rig.send(vp8(seq: UInt16(5_000 + i), ts: UInt32(7_000 + i * 3_000), ssrc: 0xB, key: i == 30, fill: 0xBB), from: b, to: bVideo)
         }
-        try await Task.sleep(for: .milliseconds(100))
-        let after = viewer.drain().compactMap(parse)
+        let afterPackets = rig.drain(viewer)
+        let after = afterPackets.compactMap(parse)
         #expect(after.allSatisfy { $0.ssrc == ssrc }, "the viewer sees one SSRC throughout")
+        // A until B's keyframe (A's packet of that tick, read first, included), then B.
+        let shown = pictures(afterPackets)
+        #expect(shown == [UInt8](repeating: 0xAA, count: 11) + [UInt8](repeating: 0xBB, count: 10), "B from its keyframe on: \(shown)")
         let all = fromA + after
         let gaps = zip(all, all.dropFirst()).filter { $1.seq &- $0.seq != 1 }
         #expect(gaps.isEmpty, "sequence continuous across the switch: \(gaps.map { ($0.0.seq, $0.1.seq) })")
-        #expect(after.count >= 15)
 
         // NACK (RFC 4585 generic NACK) for the last packet the viewer got: it comes again, byte for byte the same stream.
         let last = try #require(all.last)
         let nack: [UInt8] = [0x81, 205, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,
                              UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xFF), UInt8((ssrc >> 8) & 0xFF), UInt8(ssrc & 0xFF),
                              UInt8(last.seq >> 8), UInt8(last.seq & 0xFF), 0x00, 0x00]
-        viewer.send(nack, to: vVideo)
-        try await Task.sleep(for: .milliseconds(100))
-        let resent = viewer.drain().compactMap(parse)
-        #expect(resent.contains { $0.seq == last.seq && $0.ssrc == ssrc }, "the NACKed packet was sent again: \(resent.map(\.seq))")
-        await mcu.shutdown()
+        rig.send(nack, from: viewer, to: vVideo)
+        rig.tick(1)
+        let resent = rig.drain(viewer).compactMap(parse)
+        await rig.shutdown()
+        #expect(resent.map(\.seq) == [last.seq] && resent.first?.ssrc == ssrc, "the NACKed packet was sent again, once: \(resent.map(\.seq))")
     }
 }
