@@ -125,6 +125,8 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// scheduled ticks call it on the loop; with manual ticks (``EmbeddedMCU/tickAll(at:)``) the caller does, while no
     /// control call runs.
     func runTick(at now: NIODeadline) {
+        // The tick's cost is real time, whatever media time `now` says (manual ticks drive media time by hand).
+        let started = NIODeadline.now()
         ticks &+= 1
         let nanos = UInt64(max(0, now.uptimeNanoseconds))
         for endpoint in endpoints {
@@ -145,7 +147,7 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
             watchEndpoints()
             noteCost()
         }
-        busyNanoseconds &+= UInt64(max(0, (NIODeadline.now() - now).nanoseconds))
+        busyNanoseconds &+= UInt64(max(0, (NIODeadline.now() - started).nanoseconds))
     }
 
     /// Adds an endpoint (on the loop), giving it a key for video routing.

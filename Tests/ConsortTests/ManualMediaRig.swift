@@ -12,10 +12,8 @@ import OpusCodec
 final class ManualMediaRig: @unchecked Sendable {
     let network = MemoryNetwork()
     let mcu: EmbeddedMCU
-    /// Media time. It starts an hour past the machine's uptime: the MCU times each tick as the real clock minus the tick's
-    /// `now`, so a `now` behind the real clock would count the difference as tick time (and refuse a tenant's next
-    /// endpoint for "tick time"); ahead of it, a tick costs nothing.
-    private var now = NIODeadline.now().uptimeNanoseconds + 3_600_000_000_000
+    /// Media time, driven by the test (the MCU times each tick's cost on the real clock, whatever media time says).
+    private var now: UInt64 = 1_000_000_000
     private var nextPort = 30_000
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2_048, alignment: 16)
     /// The phones' host; another loopback address stands for another host.
