@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SIPWire
+import Synchronization
 
 /// What the stack has counted, for statistics and tests.
 public struct SIPCounters: Sendable, Equatable {
@@ -75,6 +76,10 @@ final class SIPStack: @unchecked Sendable {
     let sourceGuard: SIPSourceGuard
     /// Records the state gauges while the stack runs.
     var gaugeTask: RepeatedTask?
+    /// Set on the loop when the user agent stops: no client transaction starts after it.
+    var stopped = false
+    /// Open until the user agent stops; the only lock here: code off the loop hops on through it (`SIPStack+Hop`).
+    let gate = Mutex(true)
     /// Token bucket for answers to malformed requests: a flood of junk gets a few answers, not one each.
     private var errorAnswerTokens: Double = 200
     private var errorAnswerRefill = NIODeadline.now()
