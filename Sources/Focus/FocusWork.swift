@@ -52,7 +52,8 @@ final class FocusWork: Sendable {
 }
 
 /// Jobs run one at a time in order per key (a conference's events), while different keys run at once: one
-/// conference waiting on a peer never delays another. A key's drainer exists only while it has work.
+/// conference waiting on a peer never delays another. A key's drainer exists only while it has work, and a key is in
+/// the table only while its drainer is started: a job queued behind it always runs.
 final class SerialWork<Key: Hashable & Sendable>: Sendable {
     typealias Job = @Sendable () async -> Void
 
@@ -62,18 +63,20 @@ final class SerialWork<Key: Hashable & Sendable>: Sendable {
 
     init(work: FocusWork) { self.work = work }
 
-    /// Queues `job` behind the key's earlier ones.
-    func enqueue(_ key: Key, _ job: @escaping Job) {
-        let startDrainer = queues.withLock { table -> Bool in
+    /// Queues `job` behind the key's earlier ones. False when the work is stopping and the key has no drainer: the
+    /// job will not run.
+    @discardableResult
+    func enqueue(_ key: Key, _ job: @escaping Job) -> Bool {
+        queues.withLock { table -> Bool in
             if table[key] != nil {
                 table[key, default: []].append(job)
-                return false
+                return true
             }
+            // The drainer starts under the lock (starting one only hands it to run()), so no job can be queued for the
+            // key between a failed start and the key's removal, and then be lost with its waiter.
+            guard work.start({ await self.drain(key) }) else { return false }
             table[key] = [job]
             return true
-        }
-        if startDrainer, !work.start({ await self.drain(key) }) {
-            queues.withLock { _ = $0.removeValue(forKey: key) }  // stopping: nothing will run it
         }
     }
 
@@ -83,10 +86,7 @@ final class SerialWork<Key: Hashable & Sendable>: Sendable {
         let box = ResultBox<T>()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             box.arm(continuation)
-            enqueue(key) {
-                box.set(await body())
-            }
-            if queues.withLock({ $0[key] == nil }) { box.abandon() }
+            if !enqueue(key, { box.set(await body()) }) { box.abandon() }
         }
         if let value = box.value { return value }
         return await body()

@@ -10,6 +10,9 @@ extension SIPStack {
         probe: Bool = false
     ) -> EventLoopFuture<SIPResponse> {
         eventLoop.preconditionInEventLoop()
+        guard !stopped else {
+            return eventLoop.makeFailedFuture(SIPError(.notRunning, "the SIP stack stopped before \(original.method.rawValue) was sent"))
+        }
         var request = original
         let branch = branch ?? SIPIdentifiers.branch()
         request.headers.insertFirst("Via", localVia(for: peer, branch: branch).description)
@@ -64,8 +67,9 @@ extension SIPStack {
     }
 
     /// The stack is stopping: every request still waiting for its answer fails now (nobody waits on a stopped
-    /// stack), and no timer is left to fire on a loop that is shutting down.
+    /// stack), none starts from now on, and no timer is left to fire on a loop that is shutting down.
     func abandonClientTransactions() {
+        stopped = true
         for t in Array(clientTransactions.values) {
             failClient(t, SIPError(.transportFailure, "the SIP stack stopped before \(t.request.method.rawValue) was answered"))
         }

@@ -69,9 +69,6 @@ final class SIPStack: @unchecked Sendable {
     /// False between a start that listens before its handlers are set and ``SIPUserAgent/acceptRequests()``: new
     /// requests get 503 + Retry-After instead of a 501 for a method whose handler is not there yet.
     var acceptingRequests = true
-    /// Set by ``SIPUserAgent/stop()`` before the loop shuts down: calls from other tasks (a handler still finishing, a
-    /// BYE sent late) then fail at once instead of submitting work to a loop that is gone.
-    let loopClosed = Atomic<Bool>(false)
     var dialogTerminated: (@Sendable (SIPDialogID, String) -> Void)?
     /// A synchronous transaction user that sees each new request before the async handlers and returns true when it
     /// takes it (it must then answer through `respond`). The user agent leaves it nil; tests drive the stack with it.
@@ -82,6 +79,10 @@ final class SIPStack: @unchecked Sendable {
     let sourceGuard: SIPSourceGuard
     /// Records the state gauges while the stack runs.
     var gaugeTask: RepeatedTask?
+    /// Set on the loop when the user agent stops: no client transaction starts after it.
+    var stopped = false
+    /// Open until the user agent stops; the only lock here: code off the loop hops on through it (`SIPStack+Hop`).
+    let gate = Mutex(true)
     /// Token bucket for answers to malformed requests: a flood of junk gets a few answers, not one each.
     private var errorAnswerTokens: Double = 200
     private var errorAnswerRefill = NIODeadline.now()
@@ -296,20 +297,3 @@ extension String {
     }
 }
 
-/// Work submitted to the stack's loop from outside it, or a ``SIPError`` when the agent has stopped.
-struct LoopSubmission<T: Sendable>: Sendable {
-    let future: EventLoopFuture<T>?
-
-    func get() async throws -> T {
-        guard let future else { throw SIPError(.transportFailure, "the SIP agent has stopped") }
-        return try await future.get()
-    }
-}
-
-extension SIPStack {
-    /// Runs `body` on the stack's loop, unless the agent has stopped (then `get()` throws without touching the loop).
-    func submit<T: Sendable>(_ body: @escaping @Sendable () throws -> T) -> LoopSubmission<T> {
-        guard !loopClosed.load(ordering: .acquiring) else { return LoopSubmission(future: nil) }
-        return LoopSubmission(future: eventLoop.submit(body))
-    }
-}

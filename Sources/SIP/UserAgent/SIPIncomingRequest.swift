@@ -30,10 +30,10 @@ public struct SIPIncomingRequest: Sendable {
     ) async -> SIPDialogHandle? {
         guard let key else { return nil }
         let stack = self.stack
-        let result = try? await stack.submit { () -> SIPDialogID? in
+        let result = try? await stack.onLoop { () -> SIPDialogID? in
             guard let t = stack.serverTransactions[key] else { return nil }
             return stack.respond(t, statusCode: statusCode, reason: reason, headers: headers, body: body, contentType: contentType)
-        }.get()
+        }
         guard let id = result else { return nil }
         return SIPDialogHandle(id: id, stack: stack)
     }
@@ -45,10 +45,10 @@ public struct SIPIncomingRequest: Sendable {
     public func respondStatelessly(_ statusCode: Int, reason: String? = nil, headers: [(String, String)] = []) async {
         guard let key else { return }
         let stack = self.stack
-        _ = try? await stack.submit {
+        _ = try? await stack.onLoop {
             guard let t = stack.serverTransactions[key] else { return }
             stack.respondStatelessly(t, statusCode: statusCode, reason: reason, headers: headers)
-        }.get()
+        }
     }
 
     /// Whether a CANCEL ended this INVITE before a final response.
@@ -56,7 +56,7 @@ public struct SIPIncomingRequest: Sendable {
         get async {
             guard let key else { return false }
             let stack = self.stack
-            return (try? await stack.submit { stack.serverTransactions[key]?.cancelled ?? true }.get()) ?? true
+            return (try? await stack.onLoop { stack.serverTransactions[key]?.cancelled ?? true }) ?? true
         }
     }
 
@@ -87,11 +87,11 @@ public struct SIPIncomingRequest: Sendable {
     func respondIfNobodyDid() async {
         guard let key else { return }
         let stack = self.stack
-        _ = try? await stack.submit {
+        _ = try? await stack.onLoop {
             guard let t = stack.serverTransactions[key], !t.hasFinalResponse, t.state != .terminated else { return }
             stack.logger.warning("handler returned without a final response: sending 500", metadata: ["method": "\(t.request.method.rawValue)"])
             stack.respond(t, statusCode: 500, reason: "Server Internal Error (no response from the application)")
-        }.get()
+        }
     }
 }
 
@@ -116,7 +116,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
     ) async throws -> SIPResponse {
         let stack = self.stack
         let id = self.id
-        let future = try await stack.submit { () -> EventLoopFuture<SIPResponse> in
+        return try await stack.onLoopAwaiting { () -> EventLoopFuture<SIPResponse> in
             guard let dialog = stack.dialogs[id] else {
                 throw SIPError(.noDialog, "dialog \(id) no longer exists")
             }
@@ -140,8 +140,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
                 }
             }
             return future
-        }.get()
-        return try await future.get()
+        }
     }
 
     /// Ends the dialog with BYE and waits for the answer.
@@ -153,7 +152,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
     public func end(reason: String) async {
         let stack = self.stack
         let id = self.id
-        _ = try? await stack.submit { stack.terminateDialog(id, reason: reason) }.get()
+        _ = try? await stack.onLoop { stack.terminateDialog(id, reason: reason) }
     }
 
     /// Whether the dialog still exists.
@@ -161,7 +160,7 @@ public struct SIPDialogHandle: Sendable, Hashable {
         get async {
             let stack = self.stack
             let id = self.id
-            return (try? await stack.submit { stack.dialogs[id] != nil }.get()) ?? false
+            return (try? await stack.onLoop { stack.dialogs[id] != nil }) ?? false
         }
     }
 

@@ -59,30 +59,32 @@ public final class SIPUserAgent: Sendable {
         let stack = self.stack
         let plainPort = bound.first(where: { $0.transport != .tls })?.port
         let tlsPort = bound.first(where: { $0.transport == .tls })?.port
-        try await stack.submit {
+        try await stack.onLoop {
             stack.acceptingRequests = acceptingRequests
             if let plainPort { stack.advertisedPort = plainPort }
             if let tlsPort { stack.advertisedTLSPort = tlsPort }
             stack.startStateGauges()
-        }.get()
+        }
         return bound
     }
 
     /// New requests go to the handlers from now on (after `start(acceptingRequests: false)`).
     public func acceptRequests() async {
         let stack = self.stack
-        _ = try? await stack.submit { stack.acceptingRequests = true }.get()
+        _ = try? await stack.onLoop { stack.acceptingRequests = true }
     }
 
-    /// Closes the sockets and stops the loop this agent owns.
+    /// Closes the sockets and stops the loop this agent owns. Every request still waiting for its answer fails, and so
+    /// does every call from now on (`.notRunning`): none waits on a loop that is gone. A second `stop()` returns at once.
     public func stop() async {
         let stack = self.stack
-        try? await stack.submit {
+        guard stack.closeGate() else { return }
+        // The last work handed to the loop from outside: whatever came through the gate before runs ahead of it.
+        try? await stack.eventLoop.submit {
             stack.stopStateGauges()
             stack.abandonClientTransactions()
         }.get()
         await transport.stop()
-        stack.loopClosed.store(true, ordering: .releasing)
         try? await ownedGroup?.shutdownGracefully()
     }
 
@@ -90,27 +92,27 @@ public final class SIPUserAgent: Sendable {
     /// arrived on, nor a specific listening address, nor a route toward the peer names one (default 127.0.0.1).
     public func setAdvertisedHost(_ host: String) async {
         let stack = self.stack
-        _ = try? await stack.submit { stack.advertisedHost = host }.get()
+        _ = try? await stack.onLoop { stack.advertisedHost = host }
     }
 
     /// Installs the handler for requests of `method`. OPTIONS, BYE and CANCEL are answered by the stack unless a handler
     /// is set; methods without a handler are refused (405/501 with Allow).
     public func setHandler(_ method: SIPMethod, _ handler: @escaping @Sendable (SIPIncomingRequest) async -> Void) async {
         let stack = self.stack
-        _ = try? await stack.submit { stack.handlers[method] = handler }.get()
+        _ = try? await stack.onLoop { stack.handlers[method] = handler }
     }
 
     /// Called when a dialog ends (BYE either way, no ACK, session expiry).
     public func onDialogTerminated(_ body: @escaping @Sendable (SIPDialogID, String) -> Void) async {
         let stack = self.stack
-        _ = try? await stack.submit { stack.dialogTerminated = body }.get()
+        _ = try? await stack.onLoop { stack.dialogTerminated = body }
     }
 
     /// What the stack has counted so far.
     public var counters: SIPCounters {
         get async {
             let stack = self.stack
-            return (try? await stack.submit { stack.counters }.get()) ?? SIPCounters()
+            return (try? await stack.onLoop { stack.counters }) ?? SIPCounters()
         }
     }
 
@@ -118,7 +120,7 @@ public final class SIPUserAgent: Sendable {
     public var dialogCount: Int {
         get async {
             let stack = self.stack
-            return (try? await stack.submit { stack.dialogs.count }.get()) ?? 0
+            return (try? await stack.onLoop { stack.dialogs.count }) ?? 0
         }
     }
 
@@ -126,7 +128,7 @@ public final class SIPUserAgent: Sendable {
     public var stateCounts: SIPStateCounts {
         get async {
             let stack = self.stack
-            return (try? await stack.submit { stack.stateCounts }.get()) ?? SIPStateCounts()
+            return (try? await stack.onLoop { stack.stateCounts }) ?? SIPStateCounts()
         }
     }
 
@@ -134,7 +136,7 @@ public final class SIPUserAgent: Sendable {
     public var refusals: [SIPRefusalReason: UInt64] {
         get async {
             let stack = self.stack
-            return (try? await stack.submit { stack.sourceGuard.refusals }.get()) ?? [:]
+            return (try? await stack.onLoop { stack.sourceGuard.refusals }) ?? [:]
         }
     }
 
@@ -142,7 +144,7 @@ public final class SIPUserAgent: Sendable {
     public var outboundTLSFailures: UInt64 {
         get async {
             let stack = self.stack
-            return (try? await stack.submit { stack.sourceGuard.outboundTLSFailures }.get()) ?? 0
+            return (try? await stack.onLoop { stack.sourceGuard.outboundTLSFailures }) ?? 0
         }
     }
 
@@ -150,7 +152,7 @@ public final class SIPUserAgent: Sendable {
     public var acceptedConnections: Int {
         get async {
             let stack = self.stack
-            return (try? await stack.submit { stack.sourceGuard.tcpTotal }.get()) ?? 0
+            return (try? await stack.onLoop { stack.sourceGuard.tcpTotal }) ?? 0
         }
     }
 
@@ -176,7 +178,7 @@ public final class SIPUserAgent: Sendable {
         let (response, sent, target) = try await send(request, via: peer, credentials: credentials, onProvisional: nil)
         guard (200..<300).contains(response.statusCode) else { return (response, nil) }
         let stack = self.stack
-        let id = try await stack.submit { stack.establishClientDialog(request: sent, response: response, peer: target)?.id }.get()
+        let id = try await stack.onLoop { stack.establishClientDialog(request: sent, response: response, peer: target)?.id }
         return (response, id.map { SIPDialogHandle(id: $0, stack: stack) })
     }
 
@@ -194,14 +196,14 @@ public final class SIPUserAgent: Sendable {
             throw SIPError(.rejected, "INVITE to \(uri) was answered \(response.statusCode) \(response.reason)", response: response)
         }
         let stack = self.stack
-        let id = try await stack.submit { () -> SIPDialogID in
+        let id = try await stack.onLoop { () -> SIPDialogID in
             guard let dialog = stack.establishClientDialog(request: sent, response: response, peer: target) else {
                 throw SIPError(.invalid, "the 2xx to INVITE lacks the tags that make a dialog")
             }
             stack.sendACK(for: response, dialog: dialog)
             stack.armSessionTimer(dialog, response: response, weAreServer: false)
             return dialog.id
-        }.get()
+        }
         return SIPOutgoingCall(response: response, dialog: SIPDialogHandle(id: id, stack: stack))
     }
 
@@ -210,7 +212,7 @@ public final class SIPUserAgent: Sendable {
         contentType: String?
     ) async throws -> SIPRequest {
         let stack = self.stack
-        return try await stack.submit {
+        return try await stack.onLoop {
             var fromAddress = from ?? SIPNameAddress(uri: SIPURI(user: "consort", host: stack.advertisedHost))
             if fromAddress.tag == nil { fromAddress.tag = SIPIdentifiers.tag() }
             var h = SIPHeaders()
@@ -227,7 +229,7 @@ public final class SIPUserAgent: Sendable {
             if let contentType, !body.isEmpty { h.add("Content-Type", contentType) }
             for (name, value) in headers { h.add(name, value) }
             return SIPRequest(method: method, uri: uri, headers: h, body: body)
-        }.get()
+        }
     }
 
     /// Sends in a client transaction; answers one 401/407 with credentials; CANCELs an INVITE when the task is cancelled.
@@ -244,7 +246,7 @@ public final class SIPUserAgent: Sendable {
         if [.invite, .subscribe, .refer].contains(request.method), !request.headers.contains("Contact") {
             // Contact names the address this peer reaches us at, over the transport it is reached by.
             let stack = self.stack
-            current = try await stack.submit {
+            current = try await stack.onLoop {
                 var withContact = request
                 var contact = stack.localContact(for: peer)
                 contact.uri.user = request.from?.uri.user
@@ -255,7 +257,7 @@ public final class SIPUserAgent: Sendable {
                 }
                 withContact.headers.add("Contact", contact.description)
                 return withContact
-            }.get()
+            }
         }
         var attempt = 0
         while true {
@@ -263,14 +265,14 @@ public final class SIPUserAgent: Sendable {
             let stack = self.stack
             let branch = SIPIdentifiers.branch()
             let toSend = current
-            let future = try await stack.submit {
-                stack.startClientTransaction(toSend, to: peer, onProvisional: onProvisional, branch: branch)
-            }.get()
             let response: SIPResponse = try await withTaskCancellationHandler {
-                try await future.get()
+                try await stack.onLoopAwaiting {
+                    stack.startClientTransaction(toSend, to: peer, onProvisional: onProvisional, branch: branch)
+                }
             } onCancel: {
+                // Handed to the loop behind the transaction's start, so the CANCEL finds it.
                 if toSend.method == .invite {
-                    stack.eventLoop.execute { stack.sendCANCEL(for: toSend, branch: branch, to: peer) }
+                    stack.executeIfRunning { stack.sendCANCEL(for: toSend, branch: branch, to: peer) }
                 }
             }
             if (response.statusCode == 401 || response.statusCode == 407), attempt == 1, let credentials {

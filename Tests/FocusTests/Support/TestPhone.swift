@@ -22,7 +22,12 @@ final class TestPhone: Sendable {
         // The test's own phones: their stack must not rate-limit the server under test (phones have no such limit).
         configuration.requestsPerSecondPerSource = 0
         let phone = TestPhone(agent: SIPUserAgent(configuration: configuration, logger: .init(label: "phone")), host: host)
-        _ = try await phone.agent.start()
+        do {
+            _ = try await phone.agent.start()
+        } catch {
+            await phone.agent.stop()  // its event loop runs from init on
+            throw error
+        }
         await phone.agent.setHandler(.bye) { [phone] incoming in
             if let id = incoming.dialog?.id { phone.byes.withLock { _ = $0.insert(id) } }
             await incoming.respond(200)
@@ -65,6 +70,7 @@ final class TestPhone: Sendable {
         await eventually(timeout: timeout) { self.receivedBye(call) }
     }
 
+    /// Stops the phone's agent; calling it again does nothing.
     func stop() async { await agent.stop() }
 }
 
