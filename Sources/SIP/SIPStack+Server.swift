@@ -41,6 +41,8 @@ extension SIPStack {
             return
         }
         let transaction = ServerTransaction(key: key, request: request, peer: peer)
+        serverTransactionSerial &+= 1
+        transaction.serial = serverTransactionSerial
         transaction.receivedBytes = size
         if let mergeKey = Self.mergeKey(for: request), let earlier = mergeIndex[mergeKey], earlier != key,
             serverTransactions[earlier] != nil
@@ -140,7 +142,9 @@ extension SIPStack {
             return
         }
         if let core = synchronousCore, core(transaction) { return }
-        let incoming = SIPIncomingRequest(request: request, peer: transaction.peer, dialog: dialogHandle, key: transaction.key, stack: self)
+        let incoming = SIPIncomingRequest(
+            request: request, peer: transaction.peer, dialog: dialogHandle, key: transaction.key, transaction: transaction.serial,
+            stack: self)
         if let handler = handlers[request.method] {
             Task {
                 await handler(incoming)
@@ -290,6 +294,14 @@ extension SIPStack {
             t.retransmitInterval = SIPTimers.doubled(t.retransmitInterval, cap: self.timers.t2)
             self.scheduleTimerG(t)
         })
+    }
+
+    /// The server transaction under `key`, if it is the one `serial` names (nil: any): a handler's answers never
+    /// reach a newer transaction under the same key (a retransmission of a request answered statelessly).
+    func serverTransaction(_ key: String, _ serial: UInt64?) -> ServerTransaction? {
+        guard let t = serverTransactions[key] else { return nil }
+        if let serial, t.serial != serial { return nil }
+        return t
     }
 
     func terminate(_ t: ServerTransaction) {

@@ -69,6 +69,8 @@ final class SIPStack: @unchecked Sendable {
     /// False between a start that listens before its handlers are set and ``SIPUserAgent/acceptRequests()``: new
     /// requests get 503 + Retry-After instead of a 501 for a method whose handler is not there yet.
     var acceptingRequests = true
+    /// The last server transaction's serial number.
+    var serverTransactionSerial: UInt64 = 0
     var dialogTerminated: (@Sendable (SIPDialogID, String) -> Void)?
     /// A synchronous transaction user that sees each new request before the async handlers and returns true when it
     /// takes it (it must then answer through `respond`). The user agent leaves it nil; tests drive the stack with it.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SIP
 import SIPWire
+import Synchronization
 import Testing
 import TestSupport
 
@@ -118,5 +119,35 @@ struct AmplificationTests {
         caller.send(Self.invite(port: ua.port, from: caller), port: ua.port)
         #expect(await caller.receive(timeout: 10) { statusCode(of: $0) == 200 } != nil, "a retransmitted INVITE is answered with the 2xx")
         await ua.stop()
+    }
+
+    @Test("a handler's late default answer never lands on a retransmission's new transaction under the same key")
+    func lateHandlerAnswersOnlyItsOwnTransaction() async throws {
+        let ua = try await Self.agent()
+        let invocations = Mutex(0)
+        await ua.agent.setHandler(.invite) { incoming in
+            let n = invocations.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            if n == 1 {
+                // Answered statelessly at once, then the handler takes a while to return (the stack's default answer
+                // for a handler that said nothing comes after it).
+                await incoming.respondStatelessly(401)
+                try? await Task.sleep(for: .milliseconds(150))
+            } else {
+                try? await Task.sleep(for: .milliseconds(400))
+                await incoming.respondStatelessly(401)
+            }
+        }
+        let victim = try RawUDPSocket(address: "127.0.0.2")
+        victim.send(Self.invite(port: ua.port, from: victim), port: ua.port)
+        let first = await victim.receive(timeout: 5) { (statusCode(of: $0) ?? 0) >= 200 }
+        // The retransmission makes a new transaction under the same key while the first handler is still running.
+        victim.send(Self.invite(port: ua.port, from: victim), port: ua.port)
+        let second = await victim.receive(timeout: 5) { (statusCode(of: $0) ?? 0) >= 200 }
+        await ua.stop()
+        #expect(first.flatMap { statusCode(of: $0) } == 401)
+        #expect(second.flatMap { statusCode(of: $0) } == 401, "the second INVITE gets its own handler's 401, not the first handler's 500")
     }
 }

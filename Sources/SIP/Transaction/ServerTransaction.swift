@@ -7,6 +7,8 @@ final class ServerTransaction: @unchecked Sendable {  // confined to the stack's
     enum State { case trying, proceeding, completed, confirmed, accepted, terminated }
 
     let key: String
+    /// Unique for the stack's life (a key comes back with a retransmission; an object's address can be reused).
+    var serial: UInt64 = 0
     let request: SIPRequest
     let peer: SIPPeer
     let isInvite: Bool

@@ -11,9 +11,13 @@ public struct SIPIncomingRequest: Sendable {
     /// The dialog, for requests inside one.
     public let dialog: SIPDialogHandle?
     let key: String?
+    /// Which transaction this request is: a retransmission of a request answered statelessly makes a new transaction
+    /// under the same key, and this handler's answers must never land on it.
+    let transaction: UInt64?
     let stack: SIPStack
 
-    init(request: SIPRequest, peer: SIPPeer, dialog: SIPDialogHandle?, key: String?, stack: SIPStack) {
+    init(request: SIPRequest, peer: SIPPeer, dialog: SIPDialogHandle?, key: String?, transaction: UInt64? = nil, stack: SIPStack) {
+        self.transaction = transaction
         self.request = request
         self.peer = peer
         self.dialog = dialog
@@ -31,7 +35,7 @@ public struct SIPIncomingRequest: Sendable {
         guard let key else { return nil }
         let stack = self.stack
         let result = try? await stack.onLoop { () -> SIPDialogID? in
-            guard let t = stack.serverTransactions[key] else { return nil }
+            guard let t = stack.serverTransaction(key, transaction) else { return nil }
             return stack.respond(t, statusCode: statusCode, reason: reason, headers: headers, body: body, contentType: contentType)
         }
         guard let id = result else { return nil }
@@ -46,7 +50,7 @@ public struct SIPIncomingRequest: Sendable {
         guard let key else { return }
         let stack = self.stack
         _ = try? await stack.onLoop {
-            guard let t = stack.serverTransactions[key] else { return }
+            guard let t = stack.serverTransaction(key, transaction) else { return }
             stack.respondStatelessly(t, statusCode: statusCode, reason: reason, headers: headers)
         }
     }
@@ -56,7 +60,7 @@ public struct SIPIncomingRequest: Sendable {
         get async {
             guard let key else { return false }
             let stack = self.stack
-            return (try? await stack.onLoop { stack.serverTransactions[key]?.cancelled ?? true }) ?? true
+            return (try? await stack.onLoop { stack.serverTransaction(key, transaction)?.cancelled ?? true }) ?? true
         }
     }
 
@@ -88,7 +92,7 @@ public struct SIPIncomingRequest: Sendable {
         guard let key else { return }
         let stack = self.stack
         _ = try? await stack.onLoop {
-            guard let t = stack.serverTransactions[key], !t.hasFinalResponse, t.state != .terminated else { return }
+            guard let t = stack.serverTransaction(key, transaction), !t.hasFinalResponse, t.state != .terminated else { return }
             stack.logger.warning("handler returned without a final response: sending 500", metadata: ["method": "\(t.request.method.rawValue)"])
             stack.respond(t, statusCode: 500, reason: "Server Internal Error (no response from the application)")
         }
