@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "MediaBench",
             dependencies: [
-                "AudioMixer", "OpusCodec", "RTPWire", "SRTP", "MediaCore", "MCUControl", .product(name: "Logging", package: "swift-log"),
+                "AudioMixer", "OpusCodec", "RTPWire", "SRTP", "SDP", "MediaCore", "MCUControl", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),

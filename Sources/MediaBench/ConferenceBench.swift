@@ -9,6 +9,7 @@ public import MediaCore
 import NIOCore
 import OpusCodec
 import RTPWire
+import SDP
 import SRTP
 
 /// The MCU's real media path, measured: an ``EmbeddedMCU`` on a memory network with ticks driven by hand. Conferences
@@ -150,7 +151,7 @@ public final class ConferenceBench {
         var sdp = "v=0\r\no=phone 1 1 IN IP4 \(phoneHost)\r\ns=-\r\nc=IN IP4 \(phoneHost)\r\nt=0 0\r\n"
         sdp += "m=audio \(audio) \(secure ? "RTP/SAVP" : "RTP/AVP") \(payloadType)\r\na=rtpmap:\(payloadType) opus/48000/2\r\n"
         sdp += "a=fmtp:\(payloadType) useinbandfec=1\r\na=rtcp-mux\r\n"
-        if levels { sdp += "a=extmap:\(audioLevelExtensionID) \(SDPAudioLevel.uri)\r\n" }
+        if levels { sdp += "a=extmap:\(audioLevelExtensionID) \(SDPExtensionMap.audioLevelURI)\r\n" }
         if let profile = srtp.profile, let audioKey { sdp += "a=crypto:1 \(profile.rawValue) \(audioKey)\r\n" }
         if let video {
             sdp += "m=video \(video) \(secure ? "RTP/SAVPF" : "RTP/AVPF") 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=rtcp-mux\r\n"
@@ -225,11 +226,6 @@ public final class ConferenceBench {
 
     /// Stops the MCU.
     public func shutdown() async { await mcu.shutdown() }
-}
-
-/// The audio-level header extension's URI (RFC 6464).
-enum SDPAudioLevel {
-    static let uri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 }
 
 /// One simulated phone: its memory ports, its clip, its SRTP, its RTP streams.

@@ -55,6 +55,15 @@ private struct EndpointSnapshot: Sendable {
     var codec: String
     var mode: EndpointMode
     var hasVideo: Bool
+
+    init(_ e: MediaEndpoint, negotiation: EndpointNegotiation) {
+        self.negotiation = negotiation
+        audioPort = e.rtp.port
+        videoPort = e.video?.rtp.port
+        codec = e.codecName
+        mode = e.mode
+        hasVideo = e.video != nil
+    }
 }
 
 extension EmbeddedMCU {
@@ -81,9 +90,7 @@ extension EmbeddedMCU {
     private func snapshot(_ id: EndpointID, in conference: MediaConference) async -> EndpointSnapshot? {
         let found: EndpointSnapshot?? = try? await conference.eventLoop.submit { () -> EndpointSnapshot? in
             guard let e = conference.endpoints.first(where: { $0.id == id }), let negotiation = e.negotiation else { return nil }
-            return EndpointSnapshot(
-                negotiation: negotiation, audioPort: e.rtp.port, videoPort: e.video?.rtp.port, codec: e.codecName, mode: e.mode,
-                hasVideo: e.video != nil)
+            return EndpointSnapshot(e, negotiation: negotiation)
         }.get()
         return found ?? nil
     }
@@ -176,9 +183,7 @@ extension EmbeddedMCU {
             e.negotiation = negotiation
             return .success((
                 offer,
-                EndpointSnapshot(
-                    negotiation: negotiation, audioPort: e.rtp.port, videoPort: e.video?.rtp.port, codec: e.codecName, mode: e.mode,
-                    hasVideo: e.video != nil)
+                EndpointSnapshot(e, negotiation: negotiation)
             ))
         }.get()
         guard let made else { throw MCUControlError(.failed, "conference \(conference.id) is shutting down") }

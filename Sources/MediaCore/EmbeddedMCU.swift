@@ -319,24 +319,17 @@ public final class EmbeddedMCU: MCUController {
 
     // MARK: - Tick time
 
-    /// The tick time `tenant`'s conferences took in the last second, and the whole MCU's, in nanoseconds.
-    func measuredTickTime(tenant: String) -> (tenant: UInt64, all: UInt64) {
+    /// The tick time `tenant`'s conferences took in the last second, in nanoseconds.
+    func measuredTickTime(tenant: String) -> UInt64 {
         conferences.withLock { table in
-            var mine: UInt64 = 0
-            var all: UInt64 = 0
-            for conference in table.values {
-                let busy = conference.recentBusyNanoseconds.load(ordering: .relaxed)
-                all &+= busy
-                if conference.id.tenant == tenant { mine &+= busy }
-            }
-            return (mine, all)
+            table.values.reduce(0) { $1.id.tenant == tenant ? $0 &+ $1.recentBusyNanoseconds.load(ordering: .relaxed) : $0 }
         }
     }
 
     /// Refuses (`capacity`) a new endpoint of a tenant whose conferences took more than `maxTenantTickShare` of the
     /// MCU's tick time in the last second: what is left stays for the other tenants' quotas.
     func checkTickShare(tenant: String) throws(MCUControlError) {
-        let used = measuredTickTime(tenant: tenant).tenant
+        let used = measuredTickTime(tenant: tenant)
         let budget = Double(loopList.count) * 1e9 * configuration.maxTenantTickShare
         guard Double(used) > budget else { return }
         let percent = { (value: Double) in String(Int((value * 100).rounded())) }
