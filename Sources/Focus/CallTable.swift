@@ -30,6 +30,8 @@ struct CallTable: Sendable {
         /// The source IP counted for this call (nil when trusted or dial-out).
         var source: String?
         var anonymous = false
+        /// A re-INVITE was answered with the MCU's SDP and its ACK has not come yet (the MCU may hold a new key back).
+        var answerUnconfirmed = false
     }
 
     private(set) var byDialog: [SIPDialogID: Membership] = [:]
@@ -86,6 +88,14 @@ struct CallTable: Sendable {
     }
 
     subscript(dialog: SIPDialogID) -> Membership? { byDialog[dialog] }
+
+    /// Marks a re-INVITE's answer sent (true) or acknowledged; returns whether it was waiting before.
+    @discardableResult
+    mutating func setAnswerUnconfirmed(_ dialog: SIPDialogID, _ waiting: Bool) -> Bool {
+        guard let was = byDialog[dialog]?.answerUnconfirmed else { return false }
+        byDialog[dialog]?.answerUnconfirmed = waiting
+        return was
+    }
 
     /// Ends a membership and gives back everything it held; nil when there was none.
     mutating func end(_ dialog: SIPDialogID) -> Membership? {

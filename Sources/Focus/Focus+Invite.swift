@@ -289,6 +289,8 @@ extension Focus {
                     offer: body.isEmpty ? nil : String(decoding: body, as: UTF8.self),
                     advertisedAddress: advertisedAddress(for: incoming.request, arrivedOn: incoming.peer)))
             if let response {
+                // A re-INVITE's answer is confirmed by its ACK (``acknowledged(_:)``); an UPDATE's has none.
+                if incoming.request.method == .invite { calls.withLock { $0.setAnswerUnconfirmed(dialog.id, true) } }
                 await incoming.respond(200, body: Array(response.answer.utf8), contentType: "application/sdp")
             } else {
                 await incoming.respond(200)
@@ -306,5 +308,16 @@ extension Focus {
             let refusal = mediaRefusal(error)
             await incoming.respond(refusal.status, reason: refusal.reason, headers: refusal.headers.map { ($0.name, $0.value) })
         }
+    }
+
+    /// The ACK of a re-INVITE we answered with the MCU's SDP: the phone has our answer, so a new key of ours may be
+    /// used from now on (RFC 4568 §7.1.4; the MCU held it back so nothing we sent was lost to the switch).
+    func acknowledged(_ incoming: SIPIncomingRequest) async {
+        guard let dialog = incoming.dialog,
+            calls.withLock({ $0.setAnswerUnconfirmed(dialog.id, false) }),
+            let member = calls.withLock({ $0[dialog.id] })
+        else { return }
+        _ = try? await mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: member.conference, endpoint: member.endpoint, answerConfirmed: true))
     }
 }

@@ -130,6 +130,7 @@ public final class Focus: Sendable {
             await incoming.respond(200)
             if let id = incoming.dialog?.id { await self.leave(id, reason: "departed") }
         }
+        await agent.setHandler(.ack) { [self] incoming in await self.acknowledged(incoming) }
         await agent.setHandler(.subscribe) { [self] incoming in await self.subscribe(incoming) }
         await agent.setHandler(.register) { [self] incoming in await self.register(incoming) }
         await agent.setHandler(.refer) { [self] incoming in await self.refer(incoming) }

@@ -164,15 +164,20 @@ public struct ModifyEndpointRequest: Sendable, Codable, Equatable {
     /// `sendrecv` on admission): same o= session, version + 1, same ports and keys. The response's `answer` holds the
     /// offer; the peer's answer comes back in `answer`. Not together with `offer`.
     public var reoffer: Bool = false
+    /// The peer acknowledged the MCU's last answer (the re-INVITE's ACK): a new key of ours that answered the peer's
+    /// re-key is used from now on (until then our packets keep the key the peer can still decrypt). Alone.
+    public var answerConfirmed: Bool = false
     /// With `answer`: the IP address the dial-out's SIP went to (dotted IPv4), whose media is accepted after probation
     /// (a callee behind NAT), as ``AddEndpointRequest/signallingSource``.
     public var signallingSource: String?
 
     public init(
         conference: ConferenceID, endpoint: EndpointID, muted: Bool? = nil, offer: String? = nil, advertisedAddress: String? = nil,
-        pinVideo: Bool? = nil, mode: EndpointMode? = nil, answer: String? = nil, signallingSource: String? = nil, reoffer: Bool = false
+        pinVideo: Bool? = nil, mode: EndpointMode? = nil, answer: String? = nil, signallingSource: String? = nil, reoffer: Bool = false,
+        answerConfirmed: Bool = false
     ) {
         self.reoffer = reoffer
+        self.answerConfirmed = answerConfirmed
         self.conference = conference
         self.endpoint = endpoint
         self.muted = muted

@@ -303,7 +303,7 @@ extension EmbeddedMCU {
             e.payloadType = UInt8(clamping: pt)
             e.telephoneEventPayloadType = telephoneEvent
             Self.apply(direction, to: e)
-            if let sessions = finalAudioSessions { Self.rekey(&e.inbound, &e.outbound, with: sessions) }
+            if let sessions = finalAudioSessions { Self.rekey(e, with: sessions, from: old["audio"], to: fresh["audio"], tick: conference.ticks) }
             // A new address from signalling (not a c=0.0.0.0 hold) moves the stream: learning starts again.
             if let remote, remote.ip != 0, remote != e.sourceGuard.signalled { e.resignal(remote: remote, rtcp: remoteRTCP, signallingIP: signallingIP) }
             if let video = e.video {
@@ -311,7 +311,9 @@ extension EmbeddedMCU {
                     video.sends = videoDirection == .sendrecv || videoDirection == .recvonly
                     video.receives = videoDirection == .sendrecv || videoDirection == .sendonly
                     if let videoPT { video.payloadType = UInt8(clamping: videoPT) }
-                    if let sessions = finalVideoSessions { Self.rekey(&video.inbound, &video.outbound, with: sessions) }
+                    if let sessions = finalVideoSessions {
+                        Self.rekey(video, with: sessions, from: old["video"], to: fresh["video"], tick: conference.ticks)
+                    }
                     if let target = addresses.rtp, target.ip != 0, target != video.sourceGuard.signalled {
                         video.resignal(remote: target, rtcp: addresses.rtcp, signallingIP: signallingIP)
                     }
@@ -342,17 +344,16 @@ extension EmbeddedMCU {
         return found
     }
 
-    /// Installs new SRTP sessions: the new inbound key is tried first and the old one still accepted for a while
-    /// (packets in flight); a stream that became plain RTP drops both.
+    /// Installs what changed of a stream's SRTP keys: the peer's new key inbound (its old one still accepted a while,
+    /// packets in flight), ours outbound once the peer has our answer (``PendingOutboundKey``). A side whose key did
+    /// not change keeps its session, and with it its rollover counter and replay window.
     private static func rekey(
-        _ inbound: inout InboundSRTP?, _ outbound: inout SRTPSession?, with sessions: (inbound: SRTPSession?, outbound: SRTPSession?)
+        _ stream: some OutboundKeyed, with sessions: (inbound: SRTPSession?, outbound: SRTPSession?), from old: StreamKeys?, to new: StreamKeys?,
+        tick: UInt64
     ) {
-        if let newInbound = sessions.inbound {
-            if let inbound { inbound.rekey(newInbound) } else { inbound = InboundSRTP(newInbound) }
-        } else {
-            inbound = nil
-        }
-        outbound = sessions.outbound
+        let suiteChanged = old?.suite != new?.suite
+        if suiteChanged || old?.remote != new?.remote { stream.installInbound(sessions.inbound) }
+        if suiteChanged || old?.local != new?.local { stream.installOutbound(sessions.outbound, tick: tick) }
     }
 
     /// The focus's view of an endpoint's streams after a negotiation.

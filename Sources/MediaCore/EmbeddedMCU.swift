@@ -220,6 +220,10 @@ public final class EmbeddedMCU: MCUController {
                 if let muted = request.muted { endpoint.participant.isMuted = muted }
                 if let mode = request.mode { conference.setMode(mode, of: endpoint) }
                 if let pin = request.pinVideo { conference.pinVideo(pin ? endpoint.id : nil) }
+                if request.answerConfirmed {
+                    endpoint.confirmOutboundKey()
+                    endpoint.video?.confirmOutboundKey()
+                }
                 return .started
             }
             guard conference.dialOuts[request.endpoint] != nil else { return .none }

@@ -28,6 +28,10 @@ final class InboundSRTP {
     /// Whether the previous key is still accepted.
     var overlapping: Bool { previous != nil }
 
+    /// Whether the peer sends with its newest key: no re-key pending, or a packet has authenticated with the new key
+    /// since. A peer that re-keyed in its offer switches when it has our answer, so it can decrypt our new key too.
+    var newKeyInUse: Bool { previous == nil || authenticatedSinceRekey > 0 }
+
     func unprotectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) -> SRTPResult {
         unprotect(buffer, length: length) { $0.unprotectRTP($1, length: $2) }
     }

@@ -33,6 +33,8 @@ final class MediaEndpoint {
     /// SRTP, when negotiated; a re-INVITE that changes keys replaces both (the old inbound key overlaps a while).
     var inbound: InboundSRTP?
     var outbound: SRTPSession?
+    /// Our new key after a re-key, until the peer has our answer.
+    var pendingOutbound: PendingOutboundKey?
     /// What offer/answer agreed over the call (RFC 3264 §8), read and changed by control calls only.
     var negotiation: EndpointNegotiation?
     let localSSRC: UInt32
@@ -141,6 +143,7 @@ final class MediaEndpoint {
             }
         }
         if dtmf.isUnreported { finishDTMFIfSilent(tick: tick) }
+        if pendingOutbound != nil { settleOutboundKey(tick: tick) }
     }
 
     @inline(__always)

@@ -71,6 +71,7 @@ extension MediaConference {
                 budget -= 1
                 receiveVideo(from: source, video: video, length: length, address: from, tick: tick, now: now)
             }
+            if video.pendingOutbound != nil { video.settleOutboundKey(tick: tick) }
             if let rtcp = video.rtcp {
                 budget = 32
                 while budget > 0, let (length, from) = rtcp.receive(into: receiveBuffer) {

@@ -11,6 +11,8 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
     let codec: VideoCodec
     var inbound: InboundSRTP?
     var outbound: SRTPSession?
+    /// Our new key after a re-key, until the peer has our answer.
+    var pendingOutbound: PendingOutboundKey?
     /// Whether the endpoint sends us video / wants video from us (from the negotiated direction; a re-INVITE changes it).
     var sends: Bool
     var receives: Bool

@@ -111,37 +111,82 @@ struct RenegotiationTests {
         #expect(jumps.isEmpty, "sequence numbers run on without a gap: \(jumps.prefix(3).map { ($0.sequence, $1.sequence) })")
     }
 
-    @Test("the phone changes its key in a re-INVITE: new keys both ways, packets in flight with the old key still count, ours switch with the answer")
-    func rekey() async throws {
+    /// A call whose phone re-keys in a re-INVITE: the rig, the port, the phone's old and new senders, our first and
+    /// second answers' keys. The phone has sent 20 packets with its old key; what we sent until then is drained.
+    struct Rekeyed {
+        let rig: ManualMediaRig
+        let conference: ConferenceID
+        let phone: MemoryDatagramPort
+        let port: Int
+        let oldSender: SRTPSession
+        let newSender: SRTPSession
+        let ourOld: String
+        let ourNew: String
+        var sequence: UInt16
+    }
+
+    func rekeyedCall(_ meeting: String) async throws -> Rekeyed {
         let rig = try makeRig()
-        let mcu = rig.mcu
-        let conference = ConferenceID(tenant: "t", meeting: "rekey")
-        try await mcu.addConference(conference)
+        let conference = ConferenceID(tenant: "t", meeting: meeting)
+        try await rig.mcu.addConference(conference)
         let phone = try #require(rig.phone())
         let oldKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
         let newKey = try SRTPKeyMaterial.random(profile: .aesCM128HMACSHA1_80).inlineKeyParameter
-        let first = try await mcu.addEndpoint(
+        let first = try await rig.mcu.addEndpoint(
             AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: oldKey, version: 1), advertisedAddress: "127.0.0.1"))
         let port = try #require(first.media.first?.localPort)
         let oldSender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: oldKey), direction: .outbound)
         var sequence: UInt16 = 7
         speak(rig, phone, to: port, with: oldSender, sequence: &sequence, count: 20)
         _ = rig.drain(phone)
-        let second = try #require(try await mcu.modifyEndpoint(
+        let second = try #require(try await rig.mcu.modifyEndpoint(
             ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: newKey, version: 2))))
-        // Packets the phone sent with its old key before it switched arrive after the answer.
-        speak(rig, phone, to: port, with: oldSender, sequence: &sequence, count: 5)
         let newSender = try SRTPSession(keyMaterial: try SRTPKeyMaterial(profile: .aesCM128HMACSHA1_80, inline: newKey), direction: .outbound)
-        speak(rig, phone, to: port, with: newSender, sequence: &sequence, count: 20)
-        let stats = await trust.endpoint(mcu, conference, "p")
-        let sent = rig.drain(phone)
+        return Rekeyed(
+            rig: rig, conference: conference, phone: phone, port: port, oldSender: oldSender, newSender: newSender,
+            ourOld: try #require(key(first.answer)), ourNew: try #require(key(second.answer)), sequence: sequence)
+    }
+
+    @Test("the phone re-keys in a re-INVITE: new keys both ways; its packets in flight with the old key still count; ours keep the old key until the phone shows it has our answer")
+    func rekey() async throws {
+        var call = try await rekeyedCall("rekey")
+        let rig = call.rig
+        // The answer is on its way: the phone still sends with its old key and can decrypt only our old one.
+        speak(rig, call.phone, to: call.port, with: call.oldSender, sequence: &call.sequence, count: 5)
+        let beforeSwitch = rig.drain(call.phone)
+        // It has our answer: it sends with its new key and decrypts ours.
+        speak(rig, call.phone, to: call.port, with: call.newSender, sequence: &call.sequence, count: 20)
+        let afterSwitch = rig.drain(call.phone)
+        let stats = await trust.endpoint(rig.mcu, call.conference, "p")
         await rig.shutdown()
-        let ourOld = try #require(key(first.answer)), ourNew = try #require(key(second.answer))
-        #expect(ourNew != ourOld, "a new key of ours answers the phone's new key")
+        #expect(call.ourNew != call.ourOld, "a new key of ours answers the phone's new key")
         #expect(stats?.packetsReceived == 45, "old-key packets in flight and new-key packets all count: \(String(describing: stats?.packetsReceived))")
         #expect(stats?.drops?.authentication == 0, "\(String(describing: stats?.drops))")
-        #expect(try decrypt(sent, key: ourNew).count == 25, "every packet we send after the answer (25 ticks) uses our new key")
-        #expect(try decrypt(sent, key: ourOld).isEmpty)
+        #expect(try decrypt(beforeSwitch, key: call.ourOld).count == 5, "while the answer travels, the phone can decrypt all we send")
+        #expect(try decrypt(afterSwitch, key: call.ourNew).count == 20, "from the phone's first new-key packet on, we use our new key")
+        #expect(try decrypt(afterSwitch, key: call.ourOld).isEmpty)
+    }
+
+    @Test("our new key takes effect at the re-INVITE's ACK (answerConfirmed) when the phone sends nothing, and a second after the answer at the latest")
+    func rekeyConfirmed() async throws {
+        let call = try await rekeyedCall("rekey-ack")
+        let rig = call.rig
+        rig.tick(3)
+        let beforeACK = rig.drain(call.phone)
+        _ = try await rig.mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: call.conference, endpoint: EndpointID("p"), answerConfirmed: true))
+        rig.tick(5)
+        let afterACK = rig.drain(call.phone)
+        await rig.shutdown()
+        #expect(try decrypt(beforeACK, key: call.ourOld).count == 3)
+        #expect(try decrypt(afterACK, key: call.ourNew).count == 5, "the ACK says the phone has our answer")
+
+        let silent = try await rekeyedCall("rekey-silent")
+        silent.rig.tick(60)  // the grace is 50 ticks (one second) from the tick of the answer
+        let sent = silent.rig.drain(silent.phone)
+        await silent.rig.shutdown()
+        #expect(try decrypt(sent, key: silent.ourOld).count == 49)
+        #expect(try decrypt(sent, key: silent.ourNew).count == 11, "no ACK, no packet: the new key after a second")
     }
 
     @Test("hold and resume: sendonly is answered recvonly and we stop sending; sendrecv resumes; the response says the direction")

@@ -119,4 +119,35 @@ struct FocusJoinFlowTests {
             #expect(removed && live == nil, "the empty conference went after 10 s")
         }
     }
+
+    @Test("a re-INVITE's ACK tells the MCU the phone has its answer (answerConfirmed: a held-back new key takes effect); an UPDATE, which has no ACK, does not")
+    func reinviteACKConfirmsAnswer() async throws {
+        try await withFocusBed(Self.settings()) { bed in
+            let phone = try await bed.phone(host: "127.0.0.2")
+            let call = try await phone.call("sip:room@acme.test", port: bed.port, offer: TestPhone.offer(host: "127.0.0.2", port: 41_000)).get()
+            let endpoint = await bed.endpoint(of: call)
+            @Sendable func confirmations() -> [ModifyEndpointRequest] {
+                bed.mcu.calls.compactMap { call -> ModifyEndpointRequest? in
+                    guard case .modifyEndpoint(let request) = call, request.answerConfirmed else { return nil }
+                    return request
+                }
+            }
+            let initialConfirmations = confirmations().count
+            let refresh = Array(TestPhone.offer(host: "127.0.0.2", port: 41_000).utf8)
+            let update = try await call.dialog.request(.update, body: refresh, contentType: "application/sdp")
+            try await Task.sleep(for: .milliseconds(300))
+            let afterUpdate = confirmations().count
+            let reinvite = try await call.dialog.request(.invite, body: refresh, contentType: "application/sdp")
+            let confirmed = await eventually { confirmations().count == 1 }
+            let confirmation = confirmations().first
+            _ = try? await call.dialog.bye()
+
+            #expect(update.statusCode == 200 && reinvite.statusCode == 200)
+            #expect(initialConfirmations == 0, "the first INVITE's ACK confirms nothing: its answer set the keys")
+            #expect(afterUpdate == 0, "an UPDATE has no ACK")
+            #expect(confirmed, "the re-INVITE's ACK reached the MCU as answerConfirmed: \(bed.mcu.callNames)")
+            #expect(confirmation?.endpoint == endpoint && confirmation?.conference == Self.room)
+            #expect(confirmation?.offer == nil && confirmation?.answer == nil && confirmation?.mode == nil)
+        }
+    }
 }
