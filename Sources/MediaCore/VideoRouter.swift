@@ -122,6 +122,10 @@ extension MediaConference {
         let keyFrame = !paddingOnly && VideoKeyFrame.startsKeyFrame(payload, codec: video.codec)
         for receiver in endpoints where receiver !== source {
             guard let out = receiver.video, out.receives, out.codec == video.codec, let target = receiver.videoTarget(out) else { continue }
+            // A receiver shown nothing and waiting for nobody takes the first keyframe there is: this tick's choice of
+            // sources ran before this source's first packets were read (it had not latched yet), and waiting for
+            // its next keyframe would leave the picture black for up to a keyframe interval.
+            if keyFrame, out.source == nil, out.pending == nil, receiver.mode == .conference { out.pending = source.key }
             if out.pending == source.key {
                 guard keyFrame else { continue }
                 // Switch at the keyframe: continue the receiver's sequence and timestamps from where they were.

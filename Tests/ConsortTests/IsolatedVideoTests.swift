@@ -37,8 +37,8 @@ struct IsolatedVideoTests {
 
         send(ticks: 40)
         let isolatedViewer = video(viewer), isolatedA = video(a)
-        // B from its second keyframe (the first latched it).
-        #expect(isolatedViewer == [UInt8](repeating: 0xBB, count: 30), "the pinned but isolated A is not shown, B is: \(isolatedViewer)")
+        // B from its first keyframe (in the tick that latched it).
+        #expect(isolatedViewer == [UInt8](repeating: 0xBB, count: 40), "the pinned but isolated A is not shown, B is: \(isolatedViewer)")
         #expect(isolatedA.isEmpty, "isolated A is sent no video: \(isolatedA.count) packets")
 
         _ = try await rig.mcu.modifyEndpoint(ModifyEndpointRequest(conference: conference, endpoint: EndpointID("a"), mode: .conference))

@@ -85,7 +85,6 @@ struct VideoTests {
         #expect(frames >= 20, "frames decoded at the receiver: \(frames)\n\(decoded.output.suffix(800))")
         let forwarded = stats?.endpoints.map(\.videoPacketsForwarded).reduce(0, +) ?? 0
         #expect(forwarded > 50)
-        #expect((stats?.endpoints.map(\.keyFrameRequests).reduce(0, +) ?? 0) >= 1, "a keyframe was requested with PLI for the switch")
     }
 
     /// The last `frame=   N` that ffmpeg printed.
@@ -192,14 +191,14 @@ struct VideoRulesTests {
         let vVideo = try #require(vAnswer.media.first { $0.type == "video" }?.localPort)
         #expect(aVideo > 0 && bVideo > 0 && vVideo > 0, "\(aAnswer.media)")
 
-        // A sends a keyframe then inter frames; the viewer is shown A (the only video) from A's next keyframe (the first
-        // one latched A, after this tick's choice of sources).
+        // A sends a keyframe then inter frames; the viewer, shown nothing yet, is shown A (the only video) from that very
+        // first keyframe, although A latched only when it arrived (after the tick's choice of sources).
         rig.tick(20) { i in
             rig.send(vp8(seq: UInt16(1_000 + i), ts: UInt32(90_000 + i * 3_000), ssrc: 0xA, key: i == 0 || i == 10, fill: 0xAA), from: a, to: aVideo)
             rig.send(vp8(seq: UInt16(5_000 + i), ts: UInt32(7_000 + i * 3_000), ssrc: 0xB, key: false, fill: 0xBB), from: b, to: bVideo)
         }
         let fromA = rig.drain(viewer).compactMap(parse)
-        #expect(fromA.count == 10, "A's packets from its second keyframe on reached the viewer: \(fromA.count)")
+        #expect(fromA.count == 20, "all of A's packets, from its first keyframe on, reached the viewer: \(fromA.count)")
         let ssrc = try #require(fromA.first?.ssrc)
         #expect(fromA.allSatisfy { $0.ssrc == ssrc && $0.ssrc != 0xA })
         // Pin B: until B's keyframe the viewer still gets A; then B, continuing the same SSRC and sequence.
