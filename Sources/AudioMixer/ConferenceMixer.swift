@@ -71,20 +71,46 @@ public final class ConferenceMixer {
     public func addParticipant(format: AudioFormat, gain: Double = 1, maxPacketMilliseconds: Int? = nil) throws
         -> MixerParticipant
     {
-        let packetsPerTick = Self.packetsPerTick(maxPacketMilliseconds: maxPacketMilliseconds)
-        let group: FormatGroup
-        if let existing = groups.first(where: { $0.format == format && $0.packetsPerTick == packetsPerTick }) {
-            group = existing
-        } else {
-            group = try FormatGroup(format: format, packetsPerTick: packetsPerTick, speakers: configuration.speakers)
-            groups.append(group)
-        }
+        let group = try self.group(format: format, packetsPerTick: Self.packetsPerTick(maxPacketMilliseconds: maxPacketMilliseconds))
         let participant = try MixerParticipant(id: nextID, format: format, group: group, configuration: configuration)
         nextID += 1
         participant.gain = gain
         group.members += 1
         participants.append(participant)
         return participant
+    }
+
+    /// The group of that format and packet time, made (and its encoders allocated) when there is none.
+    private func group(format: AudioFormat, packetsPerTick: Int) throws -> FormatGroup {
+        if let existing = groups.first(where: { $0.format == format && $0.packetsPerTick == packetsPerTick }) { return existing }
+        let group = try FormatGroup(format: format, packetsPerTick: packetsPerTick, speakers: configuration.speakers)
+        groups.append(group)
+        return group
+    }
+
+    /// A renegotiation changed the peer's maxptime: the participant is sent at the new packet time from the next tick,
+    /// from the group of that packet time (a speaker gives its own encoder back and is chosen again by level). Returns
+    /// whether it moved; throws when the new group's encoders cannot be made (nothing changed then).
+    @discardableResult
+    public func setMaxPacketTime(_ participant: MixerParticipant, maxPacketMilliseconds: Int?) throws -> Bool {
+        let packetsPerTick = Self.packetsPerTick(maxPacketMilliseconds: maxPacketMilliseconds)
+        let old = participant.group
+        guard packetsPerTick != old.packetsPerTick, participants.contains(where: { $0 === participant }) else { return false }
+        let new = try group(format: participant.format, packetsPerTick: packetsPerTick)
+        let announcement: EncodedStream?
+        do {
+            announcement = try participant.announcementStream(for: new)
+        } catch {
+            if new.members == 0 { groups.removeAll { $0 === new } }
+            throw error
+        }
+        if participant.isSpeaker { demote(participant) }
+        endHandover(participant)
+        old.members -= 1
+        if old.members == 0 { groups.removeAll { $0 === old } }
+        participant.join(new, announcementStream: announcement)
+        new.members += 1
+        return true
     }
 
     /// Packets per 20 ms tick for a peer's maxptime: 20 ms packets unless it asks for less, then 10 ms.

@@ -75,7 +75,8 @@ public final class MixerParticipant {
     private(set) var announcementStream: EncodedStream?
     /// Whether this tick's output came from ``announcementStream``.
     var announcedThisTick = false
-    unowned let group: FormatGroup
+    /// The group it is sent from; a renegotiated maxptime moves it to another (``ConferenceMixer/setMaxPacketTime``).
+    unowned var group: FormatGroup
     var sentLastTick = true
 
     init(id: Int, format: AudioFormat, group: FormatGroup, configuration: MixerConfiguration) throws {
@@ -130,6 +131,20 @@ public final class MixerParticipant {
             stream.continueFrom(ownStream ?? group.shared)
         }
         self.announcement = announcement
+    }
+
+    /// An announcement encoder at `newGroup`'s packet time, continuing its stream, when this participant has one.
+    func announcementStream(for newGroup: FormatGroup) throws -> EncodedStream? {
+        guard announcementStream != nil else { return nil }
+        let stream = try EncodedStream(format: format, packetsPerTick: newGroup.packetsPerTick)
+        stream.continueFrom(newGroup.shared)
+        return stream
+    }
+
+    /// Moves to `newGroup` (another packet time), with the announcement encoder made for it.
+    func join(_ newGroup: FormatGroup, announcementStream stream: EncodedStream?) {
+        if let stream { announcementStream = stream }
+        group = newGroup
     }
 
     /// Stops what plays to this participant (its encoder is kept for the next announcement).

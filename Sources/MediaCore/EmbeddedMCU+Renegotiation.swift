@@ -293,6 +293,8 @@ extension EmbeddedMCU {
         let signallingIP = signallingSource.flatMap { MediaAddress(host: $0, port: 0)?.ip }
         let direction = audio.direction
         let telephoneEvent = audio.telephoneEventPayloadType.map { UInt8(clamping: $0) }
+        let maxPacketTime = audio.remoteMaxPacketTime
+        let logger = self.logger
         let (remote, remoteRTCP) = audio.remoteAddresses
         let videoState = videoNegotiated.map { ($0.direction, $0.remoteAddresses, $0.payloadType) }
         let finalAudioSessions = audioSessions
@@ -303,6 +305,18 @@ extension EmbeddedMCU {
             e.payloadType = UInt8(clamping: pt)
             e.telephoneEventPayloadType = telephoneEvent
             Self.apply(direction, to: e)
+            // A new maxptime: sent at the new packet time from the next tick (RFC 4566 §6).
+            do {
+                if try conference.mixer.setMaxPacketTime(e.participant, maxPacketMilliseconds: maxPacketTime) {
+                    logger.info(
+                        "packet time changed",
+                        metadata: ["conference": "\(conference.id)", "endpoint": "\(id)", "milliseconds": "\(e.participant.packetMilliseconds)"])
+                }
+            } catch {
+                logger.warning(
+                    "cannot change the packet time; the old one stays",
+                    metadata: ["conference": "\(conference.id)", "endpoint": "\(id)", "error": "\(error)"])
+            }
             if let sessions = finalAudioSessions { Self.rekey(e, with: sessions, from: old["audio"], to: fresh["audio"], tick: conference.ticks) }
             // A new address from signalling (not a c=0.0.0.0 hold) moves the stream: learning starts again.
             if let remote, remote.ip != 0, remote != e.sourceGuard.signalled { e.resignal(remote: remote, rtcp: remoteRTCP, signallingIP: signallingIP) }

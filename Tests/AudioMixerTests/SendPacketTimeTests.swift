@@ -75,4 +75,39 @@ struct SendPacketTimeTests {
         #expect(worst.largestPhaseStep <= 0.3 && worst.largestResidual <= 0.3, "\(worst)")
         #expect(ten.audio.count == unsaid.audio.count, "as much audio in 10 ms packets as in 20 ms ones")
     }
+
+    @Test("a renegotiated maxptime moves a participant to the new packet time, a speaker too: it hears the others on, and is heard on")
+    func maxPacketTimeChanges() throws {
+        var configuration = MixerConfiguration()
+        configuration.activityThresholdDBov = -100
+        let mixer = try ConferenceMixer(configuration: configuration)
+        let opus = AudioFormat.opus(OpusEncoderSettings())
+        let talker = try mixer.addParticipant(format: opus)
+        let other = try mixer.addParticipant(format: opus)
+        let listener = try Receiver(mixer.addParticipant(format: opus))
+        let moving = try Receiver(talker)
+        let toneA = try TonePackets(format: opus, milliseconds: 20, frequency: 530, toneSeconds: 1.2)
+        let toneB = try TonePackets(format: opus, milliseconds: 20, frequency: 770, toneSeconds: 1.2)
+        var packetCounts: [Int] = []
+        for (tick, (a, b)) in zip(toneA.packets, toneB.packets).enumerated() {
+            if tick == 20 { #expect(try mixer.setMaxPacketTime(talker, maxPacketMilliseconds: 10)) }
+            if tick == 40 { #expect(try mixer.setMaxPacketTime(talker, maxPacketMilliseconds: nil)) }
+            a.payload.withUnsafeBytes { _ = talker.receive(payload: $0, sequenceNumber: a.sequenceNumber, timestamp: a.timestamp, arrival: a.arrival) }
+            b.payload.withUnsafeBytes { _ = other.receive(payload: $0, sequenceNumber: b.sequenceNumber, timestamp: b.timestamp, arrival: b.arrival) }
+            mixer.tick(now: UInt64(tick + 1) * 20_000_000 + 1)
+            packetCounts.append(talker.output.packetCount)
+            moving.collect()
+            listener.collect()
+        }
+        #expect(Array(packetCounts[10..<20]) == Array(repeating: 1, count: 10))
+        #expect(Array(packetCounts[20..<40]) == Array(repeating: 2, count: 20), "10 ms packets while maxptime is 10")
+        #expect(Array(packetCounts[40...]).allSatisfy { $0 == 1 }, "20 ms again")
+        #expect(try mixer.setMaxPacketTime(talker, maxPacketMilliseconds: 20) == false, "20 ms already: nothing to move")
+        // The mover kept hearing the other talker, and the listener kept hearing both, across both moves.
+        let rate = 48_000
+        let heard = ToneFit(moving.audio, frequency: 770, sampleRate: Double(rate), blockSamples: rate / 50)
+        #expect(heard.worst(in: (rate / 5)..<(rate)).lowestLevel >= 0.5, "\(heard.worst(in: (rate / 5)..<(rate)))")
+        let fromMover = ToneFit(listener.audio, frequency: 530, sampleRate: Double(rate), blockSamples: rate / 50)
+        #expect(fromMover.worst(in: (rate / 5)..<(rate)).lowestLevel >= 0.3, "\(fromMover.worst(in: (rate / 5)..<(rate)))")
+    }
 }

@@ -18,10 +18,11 @@ struct RenegotiationTests {
 
     func offer(
         port: Int, key: String?, version: Int, direction: String = "sendrecv", video: Int? = nil, codecs: String = "0",
-        host: String = ManualMediaRig.phoneHost
+        host: String = ManualMediaRig.phoneHost, maxptime: Int? = nil
     ) -> String {
         var sdp = "v=0\r\no=phone 42 \(version) IN IP4 \(host)\r\ns=-\r\nc=IN IP4 \(host)\r\nt=0 0\r\n"
         sdp += "m=audio \(port) \(key == nil ? "RTP/AVP" : "RTP/SAVP") \(codecs)\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtcp-mux\r\na=\(direction)\r\n"
+        if let maxptime { sdp += "a=maxptime:\(maxptime)\r\n" }
         if let key { sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 \(key)\r\n" }
         if let video {
             sdp += "m=video \(video) RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-mux\r\na=\(direction)\r\n"
@@ -187,6 +188,50 @@ struct RenegotiationTests {
         await silent.rig.shutdown()
         #expect(try decrypt(sent, key: silent.ourOld).count == 49)
         #expect(try decrypt(sent, key: silent.ourNew).count == 11, "no ACK, no packet: the new key after a second")
+    }
+
+    @Test("a re-INVITE with a=maxptime:10 moves the call to 10 ms packets from the next tick, and one without it back to 20 ms; sequence and timestamps run on")
+    func packetTimeChange() async throws {
+        let rig = try makeRig()
+        let conference = ConferenceID(tenant: "t", meeting: "ptime")
+        try await rig.mcu.addConference(conference)
+        let phone = try #require(rig.phone())
+        let first = try await rig.mcu.addEndpoint(
+            AddEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 1), advertisedAddress: "127.0.0.1"))
+        let port = try #require(first.media.first?.localPort)
+        var sequence: UInt16 = 1
+        func speak(_ ticks: Int) {
+            rig.tick(ticks) { _ in
+                rig.send(rtpPacket(seq: sequence, ts: UInt32(sequence) &* 160, ssrc: 0x1234, payload: Self.silence), from: phone, to: port)
+                sequence &+= 1
+            }
+        }
+        /// (sequence, timestamp, payload bytes) of the RTP we sent the phone.
+        func received() -> [(seq: UInt16, ts: UInt32, bytes: Int)] {
+            rig.drain(phone).compactMap { p in
+                guard p.count > 12, p[1] & 0x7F == 0 else { return nil }
+                return (UInt16(p[2]) << 8 | UInt16(p[3]), UInt32(p[4]) << 24 | UInt32(p[5]) << 16 | UInt32(p[6]) << 8 | UInt32(p[7]), p.count - 12)
+            }
+        }
+        speak(10)
+        let at20 = received()
+        _ = try await rig.mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 2, maxptime: 10)))
+        speak(10)
+        let at10 = received()
+        _ = try await rig.mcu.modifyEndpoint(
+            ModifyEndpointRequest(conference: conference, endpoint: EndpointID("p"), offer: offer(port: phone.port, key: nil, version: 3)))
+        speak(10)
+        let back = received()
+        await rig.shutdown()
+        #expect(at20.count == 10 && at20.allSatisfy { $0.bytes == 160 }, "20 ms PCMU: \(at20.map(\.bytes))")
+        #expect(at10.count == 20 && at10.allSatisfy { $0.bytes == 80 }, "maxptime 10: two 10 ms packets a tick: \(at10.map(\.bytes))")
+        #expect(back.count == 10 && back.allSatisfy { $0.bytes == 160 }, "20 ms again: \(back.map(\.bytes))")
+        let all = at20 + at10 + back
+        let seqJumps = zip(all, all.dropFirst()).filter { $1.seq != $0.seq &+ 1 }
+        let tsJumps = zip(all, all.dropFirst()).filter { $1.ts != $0.ts &+ UInt32($0.bytes) }
+        #expect(seqJumps.isEmpty, "sequence numbers run on: \(seqJumps.prefix(3).map { ($0.seq, $1.seq) })")
+        #expect(tsJumps.isEmpty, "each timestamp follows the previous packet's samples: \(tsJumps.prefix(3).map { ($0.ts, $1.ts) })")
     }
 
     @Test("hold and resume: sendonly is answered recvonly and we stop sending; sendrecv resumes; the response says the direction")
