@@ -6,7 +6,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # xmllint validates conference-info documents).
 APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev openssl libsqlite3-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux baresip-core ffmpeg libxml2-utils curl
 
-.PHONY: deps build release run test janus-deps perf-janus perf-compare bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp fuzz-confinfo clean
+.PHONY: deps build release run test grpc-generate janus-deps perf-janus perf-compare bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp fuzz-confinfo clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -29,6 +29,11 @@ run: release
 # One test at a time: the real-time tests (sipp, serve, floods) must never run beside each other; the rest take seconds.
 test: deps
 	$(SWIFT) test --no-parallel
+
+# Regenerates the MCUControl gRPC code (Sources/MCUGRPC/Generated, committed) after a change to its .proto.
+grpc-generate:
+	@command -v protoc >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends protobuf-compiler; }
+	Sources/MCUGRPC/Proto/generate.sh
 
 # CPU per participant-second against Janus AudioBridge (README, Performance). Not part of `make test`: janus is
 # installed here, only when missing. perf-janus measures Janus alone; perf-compare runs Consort then Janus, back to back.

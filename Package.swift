@@ -34,6 +34,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        // MCUControl over the network (`consort mcu`): gRPC with protobuf messages (code generated once and committed).
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // Tests only: TestClock drives the focus's timers (FocusTests).
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
@@ -67,6 +72,21 @@ let package = Package(
 
         /// The focus <-> MCU control protocol: typed Codable messages and the controller interface.
         .target(name: "MCUControl", swiftSettings: swiftSettings),
+        /// MCUControl over gRPC: the client the focus drives remote MCUs with, and the service `consort mcu` serves
+        /// (token in metadata, protocol revision checked, deadlines, a stream of events and load reports).
+        .target(
+            name: "MCUGRPC",
+            dependencies: [
+                "MCUControl",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Proto"],
+            swiftSettings: swiftSettings
+        ),
         /// The A/V MCU: endpoints, sockets, the real-time mixing loop.
         .target(
             name: "MediaCore",
@@ -173,6 +193,12 @@ let package = Package(
             dependencies: [
                 "Focus", "FocusSQLite", "SIP", "SIPWire", "SDP", "MCUControl", "ConferenceInfo", "TestSupport",
                 .product(name: "Clocks", package: "swift-clocks"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MCUGRPCTests",
+            dependencies: [
+                "MCUGRPC", "MCUControl", "MediaCore", "AudioMixer", "OpusCodec", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),

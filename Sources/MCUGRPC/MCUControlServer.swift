@@ -1,0 +1,52 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+public import MCUControl
+
+/// The gRPC server of a `consort mcu` instance: MCUControl for `mcu`, on `host`:`port` (0 picks a free port), every
+/// call checked for the token and the protocol revision. ``run()`` serves until ``stop()``.
+public final class MCUControlServer: Sendable {
+    private let server: GRPCServer<HTTP2ServerTransport.Posix>
+    private let transport: HTTP2ServerTransport.Posix
+    private let service: MCUControlService
+    public let host: String
+    private let logger: Logger
+
+    public init(mcu: any MCUController, identity: MCUInstanceIdentity, host: String, port: Int, token: String, logger: Logger) {
+        self.host = host
+        self.logger = logger
+        transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext)
+        service = MCUControlService(mcu: mcu, identity: identity, logger: logger)
+        server = GRPCServer(transport: transport, services: [service], interceptors: [MCUControlAuthInterceptor(token: token, logger: logger)])
+    }
+
+    /// Serves until ``stop()`` (or a bind failure, thrown with the address).
+    public func run() async throws {
+        await service.start()
+        do {
+            try await server.serve()
+        } catch {
+            throw MCUControlError(.failed, "MCU control cannot serve on \(host): \(error)")
+        }
+    }
+
+    /// The port it listens on, once bound; nil when binding failed.
+    public func listeningPort() async -> Int? {
+        guard let address = try? await transport.listeningAddress else { return nil }
+        return address.ipv4?.port
+    }
+
+    /// No new conferences from now on (the instance is draining).
+    public func drain() { service.drain() }
+
+    public var isDraining: Bool { service.isDraining }
+
+    /// Conferences created through this server and not removed, with their placement epochs.
+    public var conferences: [ConferenceID: UInt64] { service.conferences }
+
+    /// Stops accepting calls, ends the event streams, and lets calls in flight finish.
+    public func stop() {
+        service.finishWatchers()
+        server.beginGracefulShutdown()
+    }
+}
