@@ -158,7 +158,7 @@ let package = Package(
             name: "consort",
             dependencies: [
                 "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus", "FocusSQLite",
-                "LoadGenerator", "Admin",
+                "LoadGenerator", "Admin", "MCUGRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -293,10 +293,14 @@ public struct MCULoadReport: Sendable, Codable, Equatable {
     /// loop offers 1,000,000 a second). Nil from an MCU that does not measure them.
     public var loops: Int?
     public var tickMicrosecondsPerSecond: UInt64?
+    /// The instance takes no new conferences and wants its conferences moved (nil or false: it does not drain).
+    public var draining: Bool?
 
     public init(
-        conferences: Int, endpoints: Int, freePorts: Int, lateTicks: UInt64, loops: Int? = nil, tickMicrosecondsPerSecond: UInt64? = nil
+        conferences: Int, endpoints: Int, freePorts: Int, lateTicks: UInt64, loops: Int? = nil, tickMicrosecondsPerSecond: UInt64? = nil,
+        draining: Bool? = nil
     ) {
+        self.draining = draining
         self.conferences = conferences
         self.loops = loops
         self.tickMicrosecondsPerSecond = tickMicrosecondsPerSecond

@@ -36,6 +36,12 @@ public final class MCUControlServer: Sendable {
         return address.ipv4?.port
     }
 
+    /// Who the instance says it is in Hello (its id may be known only once the port is bound).
+    public var identity: MCUInstanceIdentity {
+        get { service.identity }
+        set { service.identity = newValue }
+    }
+
     /// No new conferences from now on (the instance is draining).
     public func drain() { service.drain() }
 

@@ -21,8 +21,8 @@ public struct MCUInstanceIdentity: Sendable, Equatable {
 /// with a load report every interval. While draining, new conferences are refused (capacity) and the rest works.
 final class MCUControlService: Consort_Mcu_V1_MCUControl.SimpleServiceProtocol, Sendable {
     let mcu: any MCUController
-    let identity: MCUInstanceIdentity
     let logger: Logger
+    private let identityBox: Mutex<MCUInstanceIdentity>
     private let state = Mutex(State())
 
     private struct State {
@@ -34,7 +34,7 @@ final class MCUControlService: Consort_Mcu_V1_MCUControl.SimpleServiceProtocol, 
 
     init(mcu: any MCUController, identity: MCUInstanceIdentity, logger: Logger) {
         self.mcu = mcu
-        self.identity = identity
+        identityBox = Mutex(identity)
         self.logger = logger
     }
 
@@ -45,6 +45,12 @@ final class MCUControlService: Consort_Mcu_V1_MCUControl.SimpleServiceProtocol, 
             let watchers = self?.state.withLock { Array($0.watchers.values) } ?? []
             for watcher in watchers { watcher.yield(update) }
         }
+    }
+
+    /// Who this instance is (set again once its port is known).
+    var identity: MCUInstanceIdentity {
+        get { identityBox.withLock { $0 } }
+        set { identityBox.withLock { $0 = newValue } }
     }
 
     /// Refuses new conferences from now on.
@@ -142,7 +148,14 @@ final class MCUControlService: Consort_Mcu_V1_MCUControl.SimpleServiceProtocol, 
     }
 
     func load(request: Consort_Mcu_V1_Empty, context: ServerContext) async throws -> Consort_Mcu_V1_LoadReport {
-        await mcu.load().proto
+        await report()
+    }
+
+    /// The MCU's load, saying whether this instance drains.
+    func report() async -> Consort_Mcu_V1_LoadReport {
+        var report = await mcu.load()
+        report.draining = isDraining
+        return report.proto
     }
 
     func conferences(request: Consort_Mcu_V1_Empty, context: ServerContext) async throws -> Consort_Mcu_V1_ConferenceList {
@@ -169,11 +182,10 @@ final class MCUControlService: Consort_Mcu_V1_MCUControl.SimpleServiceProtocol, 
         continuation.onTermination = { [weak self] _ in self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) } }
         let interval = Duration.milliseconds(Int(request.loadIntervalMs == 0 ? 1_000 : max(100, request.loadIntervalMs)))
         logger.info("focus watching", metadata: ["peer": "\(context.remotePeer)", "loadInterval": "\(interval)"])
-        let mcu = self.mcu
-        let reporter = Task {
+        let reporter = Task { [weak self] in
             while !Task.isCancelled {
-                let report = await mcu.load()
-                continuation.yield(.with { $0.load = report.proto })
+                guard let report = await self?.report() else { return }
+                continuation.yield(.with { $0.load = report })
                 try? await Task.sleep(for: interval)
             }
         }

@@ -245,6 +245,7 @@ extension MCULoadReport {
             $0.lateTicks = lateTicks
             if let loops { $0.loops = Int64(loops) }
             if let tickMicrosecondsPerSecond { $0.tickMicrosecondsPerSecond = tickMicrosecondsPerSecond }
+            $0.draining = draining ?? false
         }
     }
 
@@ -252,7 +253,7 @@ extension MCULoadReport {
         self.init(
             conferences: Int(clamping: p.conferences), endpoints: Int(clamping: p.endpoints), freePorts: Int(clamping: p.freePorts),
             lateTicks: p.lateTicks, loops: p.hasLoops ? Int(clamping: p.loops) : nil,
-            tickMicrosecondsPerSecond: p.hasTickMicrosecondsPerSecond ? p.tickMicrosecondsPerSecond : nil)
+            tickMicrosecondsPerSecond: p.hasTickMicrosecondsPerSecond ? p.tickMicrosecondsPerSecond : nil, draining: p.draining)
     }
 }
 

@@ -17,10 +17,12 @@ struct ConsortConfiguration: Codable, Equatable {
     var focus = FocusConfiguration()
     /// The HTTP admin API and `/metrics`.
     var admin = AdminConfiguration()
+    /// MCU instances (`consort mcu`) and the control channel to them.
+    var pool = PoolConfiguration()
 
     init() {}
 
-    enum CodingKeys: String, CodingKey { case sip, media, focus, admin }
+    enum CodingKeys: String, CodingKey { case sip, media, focus, admin, pool }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -28,6 +30,7 @@ struct ConsortConfiguration: Codable, Equatable {
         media = try c.decodeIfPresent(MediaConfiguration.self, forKey: .media) ?? MediaConfiguration()
         focus = try c.decodeIfPresent(FocusConfiguration.self, forKey: .focus) ?? FocusConfiguration()
         admin = try c.decodeIfPresent(AdminConfiguration.self, forKey: .admin) ?? AdminConfiguration()
+        pool = try c.decodeIfPresent(PoolConfiguration.self, forKey: .pool) ?? PoolConfiguration()
     }
 
     /// Reads and checks a configuration file; the error says which file and what is wrong.
@@ -106,6 +109,7 @@ struct ConsortConfiguration: Codable, Equatable {
         if let p = media.mcu.validationProblem() { return p }
         if let p = focus.validationProblem() { return p }
         if let p = admin.validationProblem(tenants: focus.effectiveTenants) { return p }
+        if let p = pool.validationProblem() { return p }
         return media.mixer.validationProblem()
     }
 

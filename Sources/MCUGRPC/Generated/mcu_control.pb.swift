@@ -775,6 +775,10 @@ nonisolated struct Consort_Mcu_V1_LoadReport: Sendable {
   /// Clears the value of `tickMicrosecondsPerSecond`. Subsequent reads from it will return its default value.
   mutating func clearTickMicrosecondsPerSecond() {self._tickMicrosecondsPerSecond = nil}
 
+  /// The instance is draining (SIGTERM or an operator's drain): it takes no new conferences and its conferences should
+  /// move elsewhere.
+  var draining: Bool = false
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -1940,7 +1944,7 @@ nonisolated extension Consort_Mcu_V1_StatisticsResponse: SwiftProtobuf.Message, 
 
 nonisolated extension Consort_Mcu_V1_LoadReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".LoadReport"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}conferences\0\u{1}endpoints\0\u{3}free_ports\0\u{3}late_ticks\0\u{1}loops\0\u{3}tick_microseconds_per_second\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}conferences\0\u{1}endpoints\0\u{3}free_ports\0\u{3}late_ticks\0\u{1}loops\0\u{3}tick_microseconds_per_second\0\u{1}draining\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1954,6 +1958,7 @@ nonisolated extension Consort_Mcu_V1_LoadReport: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.lateTicks) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self._loops) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self._tickMicrosecondsPerSecond) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.draining) }()
       default: break
       }
     }
@@ -1982,6 +1987,9 @@ nonisolated extension Consort_Mcu_V1_LoadReport: SwiftProtobuf.Message, SwiftPro
     try { if let v = self._tickMicrosecondsPerSecond {
       try visitor.visitSingularUInt64Field(value: v, fieldNumber: 6)
     } }()
+    if self.draining != false {
+      try visitor.visitSingularBoolField(value: self.draining, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1992,6 +2000,7 @@ nonisolated extension Consort_Mcu_V1_LoadReport: SwiftProtobuf.Message, SwiftPro
     if lhs.lateTicks != rhs.lateTicks {return false}
     if lhs._loops != rhs._loops {return false}
     if lhs._tickMicrosecondsPerSecond != rhs._tickMicrosecondsPerSecond {return false}
+    if lhs.draining != rhs.draining {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
