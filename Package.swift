@@ -175,7 +175,7 @@ let package = Package(
                 .product(name: "Clocks", package: "swift-clocks"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsortTests",
             dependencies: [
