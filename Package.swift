@@ -201,7 +201,7 @@ let package = Package(
                 "MCUGRPC", "MCUControl", "MediaCore", "AudioMixer", "OpusCodec", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsortTests",
             dependencies: [

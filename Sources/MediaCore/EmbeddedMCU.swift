@@ -93,7 +93,8 @@ public final class EmbeddedMCU: MCUController {
             return true
         }
         guard inserted else { return }
-        if !manualTicks { _ = try? await conference.eventLoop.submit { conference.start() }.get() }
+        let scheduled = !manualTicks
+        _ = try? await conference.eventLoop.submit { conference.start(scheduled: scheduled) }.get()
         logger.info("conference created", metadata: ["conference": "\(id)"])
     }
 

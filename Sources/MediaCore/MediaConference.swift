@@ -78,12 +78,14 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         sendBuffer.deallocate()
     }
 
-    /// Starts ticking (on the loop).
-    func start() {
+    /// Starts the conference (on the loop): it counts in the tenant's gauges from now on, and ticks every 20 ms unless
+    /// `scheduled` is false (an MCU whose ticks the caller drives).
+    func start(scheduled: Bool = true) {
         eventLoop.preconditionInEventLoop()
         guard !running else { return }
         running = true
         publishGauges(active: true)
+        guard scheduled else { return }
         reference = .now()
         scheduleNext()
     }

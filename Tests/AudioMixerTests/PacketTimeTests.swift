@@ -1,6 +1,7 @@
 import AudioMixer
 import OpusCodec
 import Testing
+import TestSupport
 
 /// A codec and packet time a phone may send.
 struct PacketTime: CustomTestStringConvertible, Sendable {

@@ -1,6 +1,7 @@
 import AudioMixer
 import OpusCodec
 import Testing
+import TestSupport
 
 /// Issue 10: "Consort sends 20 ms packets unless the peer's maxptime asks for less."
 @Suite("Packet time sent")

@@ -1,6 +1,7 @@
 import AudioMixer
 import OpusCodec
 import Testing
+import TestSupport
 
 /// Issue 10: "a speaker who falls back to listening hears no seam". A speaker hears its mix-minus from an encoder of its
 /// own; when it stops being mixed it hears the stream every listener shares. Its decoder must not notice the change.

@@ -68,6 +68,43 @@ enum FocusSipp {
             ], directory: directory)
     }
 
+    /// invite-media.xml's offer unless a test fills `MEDIA`: PCMU and telephone-event on sipp's media port.
+    static let pcmuMedia = """
+        m=audio [media_port] RTP/AVP 0 96
+        a=rtpmap:0 PCMU/8000
+        a=rtpmap:96 telephone-event/8000
+        a=fmtp:96 0-16
+        """
+
+    /// sipp's options to log every message it sends and receives to `file` (see `receivedMessages(in:)`).
+    static func traceOptions(_ file: URL) -> [String] { ["-trace_msg", "-message_file", file.path] }
+
+    /// The SIP messages sipp received, in order, from its `-trace_msg` log (LF line ends; a body follows a blank line).
+    static func receivedMessages(in file: URL) -> [String] {
+        guard let log = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+        // Each entry: a line of dashes with a timestamp, "UDP message received [N] bytes :", a blank line, the message.
+        return log.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n-----------------------------------------------")
+            .compactMap { entry -> String? in
+                guard let header = entry.range(of: "message received ["), let start = entry.range(of: "\n\n", range: header.upperBound..<entry.endIndex)
+                else { return nil }
+                return String(entry[start.upperBound...]).trimmingCharacters(in: .newlines)
+            }
+    }
+
+    /// The bodies of the 200 responses to INVITE among `messages`, by CSeq number, with CRLF line ends as on the wire.
+    static func inviteAnswers(in messages: [String]) -> [Int: String] {
+        var answers: [Int: String] = [:]
+        for message in messages where message.hasPrefix("SIP/2.0 200") {
+            let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let cseq = lines.first(where: { $0.lowercased().hasPrefix("cseq:") })?.split(separator: " ").dropFirst(),
+                cseq.count == 2, cseq.last == "INVITE", let number = Int(cseq.first ?? ""),
+                let blank = message.range(of: "\n\n")
+            else { continue }
+            answers[number] = message[blank.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+        }
+        return answers
+    }
+
     struct SippMissing: Error, CustomStringConvertible {
         var description: String { "sipp is not installed: run `make deps` (Debian package sip-tester)" }
     }
@@ -78,7 +115,7 @@ enum FocusSipp {
     ) throws -> [String] {
         var text = try String(
             contentsOf: packageRoot.appendingPathComponent("Tests/ConsortTests/Scenarios/\(scenario).xml"), encoding: .utf8)
-        for (name, value) in fill.merging(["DOMAIN": domain], uniquingKeysWith: { a, _ in a }) {
+        for (name, value) in fill.merging(["DOMAIN": domain, "MEDIA": Self.pcmuMedia], uniquingKeysWith: { a, _ in a }) {
             text = text.replacingOccurrences(of: "{{\(name)}}", with: value)
         }
         let file = directory.appendingPathComponent("\(scenario).xml")

@@ -81,3 +81,20 @@ struct InProcessServer {
         try? FileManager.default.removeItem(at: folder)
     }
 }
+
+extension InProcessServer {
+    /// The first roster entry of a live meeting that satisfies `ready`, waiting up to `timeout` for one (a real phone
+    /// joins, answers or re-INVITEs in its own time); nil if none did.
+    func rosterEntry(
+        tenant: String = "default", meeting: String, timeout: Duration = .seconds(10), where ready: (RosterEntry) -> Bool
+    ) async throws -> (FocusConference, RosterEntry)? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let conference = focus.liveConference(tenant: tenant, id: meeting), let entry = await conference.roster.first(where: ready) {
+                return (conference, entry)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+}

@@ -30,29 +30,32 @@ struct MediaMetricsTests {
     @Test("two plain-RTP phones for 1.5 s: per-tenant packets, bytes, loss, jitter and gauges; all gauges 0 after they leave")
     func tenantMetrics() async throws {
         _ = AdminMetrics.registry  // the process's one swift-metrics backend, before any conference exists
-        let mcu = try trust.makeMCU { $0.loops = 2 }
+        let rig = try ManualMediaRig { $0.loops = 2 }
         do {
-            try await exchange(mcu)
+            try await exchange(rig)
         } catch {
-            await mcu.shutdown()
+            await rig.shutdown()
             throw error
         }
-        await mcu.shutdown()
+        await rig.shutdown()
     }
 
-    private func exchange(_ mcu: EmbeddedMCU) async throws {
+    /// On manual ticks (``ManualMediaRig``): media time is the ticks run, so nothing here waits for time to pass.
+    private func exchange(_ rig: ManualMediaRig) async throws {
+        let mcu = rig.mcu
         let registry = AdminMetrics.registry
         let tenant = "metrics-\(UInt32.random(in: 1...UInt32.max))"
         let t = #"tenant="\#(tenant)""#
         let conference = ConferenceID(tenant: tenant, meeting: "m")
-        let started = ContinuousClock.now
+        var ticks = 0
         try await mcu.addConference(conference)
-        let talker = TestPeer(), listener = TestPeer()
+        let talker = try #require(rig.phone()), listener = try #require(rig.phone())
         var ports: [Int] = []
-        for (i, peer) in [talker, listener].enumerated() {
+        for (i, phone) in [talker, listener].enumerated() {
             let answer = try await mcu.addEndpoint(
                 AddEndpointRequest(
-                    conference: conference, endpoint: EndpointID("e\(i)"), offer: trust.offer(port: peer.port), advertisedAddress: "127.0.0.1"))
+                    conference: conference, endpoint: EndpointID("e\(i)"),
+                    offer: trust.offer(port: phone.port, host: ManualMediaRig.phoneHost), advertisedAddress: "127.0.0.1"))
             ports.append(try #require(answer.media.first?.localPort))
         }
         var text = registry.emitToString()
@@ -69,25 +72,28 @@ struct MediaMetricsTests {
         // 1.5 s of 20 ms PCMU packets: the talker sends a tone and loses every tenth packet, the listener silence.
         var sentByTalker = 0
         var speakersSeen = 0.0
-        for n in 0..<75 {
+        rig.tick(75) { n in
             if n % 10 != 5 {
-                talker.send(rtpPacket(seq: UInt16(n), ts: UInt32(n * 160), ssrc: 0xA1, payload: frame(n, tone: true)), to: ports[0])
+                rig.send(rtpPacket(seq: UInt16(n), ts: UInt32(n * 160), ssrc: 0xA1, payload: frame(n, tone: true)), from: talker, to: ports[0])
                 sentByTalker += 1
             }
-            listener.send(rtpPacket(seq: UInt16(n), ts: UInt32(n * 160), ssrc: 0xB2, payload: frame(n, tone: false)), to: ports[1])
+            rig.send(rtpPacket(seq: UInt16(n), ts: UInt32(n * 160), ssrc: 0xB2, payload: frame(n, tone: false)), from: listener, to: ports[1])
             if n % 10 == 0 { speakersSeen = max(speakersSeen, value(registry.emitToString(), "consort_media_speakers{\(t)}") ?? 0) }
-            try await Task.sleep(for: .milliseconds(20))
+            _ = rig.drain(talker)
+            _ = rig.drain(listener)
         }
+        ticks += 75
         let received = Double(sentByTalker + 75)  // 143
         let lost = Double(75 - sentByTalker)  // 7
         let audioIn = "consort_media_packets_received_total{\(t),kind=\"audio\"}"
-        let deadline = ContinuousClock.now + .seconds(4)
-        while ContinuousClock.now < deadline {
+        // The counters reach the metrics at the once-a-second watch: tick (silent phones) until it has run again.
+        while ticks < 75 + 4 * 50 {
             text = registry.emitToString()
             if value(text, audioIn) == received, value(text, "consort_media_packets_lost_total{\(t)}") == lost { break }
-            try await Task.sleep(for: .milliseconds(100))
+            rig.tick(5)
+            ticks += 5
         }
-        let elapsed = (ContinuousClock.now - started) / .seconds(1)
+        let elapsed = Double(ticks) * 0.02
         let mine = text.split(separator: "\n").filter { $0.contains(tenant) }.joined(separator: "\n")
 
         #expect(value(text, audioIn) == received, "\(mine)")

@@ -27,6 +27,10 @@
 ///   (`opus/48000/2`, `PCMU/8000/1`).
 /// - SDES-SRTP: module `srtp.so` and the account's `mediaenc=srtp-mand` (RTP/SAVP with a=crypto, refuses plain RTP).
 /// - Answering: the account's `answermode=auto` (or `manual`, then `accept()`).
+/// - Video (`video: true`): baresip-core's own modules, no camera and no window: `fakevideo` is both the source (a
+///   generated 320×240 picture at 15 fps) and the display (draws nothing), `vp8` (libvpx) the codec, offered alone
+///   (`video_codecs=vp8`). When decoded pictures arrive, baresip logs "video: receiving with resolution W x H" once
+///   per stream: `receivedVideo` reads it.
 ///
 /// Pointing N softphones at a conference server (the MCU tests): give each its own tone and recording, dial the
 /// meeting's URI, wait until every call is up, let audio flow, hang up, stop, then analyse each recording:
@@ -116,9 +120,10 @@ public final class BaresipInstance {
     ///   - lifetime: seconds after which baresip quits by itself (`-t`), a backstop for a crashed test.
     ///   - tls: SIP over TLS: the CA file to trust (`sip_cafile`) and baresip's own certificate and key in one PEM
     ///     (`sip_certificate`, for its TLS listener on `sipPort + 1`). Calls to `;transport=tls` URIs then use TLS.
+    ///   - video: offer and accept VP8 video from a generated picture (see the notes above).
     public init(
         user: String, codecs: BaresipCodecs = .any, srtp: Bool = false, microphone: URL, recording: URL,
-        autoAnswer: Bool = true, lifetime: Int = 120, tls: (caFile: String, certificate: String)? = nil
+        autoAnswer: Bool = true, lifetime: Int = 120, tls: (caFile: String, certificate: String)? = nil, video: Bool = false
     ) throws {
         guard let executable = tool("baresip") else {
             throw BaresipError(reason: "baresip is not installed (make deps installs baresip-core)")
@@ -135,7 +140,8 @@ public final class BaresipInstance {
         let recordings = directory.appendingPathComponent("recordings")
         try FileManager.default.createDirectory(at: recordings, withIntermediateDirectories: true)
 
-        let codecModules = ["opus.so", "g711.so"]
+        let codecModules = ["opus.so", "g711.so"] + (video ? ["vp8.so", "fakevideo.so"] : [])
+        let videoConfig = video ? "video_source fakevideo,nil\nvideo_display fakevideo,nil\nvideo_size 320x240\nvideo_bitrate 300000\nvideo_fps 15" : ""
         let config = """
             poll_method epoll
             sip_listen 127.0.0.1:\(sipPort)
@@ -163,11 +169,13 @@ public final class BaresipInstance {
             ctrl_tcp_listen 127.0.0.1:\(controlPort)
             snd_path \(recordings.path)
             \(tls.map { "sip_cafile \($0.caFile)\nsip_certificate \($0.certificate)" } ?? "")
+            \(videoConfig)
 
             """
         var account = "<sip:\(user)@127.0.0.1:\(sipPort)>;regint=0;answermode=\(autoAnswer ? "auto" : "manual")"
         if let list = codecs.accountParameter { account += ";audio_codecs=\(list)" }
         if srtp { account += ";mediaenc=srtp-mand" }
+        if video { account += ";video_codecs=vp8" }
         try config.write(to: directory.appendingPathComponent("config"), atomically: true, encoding: .utf8)
         try (account + "\n").write(to: directory.appendingPathComponent("accounts"), atomically: true, encoding: .utf8)
         try "".write(to: directory.appendingPathComponent("contacts"), atomically: true, encoding: .utf8)
@@ -287,6 +295,9 @@ public final class BaresipInstance {
     /// Whether the srtp module reported SDES-SRTP running ("srtp: audio: SRTP is Enabled (cryptosuite=…)").
     public var srtpEnabled: Bool { logText.contains("SRTP is Enabled") }
 
+    /// Whether decoded video arrived in this instance's calls (baresip's "video: receiving with resolution" line).
+    public var receivedVideo: Bool { logText.contains("video: receiving with resolution") }
+
     /// Whether a received-audio recording exists (after `stop()`). sndfile opens its file on the first decoded frame,
     /// so a phone that received no RTP at all has none: a test that expects silence should accept that too.
     public var receivedAnything: Bool { FileManager.default.fileExists(atPath: recording.path) }
@@ -333,19 +344,20 @@ public final class BaresipInstance {
 }
 
 extension BaresipInstance {
-    /// Starts an instance that plays a generated sine of `tone` Hz at amplitude 0.3 (-10.5 dBFS), 48 kHz mono, for
+    /// Starts an instance that plays a generated sine of `tone` Hz at `amplitude` (0.3: -10.5 dBFS; 0: silence), 48 kHz mono, for
     /// `toneSeconds` (written to a temporary file that `stop()` removes). The call closes when the tone ends (aufile's
     /// end of file), so `toneSeconds` must outlast the call.
     public convenience init(
         user: String, tone: Double, codecs: BaresipCodecs = .any, srtp: Bool = false, recording: URL,
-        autoAnswer: Bool = true, toneSeconds: Double = 60, lifetime: Int = 120, tls: (caFile: String, certificate: String)? = nil
+        autoAnswer: Bool = true, toneSeconds: Double = 60, lifetime: Int = 120, tls: (caFile: String, certificate: String)? = nil,
+        amplitude: Double = 0.3, video: Bool = false
     ) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("consort-tone-\(user)-\(UUID().uuidString).wav")
-        try WAVFile.writeTone(to: file, frequency: tone, seconds: toneSeconds)
+        try WAVFile.writeTone(to: file, frequency: tone, amplitude: amplitude, seconds: toneSeconds)
         do {
             try self.init(
                 user: user, codecs: codecs, srtp: srtp, microphone: file, recording: recording, autoAnswer: autoAnswer,
-                lifetime: lifetime, tls: tls)
+                lifetime: lifetime, tls: tls, video: video)
         } catch {
             try? FileManager.default.removeItem(at: file)
             throw error

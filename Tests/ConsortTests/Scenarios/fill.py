@@ -6,7 +6,8 @@
          -key domain contoso.example -key user alice -au alice -ap alice-secret
 
 Defaults: STATUS=200; ACK_VIA a new Via for a 2xx (an ACK of its own, RFC 3261 §13.2.2.4) or [last_Via:] for an error
-answer; AFTER a pause of sipp's -d milliseconds and a BYE for a 2xx, nothing otherwise; ANSWER_CHECK "m=audio".
+answer; AFTER a pause of sipp's -d milliseconds and a BYE for a 2xx, nothing otherwise; ANSWER_CHECK "m=audio";
+MEDIA (invite-media.xml's offer) PCMU and telephone-event on sipp's media port.
 Any NAME=VALUE on the command line replaces {{NAME}}.
 """
 import pathlib
@@ -27,6 +28,12 @@ BYE = """<pause/>
   <recv response="200"/>"""
 
 
+MEDIA = """m=audio [media_port] RTP/AVP 0 96
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:96 telephone-event/8000
+      a=fmtp:96 0-16"""
+
+
 def main() -> int:
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -40,6 +47,7 @@ def main() -> int:
     values.setdefault("ACK_VIA", "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]" if ok else "[last_Via:]")
     values.setdefault("AFTER", BYE if ok else "")
     values.setdefault("ANSWER_CHECK", "m=audio")
+    values.setdefault("MEDIA", MEDIA)
     text = template.read_text()
     for name, value in values.items():
         text = text.replace("{{" + name + "}}", value)
