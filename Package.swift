@@ -206,7 +206,7 @@ let package = Package(
             name: "ConsortTests",
             dependencies: [
                 "consort", "MediaBench", "TestSupport", "MediaCore", "MCUControl", "Focus", "FocusSQLite", "SIP", "SIPWire", "LoadGenerator",
-                "Admin",
+                "Admin", "MCUGRPC",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

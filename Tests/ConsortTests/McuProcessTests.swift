@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import MCUControl
+import MCUGRPC
+import Testing
+import TestSupport
+
+/// `consort mcu` as a process (issue 11): it serves MCUControl over gRPC on its control address with media on its own
+/// address, answers offers, refuses without a token, and on SIGTERM drains — no new conferences, the load report says
+/// so — then exits 0 once its conferences are gone.
+@Suite("consort mcu", .serialized, .timeLimit(.minutes(2)))
+struct McuProcessTests {
+    static let token = "pool-test-token"
+
+    func launch(controlPort: Int, rtpBase: Int, token: String? = token, extra: [String] = []) throws -> (Process, URL) {
+        var arguments = [
+            "mcu", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--control-address", "127.0.0.1:\(controlPort)",
+            "--media-address", "127.0.0.3", "--rtp-ports", "\(rtpBase)-\(rtpBase + 99)", "--id", "mcu-test",
+        ]
+        if let token { arguments += ["--token", token] }
+        return try launchProgram(consortBinary, arguments + extra)
+    }
+
+    func waitForLog(_ process: (Process, URL), _ text: String, seconds: Double = 15) async -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var log = ""
+        while Date() < deadline {
+            log = (try? String(contentsOf: process.1, encoding: .utf8)) ?? ""
+            if log.contains(text) || !process.0.isRunning { break }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return log
+    }
+
+    @Test("serves MCUControl: Hello names the instance, an offer is answered with media on the instance's address; SIGTERM drains, then it exits 0")
+    func serveAndDrain() async throws {
+        let controlPort = freePort()
+        let mcu = try launch(controlPort: controlPort, rtpBase: freePortBlock(count: 100))
+        defer { _ = stopProgram(mcu, grace: 1) }
+        let ready = await waitForLog(mcu, "MCU instance ready")
+        #expect(ready.contains("MCU instance ready") && ready.contains("id=mcu-test"), "\(ready.suffix(1_500))")
+        let client = try GRPCMCUController(host: "127.0.0.1", port: controlPort, token: Self.token, logger: Logger(label: "test"))
+        defer { client.shutdown() }
+        let hello = try await client.hello(focus: "test")
+        #expect(hello.id == "mcu-test" && hello.mediaAddress == "127.0.0.3")
+        let room = ConferenceID(tenant: "acme", meeting: "room")
+        try await client.addConference(room, epoch: 1)
+        let offer = "v=0\r\no=p 1 1 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\nm=audio 41000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        let answer = try await client.addEndpoint(
+            AddEndpointRequest(conference: room, endpoint: EndpointID("ep"), offer: offer, advertisedAddress: "127.0.0.3"))
+        #expect(answer.answer.contains("c=IN IP4 127.0.0.3"), "\(answer.answer)")
+        client.startWatching(loadInterval: .milliseconds(100))
+
+        mcu.0.terminate()  // SIGTERM: drain
+        let draining = await waitForLog(mcu, "draining")
+        #expect(draining.contains("draining: no new conferences"), "\(draining.suffix(1_000))")
+        var sawDraining = false
+        for _ in 0..<50 where !sawDraining {
+            sawDraining = client.health.load?.draining == true
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(sawDraining, "the load report says the instance drains")
+        do throws(MCUControlError) {
+            try await client.addConference(ConferenceID(tenant: "acme", meeting: "new"), epoch: 1)
+            Issue.record("a draining instance took a new conference")
+        } catch {
+            #expect(error.code == .capacity, "\(error)")
+        }
+        #expect(mcu.0.isRunning, "it waits for its conference to move")
+        await client.removeConference(room)
+        let exited = waitForProgram(mcu, timeout: 5)
+        #expect(exited.status == 0, "\(exited.output.suffix(1_500))")
+        #expect(exited.output.contains("MCU instance stopped"))
+    }
+
+    @Test("without a token it refuses to start and says how to give one")
+    func needsToken() throws {
+        let result = waitForProgram(try launch(controlPort: freePort(), rtpBase: freePortBlock(count: 100), token: nil, extra: []), timeout: 10)
+        #expect(result.status != 0)
+        #expect(result.output.contains("needs a control token"), "\(result.output.suffix(800))")
+    }
+}
