@@ -26,6 +26,8 @@ extension Focus {
         case .selfMute(let conference, let endpoint, let muted):
             logger.info("self-mute", metadata: ["meeting": "\(conference)", "endpoint": "\(endpoint)", "muted": "\(muted)"])
             await existingConference(conference)?.update(endpoint) { $0.selfMuted = muted }
+        case .conferenceMoved(let conference):
+            await mediaMoved(conference)
         case .announcementFinished(let conference, let endpoint, let prompt):
             let key = AdmissionKey(conference: conference, endpoint: endpoint)
             if let reason = farewells.withLock({ $0.removeValue(forKey: key) }), let live = existingConference(conference) {

@@ -151,11 +151,12 @@ extension Focus {
         let offer: AddEndpointResponse
         do {
             try await placeOnMCU(conference)
-            offer = try await mcu.addEndpoint(
-                AddEndpointRequest(
-                    conference: conference.id, endpoint: endpoint, offer: nil,
-                    advertisedAddress: configuration.advertisedAddress ?? configuration.fallbackAddress,
-                    policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed), label: endpoint.value))
+            let mediaRequest = AddEndpointRequest(
+                conference: conference.id, endpoint: endpoint, offer: nil,
+                advertisedAddress: configuration.advertisedAddress ?? configuration.fallbackAddress,
+                policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed), label: endpoint.value)
+            offer = try await mcu.addEndpoint(mediaRequest)
+            rememberMedia(mediaRequest)
         } catch {
             await failDialOut(conference, endpoint: endpoint, status: 500, reason: "media: \(error.reason)", progress: progress)
             return

@@ -174,14 +174,15 @@ extension Focus {
         let waits = needsPIN || seat.lobby
         do {
             try await placeOnMCU(conference)
-            let answer = try await mcu.addEndpoint(
-                AddEndpointRequest(
-                    conference: id, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),
-                    advertisedAddress: advertisedAddress(for: request, arrivedOn: incoming.peer),
-                    policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed, muted: muted),
-                    // The MCU answers from the mode: in the lobby (without a PIN to type) the caller only listens (sendonly).
-                    label: identity.uri, mode: needsPIN ? .isolated : seat.lobby ? .lobby : .conference,
-                    signallingSource: incoming.peer.address.ipAddress))
+            let mediaRequest = AddEndpointRequest(
+                conference: id, endpoint: endpoint, offer: String(decoding: request.body, as: UTF8.self),
+                advertisedAddress: advertisedAddress(for: request, arrivedOn: incoming.peer),
+                policy: EndpointPolicy(allowVideo: policy.videoAllowed, allowPlainRTP: policy.plainRTPAllowed, muted: muted),
+                // The MCU answers from the mode: in the lobby (without a PIN to type) the caller only listens (sendonly).
+                label: identity.uri, mode: needsPIN ? .isolated : seat.lobby ? .lobby : .conference,
+                signallingSource: incoming.peer.address.ipAddress)
+            let answer = try await mcu.addEndpoint(mediaRequest)
+            rememberMedia(mediaRequest)
             if await incoming.isCancelled {
                 await mcu.removeEndpoint(id, endpoint)
                 await giveBack(conference, endpoint: endpoint, seatTaken: true)

@@ -19,6 +19,7 @@ extension Focus {
     /// both lead here); the roster removal is the one step that decides.
     func drop(_ endpoint: EndpointID, from conference: FocusConference, reason: String) async {
         admissions.withLock { $0[AdmissionKey(conference: conference.id, endpoint: endpoint)] = nil }
+        mediaRequests.withLock { $0[AdmissionKey(conference: conference.id, endpoint: endpoint)] = nil }
         if await conference.remove(endpoint) != nil {
             releaseSeat(conference.id)
             logger.info("left", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)", "reason": "\(reason)"])

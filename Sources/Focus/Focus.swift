@@ -52,6 +52,9 @@ public final class Focus: Sendable {
     let dialOutStarts = Mutex<[String: [Double]]>([:])
     /// Callers hearing a last prompt, hung up (with this reason) when the MCU reports it finished.
     let farewells = Mutex<[AdmissionKey: String]>([:])
+    /// What each participant's media was made from (the `addEndpoint` request, without its offer): how it is made
+    /// again when a pool of MCUs moves the conference (``MCUEvent/conferenceMoved(_:)``).
+    let mediaRequests = Mutex<[AdmissionKey: AddEndpointRequest]>([:])
     /// Who is hearing the first-participant greeting, per conference (stopped when a second participant arrives).
     let greetings = Mutex<[ConferenceID: EndpointID]>([:])
     /// The conference event package's subscriptions.

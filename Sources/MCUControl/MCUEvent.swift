@@ -11,6 +11,10 @@ public enum MCUEvent: Sendable, Codable, Equatable {
     case mediaTimeout(ConferenceID, EndpointID, seconds: Int)
     /// The participant muted or unmuted themselves (the self-mute DTMF sequence). Independent of the focus's mute.
     case selfMute(ConferenceID, EndpointID, muted: Bool)
+    /// The conference now runs on another MCU (a pool moved it: its MCU died or drains), with no endpoints yet: the
+    /// focus adds each participant again (`addEndpoint` without an offer) and re-INVITEs them with the new MCU's offer.
+    /// Sent by a pool of MCUs, never by one MCU.
+    case conferenceMoved(ConferenceID)
 }
 
 extension MCUEvent {
@@ -18,6 +22,7 @@ extension MCUEvent {
     public var conference: ConferenceID {
         switch self {
         case .dtmf(let c, _, _), .announcementFinished(let c, _, _), .mediaTimeout(let c, _, _), .selfMute(let c, _, _): c
+        case .conferenceMoved(let c): c
         }
     }
 }

@@ -277,6 +277,9 @@ extension MCUEvent {
                 $0.conference = c.proto
                 $0.endpoint = e.value
                 $0.selfMuted = muted
+            case .conferenceMoved(let c):
+                // A pool's own event: it never travels between an MCU and the focus (no kind; a receiver skips it).
+                $0.conference = c.proto
             }
         }
     }

@@ -194,4 +194,43 @@ struct FocusMCUEventTests {
             #expect(admit != nil && removal != nil && (admit ?? 0) < (removal ?? 0), "admitted, then hung up, in the order the events came: \(calls)")
         }
     }
+
+    @Test("conferenceMoved (a pool moved the conference to another MCU): each participant is added again without an offer, re-INVITEd with the new offer, its answer applied; the roster stays")
+    func conferenceMoved() async throws {
+        try await withFocusBed(Self.settings()) { bed in
+            let phone = try await bed.phone(host: "127.0.0.2")
+            await phone.answerReinvites()
+            let room = ConferenceID(tenant: "busy", meeting: "room")
+            let call = try await phone.call("sip:room@busy.test", port: bed.port, offer: TestPhone.offer(host: "127.0.0.2", port: 41_000)).get()
+            let endpoint = try #require(await bed.endpoint(of: call))
+            let conference = bed.focus.liveConference(tenant: "busy", id: "room")
+            _ = await eventually { await conference?.roster.first?.status == .connected }
+            let before = await conference?.roster ?? []
+
+            bed.mcu.emit(.conferenceMoved(room))
+            let answered = await eventually {
+                bed.mcu.calls.contains { call in
+                    guard case .modifyEndpoint(let request) = call else { return false }
+                    return request.answer != nil
+                }
+            }
+            let readded = bed.mcu.addedEndpoints.filter { $0.endpoint == endpoint }
+            let after = await conference?.roster ?? []
+            let offers = phone.reinviteOffers
+            let applied = bed.mcu.calls.compactMap { call -> ModifyEndpointRequest? in
+                guard case .modifyEndpoint(let request) = call, request.answer != nil else { return nil }
+                return request
+            }
+            _ = try? await call.dialog.bye()
+
+            #expect(answered, "the phone's answer reached the MCU: \(bed.mcu.callNames)")
+            #expect(readded.count == 2 && readded.last?.offer == nil, "added again, without an offer: \(readded)")
+            #expect(readded.last?.mode == .conference && readded.last?.label == readded.first?.label)
+            #expect(readded.last?.signallingSource == "127.0.0.2")
+            #expect(offers.count == 1 && offers.first?.contains("m=audio") == true, "the new MCU's offer in a re-INVITE: \(offers)")
+            #expect(applied.first?.endpoint == endpoint && applied.first?.answer?.contains("c=IN IP4 127.0.0.2") == true)
+            #expect(after.map(\.endpoint) == before.map(\.endpoint) && after.first?.status == .connected, "the roster stays")
+            #expect(!phone.receivedBye(call), "nobody was hung up")
+        }
+    }
 }

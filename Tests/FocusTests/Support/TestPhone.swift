@@ -9,6 +9,7 @@ final class TestPhone: Sendable {
     let agent: SIPUserAgent
     let host: String
     private let byes = Mutex<Set<SIPDialogID>>([])
+    private let reinvites = Mutex<[String]>([])
 
     private init(agent: SIPUserAgent, host: String) {
         self.agent = agent
@@ -61,6 +62,21 @@ final class TestPhone: Sendable {
             return .failure(SIPError(.transportFailure, "\(error)"))
         }
     }
+
+    /// Answers the focus's re-INVITEs with 200 and an answer at this phone's address, and keeps their offers.
+    func answerReinvites() async {
+        await agent.setHandler(.invite) { [self] incoming in
+            guard incoming.dialog != nil else {
+                await incoming.respond(488)
+                return
+            }
+            reinvites.withLock { $0.append(String(decoding: incoming.request.body, as: UTF8.self)) }
+            await incoming.respond(200, body: Array(Self.offer(host: host, dtmf: false).utf8), contentType: "application/sdp")
+        }
+    }
+
+    /// The offers of the re-INVITEs this phone answered.
+    var reinviteOffers: [String] { reinvites.withLock { $0 } }
 
     /// Whether the focus sent a BYE in this call.
     func receivedBye(_ call: SIPOutgoingCall) -> Bool { byes.withLock { $0.contains(call.dialog.id) } }
