@@ -50,6 +50,9 @@ public final class MCUControlServer: Sendable {
     /// Conferences created through this server and not removed, with their placement epochs.
     public var conferences: [ConferenceID: UInt64] { service.conferences }
 
+    /// Removes a conference this instance no longer owns (the pool placed it elsewhere under a newer epoch).
+    public func drop(_ conference: ConferenceID) async { await service.drop(conference) }
+
     /// Stops accepting calls, ends the event streams, and lets calls in flight finish.
     public func stop() {
         service.finishWatchers()

@@ -61,6 +61,12 @@ final class MCUControlService: Consort_Mcu_V1_MCUControl.SimpleServiceProtocol, 
     /// Conferences created through this service and not removed, with their placement epochs.
     var conferences: [ConferenceID: UInt64] { state.withLock { $0.epochs } }
 
+    /// Removes a conference the instance no longer owns (its placement moved on): media stops, the epoch is forgotten.
+    func drop(_ conference: ConferenceID) async {
+        await mcu.removeConference(conference)
+        state.withLock { _ = $0.epochs.removeValue(forKey: conference) }
+    }
+
     /// Ends every Watch stream (the server is stopping).
     func finishWatchers() {
         let watchers = state.withLock { s -> [AsyncStream<Consort_Mcu_V1_WatchUpdate>.Continuation] in
