@@ -105,7 +105,7 @@ extension FocusStoreSuites {
                         tenants: [Fixtures.tenant("fabrikam")], users: [Fixtures.user("nowhere", "mallory")], meetings: [])
                 }
                 #expect(error?.reason.contains("tenant nowhere") == true)
-                #expect(error?.reason.contains(try location.label) == true)
+                #expect(error?.reason.contains(location.label) == true)
                 #expect(try await store.tenants() == [Fixtures.tenant("contoso")])
                 #expect(try await store.users(tenant: "contoso") == [Fixtures.user("contoso", "alice")])
                 #expect(try await store.meetings(tenant: "contoso").map(\.id) == ["weekly"])

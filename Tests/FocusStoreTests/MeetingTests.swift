@@ -44,7 +44,7 @@ extension FocusStoreSuites {
                 let error = await #expect(throws: FocusStoreError.self) {
                     try await store.saveMeeting(Fixtures.meeting("nowhere", "weekly", source: .api))
                 }
-                #expect(error?.reason == "cannot save meeting weekly of tenant nowhere in \(try location.label): tenant nowhere does not exist")
+                #expect(error?.reason == "cannot save meeting weekly of tenant nowhere in \(location.label): tenant nowhere does not exist")
             }
         }
     }

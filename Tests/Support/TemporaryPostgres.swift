@@ -115,18 +115,61 @@ public final class TemporaryPostgres: Sendable {
 
     private func run(_ program: String, _ arguments: [String], timeout: TimeInterval) throws {
         let executable = "\(Self.binaries)/\(program)"
-        let result: (status: Int32, output: String)
+        // The programs run in the folder: the postgres user may not enter the working directory of the tests.
+        var command = ["/usr/bin/env", "--chdir=\(folder)", executable] + arguments
         if let runAs {
             guard let runuser = tool("runuser") else { throw TemporaryPostgresError("runuser is missing (util-linux)") }
-            result = try runProgram(runuser, ["-u", runAs, "--", executable] + arguments, timeout: timeout, directory: URL(fileURLWithPath: folder))
-        } else {
-            result = try runProgram(executable, arguments, timeout: timeout, directory: URL(fileURLWithPath: folder))
+            command = [runuser, "-u", runAs, "--"] + command
         }
+        let result = try Self.spawn(command, outputFolder: folder, timeout: timeout)
         guard result.status == 0 else {
             let log = (try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? ""
             let why = result.status == -9 ? "took longer than \(Int(timeout)) s" : "exited with \(result.status)"
             throw TemporaryPostgresError("\(program) \(why): \(result.output)\(log.isEmpty ? "" : "\nserver log:\n\(log.suffix(2000))")")
         }
+    }
+
+    /// Runs `command` with its output in a file of `outputFolder`, waiting at most `timeout` (then SIGKILL, status -9).
+    ///
+    /// Not Foundation's `Process`: it takes a program for running until a pipe it gives the child closes, and the
+    /// server that `pg_ctl start` leaves behind inherits that pipe, so `pg_ctl` would seem to run for ever.
+    private static func spawn(_ command: [String], outputFolder: String, timeout: TimeInterval) throws -> (status: Int32, output: String) {
+        let outputPath = outputFolder + "/command-\(UInt32.random(in: 0...UInt32.max)).log"
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw TemporaryPostgresError("cannot start \(command[0]): \(String(cString: strerror(spawned)))")
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        var finished = false
+        while !finished {
+            let waited = waitpid(pid, &status, WNOHANG)
+            if waited == pid {
+                finished = true
+            } else if waited < 0 && errno != EINTR {
+                throw TemporaryPostgresError("waitpid for \(command[0]): \(String(cString: strerror(errno)))")
+            } else if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                return (-9, (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+            } else {
+                usleep(20_000)
+            }
+        }
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // WIFEXITED / WEXITSTATUS, which Swift does not import (macros).
+        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exitStatus, output)
     }
 }
 

@@ -13,7 +13,7 @@ func freshLocation() throws -> PostgresLocation {
 func withSharedDatabase<T>(
     _ location: PostgresLocation, schemas: [PostgresSchema] = [.focus, .mcuPool], _ body: (SharedDatabase) async throws -> T
 ) async throws -> T {
-    let database = SharedDatabase(location: location, logger: Logger(label: "test"), maximumConnections: 4)
+    let database = SharedDatabase(location: location, logger: quietLogger, maximumConnections: 4)
     try await database.prepare(schemas)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await database.run() }
@@ -27,3 +27,10 @@ func withSharedDatabase<T>(
         }
     }
 }
+
+/// Errors only: postgres-nio warns when the first query races the pool's `run()`, which these helpers start together.
+let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .error
+    return logger
+}()

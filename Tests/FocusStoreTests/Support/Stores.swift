@@ -24,14 +24,7 @@ struct StoreLocation: Sendable {
     var setting: String
 
     /// How the store's errors name it: the path, or the URL without the password.
-    var label: String {
-        get throws {
-            switch try FocusDatabase(setting: setting) {
-            case .sqlite(let path): path
-            case .postgres(let location): location.description
-            }
-        }
-    }
+    var label: String { (try? FocusDatabase(setting: setting).description) ?? setting }
 }
 
 /// Runs `body` with a fresh location of `kind`; the SQLite file is deleted afterwards, the database goes with the server.
@@ -53,7 +46,7 @@ func withStore<T>(at location: StoreLocation, _ body: (any FocusStore) async thr
     case .sqlite(let path):
         return try await body(SQLiteFocusStore(path: path))
     case .postgres(let postgres):
-        let database = SharedDatabase(location: postgres, logger: Logger(label: "test"), maximumConnections: 4)
+        let database = SharedDatabase(location: postgres, logger: quietLogger, maximumConnections: 4)
         try await database.prepare([.focus])
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.run() }
@@ -75,3 +68,10 @@ func withStore<T>(_ kind: StoreKind, _ body: (any FocusStore, StoreLocation) asy
         try await withStore(at: location) { store in try await body(store, location) }
     }
 }
+
+/// Errors only: postgres-nio warns when the first query races the pool's `run()`, which these helpers start together.
+let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .error
+    return logger
+}()
