@@ -2,9 +2,10 @@
 SWIFT       ?= swift
 CONFIG      ?= Config/consort.yaml
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the build, the tests and the benchmarks need (libsqlite3-dev: the focus's store; libxml2-utils:
-# xmllint validates conference-info documents).
-APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev openssl libsqlite3-dev pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux baresip-core ffmpeg libxml2-utils curl
+# Debian packages the build, the tests and the benchmarks need (libsqlite3-dev: the focus's store; postgresql: the
+# shared store's tests start servers of their own from its binaries; libxml2-utils: xmllint validates conference-info
+# documents).
+APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev openssl libsqlite3-dev postgresql pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux baresip-core ffmpeg libxml2-utils curl
 
 .PHONY: deps build release run test grpc-generate janus-deps perf-janus perf-compare bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp fuzz-confinfo clean
 

@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "SIPWire", targets: ["SIPWire"]),
         .library(name: "SIP", targets: ["SIP"]),
         .library(name: "FocusSQLite", targets: ["FocusSQLite"]),
+        .library(name: "FocusPostgres", targets: ["FocusPostgres"]),
+        .library(name: "MCUPool", targets: ["MCUPool"]),
         .library(name: "ConferenceInfo", targets: ["ConferenceInfo"]),
     ],
     dependencies: [
@@ -30,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // No default traits: the Admin API needs neither swift-configuration nor full Foundation.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -87,6 +90,9 @@ let package = Package(
             exclude: ["Proto"],
             swiftSettings: swiftSettings
         ),
+        /// The MCU pool's shared state as both sides see it: registered instances with their last load report, and
+        /// the placement of every live conference with its fencing epoch. Protocol and values only, no database.
+        .target(name: "MCUPool", dependencies: ["MCUControl"], swiftSettings: swiftSettings),
         /// The A/V MCU: endpoints, sockets, the real-time mixing loop.
         .target(
             name: "MediaCore",
@@ -141,6 +147,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// The shared store of several hosts on PostgreSQL (postgres-nio): the focus's store and the MCU pool's state,
+        /// each with its own versioned migrations.
+        .target(
+            name: "FocusPostgres",
+            dependencies: [
+                "Focus", "MCUPool", "MCUControl",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         /// The HTTP admin API (tenants, meetings, live conferences and their control) and `/metrics` in Prometheus text.
         .target(
             name: "Admin",
@@ -158,7 +180,7 @@ let package = Package(
             name: "consort",
             dependencies: [
                 "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus", "FocusSQLite",
-                "LoadGenerator", "Admin", "MCUGRPC",
+                "FocusPostgres", "LoadGenerator", "Admin", "MCUGRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -185,7 +207,18 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec"], swiftSettings: swiftSettings),
-        .testTarget(name: "FocusSQLiteTests", dependencies: ["FocusSQLite", "Focus"], swiftSettings: swiftSettings),
+        .testTarget(name: "FocusSQLiteTests", dependencies: ["FocusSQLite", "Focus", "TestSupport"], swiftSettings: swiftSettings),
+        // The FocusStore behaviours, each run against SQLite and against a PostgreSQL the tests start (TestSupport).
+        .testTarget(
+            name: "FocusStoreTests", dependencies: ["Focus", "FocusSQLite", "FocusPostgres", "TestSupport"],
+            swiftSettings: swiftSettings),
+        // What only PostgreSQL has: URLs, connection errors, migrations, and the MCU pool's store.
+        .testTarget(
+            name: "FocusPostgresTests",
+            dependencies: [
+                "Focus", "FocusPostgres", "MCUPool", "MCUControl", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         // The focus's logic: policies, limits, tables, and its call flows against a recording fake of MCUController and a
         // test clock (real SIP on loopback; no MCU, no waiting for time to pass).
         .testTarget(

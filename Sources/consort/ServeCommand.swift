@@ -4,7 +4,6 @@ import Foundation
 public import Logging
 import ServiceLifecycle
 import Focus
-import FocusSQLite
 import MediaCore
 import SIP
 import SIPWire
@@ -47,10 +46,22 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.focus.promptDirectory = folder.appendingPathComponent(configuration.focus.promptDirectory).path
         }
 
-        let server = ConferenceServer(configuration: configuration, logger: logger)
+        // The store first: a bad URL, an unreachable PostgreSQL or a schema newer than this binary stops here, before
+        // anything is bound.
+        let store: OpenedFocusStore
+        do {
+            store = try await OpenedFocusStore.open(setting: configuration.focus.database, logger: logger)
+        } catch {
+            throw ValidationError("focus store: \(error)")
+        }
+        let server = ConferenceServer(configuration: configuration, store: store.store, databaseLabel: store.label, logger: logger)
+        // The shared database's connection pool runs beside the server; listed first, it shuts down last (after the
+        // server has ended its calls).
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let database = store.sharedDatabase { services.append(.init(service: database)) }
+        services.append(.init(service: server))
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("consort stopped")
     }
@@ -62,6 +73,10 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 /// (BYE), stops the media loops and closes the sockets.
 struct ConferenceServer: Service, CustomStringConvertible {
     let configuration: ConsortConfiguration
+    /// The focus's store, opened by `consort serve` from `focus.database`.
+    let store: any FocusStore
+    /// The store for logs: the SQLite path, or the PostgreSQL URL without its password.
+    let databaseLabel: String
     let logger: Logger
 
     /// What service-lifecycle logs at debug level: the name, never the configuration (it holds passwords and tokens).
@@ -91,10 +106,8 @@ struct ConferenceServer: Service, CustomStringConvertible {
         for peer in bound {
             logger.info("SIP listening", metadata: ["transport": "\(peer.transport.rawValue)", "address": "\(peer.host):\(peer.port)"])
         }
-        let store: SQLiteFocusStore
         let directory: TenantDirectory
         do {
-            store = try SQLiteFocusStore(path: configuration.focus.database)
             directory = try await Focus.prepare(store: store, configuration: configuration.focus)
         } catch {
             await mcu.shutdown()
@@ -104,7 +117,7 @@ struct ConferenceServer: Service, CustomStringConvertible {
         logger.info(
             "tenants loaded",
             metadata: [
-                "database": "\(configuration.focus.database)", "tenants": "\(directory.tenants.map(\.id).joined(separator: ","))",
+                "database": "\(databaseLabel)", "tenants": "\(directory.tenants.map(\.id).joined(separator: ","))",
                 "default": "\(configuration.focus.defaultTenant)",
             ])
         warnAboutSetup()

@@ -1,5 +1,6 @@
 import Focus
 import Glibc
+import TestSupport
 import Testing
 
 @testable import FocusSQLite

@@ -3,7 +3,9 @@ public import SIP
 /// The `focus` section of `Config/consort.yaml`: the database, the tenants with their users and scheduled meetings,
 /// and which tenant answers requests for unknown hosts.
 public struct FocusConfiguration: Sendable, Codable, Equatable {
-    /// The SQLite database file, created and migrated on first start (relative paths from the working directory).
+    /// Where the store lives: a SQLite database file, created and migrated on first start (relative paths from the
+    /// working directory), or a `postgres://user:password@host:port/database` URL of the PostgreSQL database several
+    /// hosts share (migrated on start too).
     public var database: String = "consort.sqlite"
     /// The tenant that receives requests whose Request-URI host is an IP address or a domain no tenant declares.
     /// When no tenant in `tenants` has this ID it exists anyway, with no domains and the default policy (ad hoc
@@ -62,7 +64,7 @@ public struct FocusConfiguration: Sendable, Codable, Equatable {
 
     /// What is wrong, said so the operator can fix the file; nil when nothing is.
     public func validationProblem() -> String? {
-        if database.isEmpty { return "focus.database must name a file" }
+        if database.isEmpty { return "focus.database must name a file or a postgres:// URL" }
         if emptyConferenceGraceSeconds < 0 { return "focus.emptyConferenceGraceSeconds must not be negative" }
         if maxSubscriptionSeconds < 60 { return "focus.maxSubscriptionSeconds must be at least 60" }
         if maxRegistrationSeconds < 60 { return "focus.maxRegistrationSeconds must be at least 60" }
