@@ -16,7 +16,7 @@ extension PostgresFocusStore {
     public func applyConfiguration(
         tenants: [Tenant], users: [TenantUser], meetings: [ScheduledMeeting]
     ) async throws(FocusStoreError) {
-        try await write("apply the configuration") { connection, logger in
+        try await transaction("apply the configuration") { connection, logger in
             let tenantIDs = Set(tenants.map(\.id))
             for tenant in tenants {
                 try await connection.upsert(tenant, source: .configuration, logger: logger)

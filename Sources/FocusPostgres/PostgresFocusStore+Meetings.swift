@@ -4,20 +4,24 @@ import PostgresNIO
 extension PostgresFocusStore {
     /// The scheduled meetings of a tenant, from the configuration and the API, ordered by ID.
     public func meetings(tenant: String) async throws(FocusStoreError) -> [ScheduledMeeting] {
-        try await read("read the meetings of tenant \(tenant)") { client, logger in
+        try await perform("read the meetings of tenant \(tenant)") { client, logger in
             try await client.query(
-                "SELECT tenant, id, organizer, presenters, passcode, subject, policy, source FROM meetings WHERE tenant = \(tenant) ORDER BY id",
-                logger: logger
+                """
+                SELECT tenant, id, organizer, presenters, passcode, subject, policy, source FROM meetings
+                WHERE tenant = \(tenant) ORDER BY id
+                """, logger: logger
             ).collect().map(ScheduledMeeting.init(row:))
         }
     }
 
     /// One scheduled meeting, or nil.
     public func meeting(tenant: String, id: String) async throws(FocusStoreError) -> ScheduledMeeting? {
-        try await read("read meeting \(id) of tenant \(tenant)") { client, logger in
+        try await perform("read meeting \(id) of tenant \(tenant)") { client, logger in
             try await client.query(
-                "SELECT tenant, id, organizer, presenters, passcode, subject, policy, source FROM meetings WHERE tenant = \(tenant) AND id = \(id)",
-                logger: logger
+                """
+                SELECT tenant, id, organizer, presenters, passcode, subject, policy, source FROM meetings
+                WHERE tenant = \(tenant) AND id = \(id)
+                """, logger: logger
             ).collect().first.map(ScheduledMeeting.init(row:))
         }
     }
@@ -26,7 +30,7 @@ extension PostgresFocusStore {
     ///
     /// - Throws: ``FocusStoreError`` when the tenant does not exist.
     public func saveMeeting(_ meeting: ScheduledMeeting) async throws(FocusStoreError) {
-        try await write("save meeting \(meeting.id) of tenant \(meeting.tenant)") { connection, logger in
+        try await transaction("save meeting \(meeting.id) of tenant \(meeting.tenant)") { connection, logger in
             try await connection.requireTenant(meeting.tenant, logger: logger)
             try await connection.upsert(meeting, logger: logger)
         }
@@ -34,7 +38,7 @@ extension PostgresFocusStore {
 
     /// Removes a meeting, whatever its source; false when there was none.
     public func deleteMeeting(tenant: String, id: String) async throws(FocusStoreError) -> Bool {
-        try await read("delete meeting \(id) of tenant \(tenant)") { client, logger in
+        try await perform("delete meeting \(id) of tenant \(tenant)") { client, logger in
             try await !client.query("DELETE FROM meetings WHERE tenant = \(tenant) AND id = \(id) RETURNING id", logger: logger)
                 .collect().isEmpty
         }

@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresFocusStore {
     /// The bindings of a user still live at `now` (seconds since 1970), ordered by contact.
     public func registrations(tenant: String, user: String, now: Double) async throws(FocusStoreError) -> [Registration] {
-        try await read("read the registrations of \(user) in tenant \(tenant)") { client, logger in
+        try await perform("read the registrations of \(user) in tenant \(tenant)") { client, logger in
             try await client.query(
                 """
                 SELECT tenant, user_name, contact, call_id, cseq, expires FROM registrations
@@ -20,7 +20,7 @@ extension PostgresFocusStore {
     ///
     /// - Throws: ``FocusStoreError`` when the tenant does not exist.
     public func saveRegistration(_ registration: Registration) async throws(FocusStoreError) {
-        try await write("save the registration of \(registration.user) in tenant \(registration.tenant)") { connection, logger in
+        try await transaction("save the registration of \(registration.user) in tenant \(registration.tenant)") { connection, logger in
             try await connection.requireTenant(registration.tenant, logger: logger)
             try await connection.upsert(registration, logger: logger)
         }
@@ -28,7 +28,7 @@ extension PostgresFocusStore {
 
     /// Removes one binding, or every binding of the user when `contact` is nil.
     public func removeRegistrations(tenant: String, user: String, contact: String?) async throws(FocusStoreError) {
-        try await read("remove the registrations of \(user) in tenant \(tenant)") { client, logger in
+        try await perform("remove the registrations of \(user) in tenant \(tenant)") { client, logger in
             if let contact {
                 try await client.execute(
                     "DELETE FROM registrations WHERE tenant = \(tenant) AND user_name = \(user) AND contact = \(contact)", logger: logger)
@@ -40,7 +40,7 @@ extension PostgresFocusStore {
 
     /// Deletes the bindings no longer live at `now` (`expires <= now`); returns how many.
     public func purgeExpiredRegistrations(now: Double) async throws(FocusStoreError) -> Int {
-        try await read("purge expired registrations") { client, logger in
+        try await perform("purge expired registrations") { client, logger in
             try await client.query("DELETE FROM registrations WHERE expires <= \(now) RETURNING 1", logger: logger).collect().count
         }
     }

@@ -15,11 +15,15 @@ public final class PostgresFocusStore: FocusStore {
         self.database = database
     }
 
-    func read<T: Sendable>(_ action: String, _ body: (PostgresClient, Logger) async throws -> T) async throws(FocusStoreError) -> T {
+    /// Runs `body`'s statements (each its own transaction); `action` completes "cannot …" in the error.
+    func perform<T: Sendable>(_ action: String, _ body: (PostgresClient, Logger) async throws -> T) async throws(FocusStoreError) -> T {
         try await database.perform(action, failure: FocusStoreError.init, body)
     }
 
-    func write<T: Sendable>(_ action: String, _ body: (PostgresConnection, Logger) async throws -> T) async throws(FocusStoreError) -> T {
+    /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
+    func transaction<T: Sendable>(
+        _ action: String, _ body: (PostgresConnection, Logger) async throws -> T
+    ) async throws(FocusStoreError) -> T {
         try await database.transaction(action, failure: FocusStoreError.init, body)
     }
 }

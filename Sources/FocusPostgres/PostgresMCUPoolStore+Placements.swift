@@ -7,6 +7,7 @@ import PostgresNIO
 // (under read committed, a second update waits for the first's row lock, then finds the epoch changed and updates
 // nothing). Either way the winner's row comes back through RETURNING, in the same statement.
 extension PostgresMCUPoolStore {
+    /// Compare-and-set on the epoch: a new placement when `expectedEpoch` is nil, a move or confirmation otherwise.
     public func claimPlacement(
         _ conference: ConferenceID, on instance: String, expectedEpoch: Int64?
     ) async throws(MCUPoolStoreError) -> PlacementClaim {
@@ -39,12 +40,14 @@ extension PostgresMCUPoolStore {
         }
     }
 
+    /// The placement of a conference, or nil.
     public func placement(of conference: ConferenceID) async throws(MCUPoolStoreError) -> ConferencePlacement? {
         try await perform("read the placement of conference \(conference)") { client, logger in
             try await Self.placement(of: conference, client: client, logger: logger)
         }
     }
 
+    /// The placements on an instance, by tenant and meeting.
     public func placements(on instance: String) async throws(MCUPoolStoreError) -> [ConferencePlacement] {
         try await perform("read the placements on MCU instance \(instance)") { client, logger in
             try await client.query(
@@ -56,6 +59,7 @@ extension PostgresMCUPoolStore {
         }
     }
 
+    /// Every placement, by tenant and meeting.
     public func placements() async throws(MCUPoolStoreError) -> [ConferencePlacement] {
         try await perform("read the placements") { client, logger in
             try await client.query(
@@ -65,6 +69,7 @@ extension PostgresMCUPoolStore {
         }
     }
 
+    /// Deletes the placement only if it still has `epoch`; false otherwise.
     public func releasePlacement(_ conference: ConferenceID, epoch: Int64) async throws(MCUPoolStoreError) -> Bool {
         try await perform("release the placement of conference \(conference)") { client, logger in
             try await !client.query(

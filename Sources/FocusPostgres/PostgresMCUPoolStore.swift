@@ -27,6 +27,7 @@ public final class PostgresMCUPoolStore: MCUPoolStore {
 
     // MARK: Instances
 
+    /// Registers or re-registers an instance: `up`, registered now (the database's clock), its old report cleared.
     public func register(_ registration: MCUInstanceRegistration) async throws(MCUPoolStoreError) -> MCUInstance {
         try await perform("register MCU instance \(registration.id)") { client, logger in
             let rows = try await client.query(
@@ -46,6 +47,7 @@ public final class PostgresMCUPoolStore: MCUPoolStore {
         }
     }
 
+    /// Stores a load report stamped with the database's `now()`; returns the instance's state, nil when unknown.
     public func reportLoad(instance: String, _ load: MCUInstanceLoad) async throws(MCUPoolStoreError) -> MCUInstanceState? {
         let document: String
         do {
@@ -62,6 +64,7 @@ public final class PostgresMCUPoolStore: MCUPoolStore {
         }
     }
 
+    /// Sets an instance's state; false when unknown.
     public func setState(instance: String, _ state: MCUInstanceState) async throws(MCUPoolStoreError) -> Bool {
         try await perform("set MCU instance \(instance) \(state.rawValue)") { client, logger in
             try await !client.query(
@@ -70,6 +73,7 @@ public final class PostgresMCUPoolStore: MCUPoolStore {
         }
     }
 
+    /// Every instance in ID order, each with its report's age by the database's clock.
     public func instances() async throws(MCUPoolStoreError) -> [MCUInstance] {
         try await perform("read the MCU instances") { client, logger in
             try await client.query("SELECT \(unescaped: Self.instanceColumns) FROM mcu_instances ORDER BY id", logger: logger)
@@ -77,6 +81,7 @@ public final class PostgresMCUPoolStore: MCUPoolStore {
         }
     }
 
+    /// One instance, or nil.
     public func instance(_ id: String) async throws(MCUPoolStoreError) -> MCUInstance? {
         try await perform("read MCU instance \(id)") { client, logger in
             try await client.query("SELECT \(unescaped: Self.instanceColumns) FROM mcu_instances WHERE id = \(id)", logger: logger)
@@ -84,6 +89,7 @@ public final class PostgresMCUPoolStore: MCUPoolStore {
         }
     }
 
+    /// Forgets an instance; refused while placements name it (the foreign key says so); false when unknown.
     public func remove(instance: String) async throws(MCUPoolStoreError) -> Bool {
         try await perform("remove MCU instance \(instance)") { client, logger in
             do {

@@ -83,7 +83,8 @@ public struct PostgresSchema: Sendable {
             }
             guard row.name == migrations[position].name else {
                 throw SharedDatabaseError(
-                    "version \(row.version) of the \(name) schema is \"\(row.name)\" in the database but \"\(migrations[position].name)\" in this consort")
+                    "version \(row.version) of the \(name) schema is \"\(row.name)\" in the database but "
+                        + "\"\(migrations[position].name)\" in this consort")
             }
         }
     }

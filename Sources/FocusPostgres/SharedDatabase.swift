@@ -55,7 +55,7 @@ public final class SharedDatabase: Service, Sendable, CustomStringConvertible {
                 host: location.host, port: location.port, username: location.user, password: location.password,
                 database: location.database, tls: Self.connectionTLS(location.tls))
             configuration.options.connectTimeout = .seconds(Int64(location.connectTimeoutSeconds))
-            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: queryLogger)
+            connection = try await Self.connect(configuration, within: location.connectTimeoutSeconds, logger: queryLogger)
         } catch {
             throw SharedDatabaseError(
                 "cannot connect to PostgreSQL at \(location.server) (database \(location.database), user \(location.user)): "
@@ -70,6 +70,25 @@ public final class SharedDatabase: Service, Sendable, CustomStringConvertible {
             throw error
         }
         try? await connection.close()
+    }
+
+    /// Connects and authenticates within `seconds`: postgres-nio bounds the TCP connect only, and a peer that accepts
+    /// and never answers (not a PostgreSQL server, or a stuck one) would hold the start for ever.
+    private static func connect(
+        _ configuration: PostgresConnection.Configuration, within seconds: Int, logger: Logger
+    ) async throws -> PostgresConnection {
+        try await withThrowingTaskGroup(of: PostgresConnection?.self) { group in
+            group.addTask { try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let connection = first else {
+                throw SharedDatabaseError("no answer within \(seconds) s")
+            }
+            return connection
+        }
     }
 
     private static func tls(_ mode: PostgresLocation.TLSMode) -> PostgresClient.Configuration.TLS {

@@ -97,3 +97,17 @@ extension PostgresSuites {
         }
     }
 }
+
+extension PostgresSuites.SharedDatabaseTests {
+    @Test("a peer that accepts the connection and never answers: the error comes after connect_timeout, naming host and port")
+    func silentPeer() async throws {
+        let listener = try SilentListener()
+        let location = try PostgresLocation(url: "postgres://consort:hunter2@127.0.0.1:\(listener.port)/focus?sslmode=disable&connect_timeout=1")
+        let start = ContinuousClock.now
+        let error = await #expect(throws: SharedDatabaseError.self) { try await withSharedDatabase(location) { _ in } }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(
+            error?.reason
+                == "cannot connect to PostgreSQL at 127.0.0.1:\(listener.port) (database focus, user consort): no answer within 1 s")
+    }
+}

@@ -1,6 +1,7 @@
 /// Where the focus keeps what must survive a restart: tenants, users, scheduled meetings and registrations.
-/// One machine uses ``SQLiteFocusStore`` (target FocusSQLite); a pool of focus hosts would implement the same
-/// protocol on PostgreSQL. Every method is scoped by tenant where the record is.
+/// One machine uses ``SQLiteFocusStore`` (target FocusSQLite); several hosts share ``PostgresFocusStore`` (target
+/// FocusPostgres), selected by a `postgres://` URL in `focus.database`. Both pass the same tests (FocusStoreTests).
+/// Every method is scoped by tenant where the record is.
 public protocol FocusStore: Sendable {
     /// Makes the store hold what the configuration declares: tenants, their users and their configured meetings are
     /// inserted or updated; configuration-sourced records the file no longer declares are removed (a tenant removed
