@@ -90,6 +90,13 @@ let package = Package(
             exclude: ["Proto"],
             swiftSettings: swiftSettings
         ),
+        /// The focus's side of an MCU pool: places conferences on `consort mcu` instances by measured load, routes each
+        /// call to the instance holding the conference, and moves conferences off a dead or draining instance.
+        .target(
+            name: "MCUPlacement",
+            dependencies: ["MCUPool", "MCUGRPC", "MCUControl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         /// The MCU pool's shared state as both sides see it: registered instances with their last load report, and
         /// the placement of every live conference with its fencing epoch. Protocol and values only, no database.
         .target(name: "MCUPool", dependencies: ["MCUControl"], swiftSettings: swiftSettings),
@@ -180,7 +187,7 @@ let package = Package(
             name: "consort",
             dependencies: [
                 "AudioMixer", "OpusCodec", "MediaBench", "SIP", "SIPWire", "SDP", "SRTP", "MCUControl", "MediaCore", "Focus", "FocusSQLite",
-                "FocusPostgres", "LoadGenerator", "Admin", "MCUGRPC",
+                "FocusPostgres", "LoadGenerator", "Admin", "MCUGRPC", "MCUPool", "MCUPlacement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,9 @@
 public import ArgumentParser
 import Foundation
 import Logging
+import FocusPostgres
 import MCUGRPC
+import MCUPool
 import MediaCore
 import ServiceLifecycle
 
@@ -22,6 +24,8 @@ struct McuCommand: AsyncParsableCommand {
     @Option(help: "RTP port range first-last (overrides media.mcu.rtpPorts).") var rtpPorts: String?
     @Option(help: "The shared control token (overrides CONSORT_MCU_TOKEN and pool.token).") var token: String?
     @Option(help: "This instance's id in the pool (default: mcu-<media address>-<control port>).") var id: String?
+    @Option(help: "The shared database the instance registers in, a postgres:// URL (overrides focus.database).")
+    var database: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
@@ -40,9 +44,27 @@ struct McuCommand: AsyncParsableCommand {
         guard !secret.isEmpty else {
             throw ValidationError("consort mcu needs a control token: pass --token, set CONSORT_MCU_TOKEN, or set pool.token in \(config)")
         }
-        let instance = MCUInstance(configuration: configuration, token: secret, id: id, logger: logger)
+        // The pool store: where the focus finds this instance. Without a shared database the instance still serves
+        // MCUControl, but no focus will find it by itself.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var store: (any MCUPoolStore)?
+        switch try FocusDatabase(setting: database ?? configuration.focus.database) {
+        case .postgres(let location):
+            let shared = SharedDatabase(location: location, logger: logger)
+            do {
+                try await shared.prepare([.mcuPool])
+            } catch {
+                throw ValidationError("pool store: \(error)")
+            }
+            services.append(.init(service: shared))
+            store = PostgresMCUPoolStore(database: shared)
+        case .sqlite:
+            logger.notice("no shared database (focus.database is not a postgres:// URL): this instance registers in no pool")
+        }
+        let instance = MCUInstance(configuration: configuration, token: secret, id: id, store: store, logger: logger)
+        services.append(.init(service: instance))
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: instance)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
@@ -52,6 +74,7 @@ struct MCUInstance: Service, CustomStringConvertible {
     let configuration: ConsortConfiguration
     let token: String
     let id: String?
+    let store: (any MCUPoolStore)?
     let logger: Logger
 
     var description: String { "MCUInstance" }
@@ -75,6 +98,26 @@ struct MCUInstance: Service, CustomStringConvertible {
             throw ValidationError("MCU control cannot listen on \(configuration.pool.controlAddress) (in use, or not an address of this host)")
         }
         server.identity.id = id ?? "mcu-\(mediaAddress)-\(port)"
+        var membership: Task<Void, Never>?
+        if let store {
+            let ports = configuration.media.mcu.rtpPorts.split(separator: "-").compactMap { Int($0) }
+            let member = PoolMembership(
+                store: store,
+                registration: MCUInstanceRegistration(
+                    id: server.identity.id, controlAddress: "\(control.host):\(port)", mediaAddress: mediaAddress,
+                    rtpPorts: (ports.min() ?? 0)...max(ports.min() ?? 0, ports.max() ?? 0), cores: mcu.loopCount),
+                server: server, mcu: mcu, logger: logger)
+            do {
+                try await member.register()
+            } catch {
+                server.stop()
+                try? await serving
+                await mcu.shutdown()
+                throw error
+            }
+            await member.reportOnce()
+            membership = Task { await member.run() }
+        }
         logger.info(
             "MCU instance ready",
             metadata: [
@@ -82,7 +125,9 @@ struct MCUInstance: Service, CustomStringConvertible {
                 "rtpPorts": "\(configuration.media.mcu.rtpPorts)", "loops": "\(mcu.loopCount)",
             ])
         try? await gracefulShutdown()
+        if let store { _ = try? await store.setState(instance: server.identity.id, .draining) }
         await drain(server)
+        membership?.cancel()
         server.stop()
         try? await serving
         await mcu.shutdown()

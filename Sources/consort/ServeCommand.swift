@@ -5,6 +5,8 @@ public import Logging
 import ServiceLifecycle
 import Focus
 import MediaCore
+import MCUPool
+import FocusPostgres
 import SIP
 import SIPWire
 
@@ -54,7 +56,15 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("focus store: \(error)")
         }
-        let server = ConferenceServer(configuration: configuration, store: store.store, databaseLabel: store.label, logger: logger)
+        var poolStore: (any MCUPoolStore)?
+        if configuration.pool.enabled {
+            guard let database = store.sharedDatabase else {
+                throw ValidationError("pool.enabled needs the shared database: set focus.database to a postgres:// URL (the MCU instances register there)")
+            }
+            poolStore = PostgresMCUPoolStore(database: database)
+        }
+        let server = ConferenceServer(
+            configuration: configuration, store: store.store, databaseLabel: store.label, poolStore: poolStore, logger: logger)
         // The shared database's connection pool runs beside the server; listed first, it shuts down last (after the
         // server has ended its calls).
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -77,21 +87,15 @@ struct ConferenceServer: Service, CustomStringConvertible {
     let store: any FocusStore
     /// The store for logs: the SQLite path, or the PostgreSQL URL without its password.
     let databaseLabel: String
+    /// With `pool.enabled`: where the MCU instances are registered; media runs on them instead of an embedded MCU.
+    let poolStore: (any MCUPoolStore)?
     let logger: Logger
 
     /// What service-lifecycle logs at debug level: the name, never the configuration (it holds passwords and tokens).
     var description: String { "ConferenceServer" }
 
     func run() async throws {
-        let mcu = try EmbeddedMCU(
-            configuration: configuration.media.mcu, mixer: configuration.media.mixer, opus: configuration.media.opus,
-            logger: logger)
-        logger.info(
-            "MCU ready",
-            metadata: [
-                "rtpPorts": "\(configuration.media.mcu.rtpPorts)", "bind": "\(configuration.media.mcu.bindAddress)",
-                "loops": "\(mcu.loopCount)",
-            ])
+        let mcu = try await startMedia()
         // The metrics backend first, so the SIP stack's refusal counters (made when it starts) are the ones /metrics shows.
         _ = AdminMetrics.registry
         let agent = SIPUserAgent(configuration: configuration.sip, logger: logger)

@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import MCUControl
+import MCUGRPC
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The MCU pool with real processes (issue 11): PostgreSQL started by the test, two `consort mcu` instances on their
+/// own loopback addresses registering there, and `consort serve` with `pool.enabled`. Conferences spread over both;
+/// when the instance hosting a meeting is killed (SIGKILL), the focus marks it down, places the meeting on the other
+/// instance and re-INVITEs its phones, and media flows through the new instance both ways within 5 s of the kill.
+@Suite("MCU pool: consort mcu ×2 + consort serve on PostgreSQL", .serialized, .timeLimit(.minutes(3)), .temporaryPostgres)
+struct PoolTests {
+    static let token = "pool-e2e-token"
+
+    struct Instance {
+        let id: String
+        let media: String
+        let controlPort: Int
+        let process: (Process, URL)
+    }
+
+    func startInstance(_ id: String, media: String, database: String) throws -> Instance {
+        let control = freePort()
+        let rtp = freePortBlock(count: 200)
+        let process = try launchProgram(
+            consortBinary,
+            ["mcu", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--control-address", "127.0.0.1:\(control)",
+             "--media-address", media, "--rtp-ports", "\(rtp)-\(rtp + 199)", "--id", id, "--token", Self.token, "--database", database])
+        return Instance(id: id, media: media, controlPort: control, process: process)
+    }
+
+    func startFocus(database: String, sipPort: Int) throws -> (Process, URL) {
+        let config = """
+            sip:
+              address: 127.0.0.1
+              port: \(sipPort)
+            focus:
+              database: "\(database)"
+              promptDirectory: \(packageRoot.appendingPathComponent("Config/prompts").path)
+            admin:
+              port: 0
+            pool:
+              enabled: true
+              token: \(Self.token)
+              downAfterSeconds: 2
+            """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("consort-pool-\(UUID().uuidString).yaml")
+        try config.write(to: file, atomically: true, encoding: .utf8)
+        return try launchProgram(consortBinary, ["serve", "--config", file.path, "--log-level", "info"])
+    }
+
+    func waitForLog(_ process: (Process, URL), _ text: String, seconds: Double = 20) async -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var log = ""
+        while Date() < deadline {
+            log = (try? String(contentsOf: process.1, encoding: .utf8)) ?? ""
+            if log.contains(text) || !process.0.isRunning { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return log
+    }
+
+    /// The instance a meeting is placed on, from the shared database.
+    func placement(_ meeting: String, _ postgres: TemporaryPostgres, database: String) throws -> String? {
+        let result = try runProgram(
+            "\(TemporaryPostgres.binaries)/psql",
+            ["-At", postgres.url(database: database).replacingOccurrences(of: "?sslmode=disable", with: ""), "-c",
+             "SELECT instance FROM conference_placements WHERE meeting = '\(meeting)'"],
+            timeout: 10)
+        let line = result.output.split(separator: "\n").first.map(String.init)?.trimmingCharacters(in: .whitespaces)
+        return (line?.isEmpty ?? true) ? nil : line
+    }
+
+    /// Packets each endpoint of `conference` sent to and received from `instance` over `window`.
+    func traffic(on instance: Instance, _ conference: ConferenceID, window: Duration) async throws -> [(received: UInt64, sent: UInt64)] {
+        let client = try GRPCMCUController(host: "127.0.0.1", port: instance.controlPort, token: Self.token, logger: Logger(label: "test"))
+        defer { client.shutdown() }
+        let before = await client.statistics(conference)?.endpoints ?? []
+        try await Task.sleep(for: window)
+        let after = await client.statistics(conference)?.endpoints ?? []
+        return after.map { a in
+            let b = before.first { $0.endpoint == a.endpoint }
+            return (a.packetsReceived &- (b?.packetsReceived ?? 0), a.packetsSent &- (b?.packetsSent ?? 0))
+        }
+    }
+
+    @Test("two meetings spread over the two instances; SIGKILL of one meeting's instance moves it to the other, and its three phones' media flows there both ways within 5 s")
+    func spreadAndFailover() async throws {
+        let postgres = try #require(TemporaryPostgres.current)
+        let database = try postgres.createDatabase()
+        let url = postgres.url(database: database)
+        let a = try startInstance("mcu-a", media: "127.0.0.3", database: url)
+        let b = try startInstance("mcu-b", media: "127.0.0.4", database: url)
+        var instances = [a, b]
+        defer { for i in instances { _ = stopProgram(i.process, grace: 1) } }
+        for i in instances {
+            let log = await waitForLog(i.process, "MCU instance ready")
+            try #require(log.contains("registered in the pool"), "\(i.id): \(log.suffix(1_500))")
+        }
+        let sipPort = freePort()
+        let focus = try startFocus(database: url, sipPort: sipPort)
+        defer { _ = stopProgram(focus, grace: 2) }
+        let ready = await waitForLog(focus, "accepting calls")
+        try #require(ready.contains("accepting calls"), "\(ready.suffix(2_000))")
+        try await Task.sleep(for: .seconds(1))  // the focus has read both instances' first reports
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-pool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var phones: [BaresipInstance] = []
+        defer { phones.forEach { $0.stop() } }
+        for (i, tone) in [440.0, 940, 1_440].enumerated() {
+            let phone = try BaresipInstance(user: "p\(i)", tone: tone, recording: folder.appendingPathComponent("p\(i).wav"))
+            phones.append(phone)
+            try phone.dial("sip:pooled@127.0.0.1:\(sipPort)")
+            _ = try phone.waitUntilEstablished(timeout: 10)
+        }
+        let other = try BaresipInstance(user: "q", tone: 700, recording: folder.appendingPathComponent("q.wav"))
+        phones.append(other)
+        try other.dial("sip:second@127.0.0.1:\(sipPort)")
+        _ = try other.waitUntilEstablished(timeout: 10)
+        try await Task.sleep(for: .seconds(1))
+
+        let first = try #require(try placement("pooled", postgres, database: database))
+        let second = try #require(try placement("second", postgres, database: database))
+        #expect(first != second, "two conferences on one machine's two instances spread over both: \(first), \(second)")
+        let victim = try #require(instances.first { $0.id == first })
+        let survivor = try #require(instances.first { $0.id != first })
+        let room = ConferenceID(tenant: "default", meeting: "pooled")
+        let beforeKill = try await traffic(on: victim, room, window: .milliseconds(500))
+        #expect(beforeKill.count == 3 && beforeKill.allSatisfy { $0.received > 10 && $0.sent > 10 }, "media on \(first) before: \(beforeKill)")
+
+        kill(victim.process.0.processIdentifier, SIGKILL)
+        let killed = ContinuousClock.now
+        instances.removeAll { $0.id == victim.id }
+        _ = stopProgram(victim.process, grace: 1)
+        var moved: String?
+        while ContinuousClock.now - killed < .seconds(5), moved != survivor.id {
+            moved = try placement("pooled", postgres, database: database)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let placedAfter = ContinuousClock.now - killed
+        #expect(moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
+        // Media through the survivor, both ways, for every phone, measured in the second that ends 5 s after the kill.
+        let wait = Duration.seconds(4) - (ContinuousClock.now - killed)
+        if wait > .zero { try await Task.sleep(for: wait) }
+        let afterKill = try await traffic(on: survivor, room, window: .seconds(1))
+        #expect(afterKill.count == 3, "three endpoints on \(survivor.id): \(afterKill)")
+        #expect(afterKill.allSatisfy { $0.received > 20 && $0.sent > 20 }, "each phone sends to and hears from \(survivor.id) 4–5 s after the kill: \(afterKill)")
+        let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
+        let movedLine = log.split(separator: "\n").first { $0.contains("conference media moved") }.map(String.init) ?? "none"
+        print("pool failover: placed on \(survivor.id) \(placedAfter) after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill)")
+        #expect(log.contains("MCU instance down") && log.contains("conference media moved"), "\(log.suffix(3_000))")
+        #expect(!log.contains("could not move with the conference"), "no phone was hung up: \(log.suffix(3_000))")
+        for phone in phones { #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) still in its call") }
+    }
+}
