@@ -258,14 +258,15 @@ public final class PooledMCUController: MCUController, Sendable {
         if member.record.state != .draining {
             state.withLock { $0.members[id]?.record.state = .draining }
             _ = try? await store.setState(instance: id, .draining)
-            logger.notice("pool: MCU instance draining; moving its conferences", metadata: ["mcu": "\(id)"])
         }
-        await moveAll(from: id, alive: true)
+        let moving = await moveAll(from: id, alive: true)
+        if moving > 0 { logger.notice("pool: MCU instance draining; moving its conferences", metadata: ["mcu": "\(id)", "conferences": "\(moving)"]) }
     }
 
     /// Moves every conference placed on `instance` elsewhere; when it is `alive` (draining) its old endpoints go once
     /// their participants are on the new instance.
-    func moveAll(from instance: String, alive: Bool) async {
+    @discardableResult
+    func moveAll(from instance: String, alive: Bool) async -> Int {
         let conferences = state.withLock { s -> [(ConferenceID, Placement)] in
             s.placements.filter { $0.value.instance == instance && !s.moving.contains($0.key) }.map { ($0.key, $0.value) }
         }
@@ -274,6 +275,7 @@ public final class PooledMCUController: MCUController, Sendable {
                 group.addTask { await self.move(conference, from: placement, alive: alive) }
             }
         }
+        return conferences.count
     }
 
     func move(_ conference: ConferenceID, from old: Placement, alive: Bool) async {
@@ -354,9 +356,13 @@ public final class PooledMCUController: MCUController, Sendable {
             routed.advertisedAddress = media
         }
         let response = try await client.modifyEndpoint(routed)
-        if request.answer != nil, let old = state.withLock({ s in s.leaving[request.conference].flatMap { s.members[$0]?.client } }) {
-            // The participant's phone now sends to the new instance: its old endpoint goes.
+        if request.answer != nil, let (oldID, old) = state.withLock({ s in s.leaving[request.conference].flatMap { id in s.members[id].map { (id, $0.client) } } }) {
+            // The participant's phone now sends to the new instance: its old endpoint goes, and the old conference with
+            // its last endpoint.
             await old.removeEndpoint(request.conference, request.endpoint)
+            if await old.statistics(request.conference)?.endpoints.isEmpty ?? true {
+                await finishLeaving(request.conference, from: oldID)
+            }
         }
         return response
     }

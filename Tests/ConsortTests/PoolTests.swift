@@ -159,4 +159,54 @@ struct PoolTests {
         #expect(!log.contains("could not move with the conference"), "no phone was hung up: \(log.suffix(3_000))")
         for phone in phones { #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) still in its call") }
     }
+
+    @Test("SIGTERM drains an instance: its meeting moves to the other without a dropped call, media flows there, and the drained instance exits 0")
+    func drainMovesLiveConference() async throws {
+        let postgres = try #require(TemporaryPostgres.current)
+        let database = try postgres.createDatabase()
+        let url = postgres.url(database: database)
+        let a = try startInstance("mcu-a", media: "127.0.0.3", database: url)
+        let b = try startInstance("mcu-b", media: "127.0.0.4", database: url)
+        let instances = [a, b]
+        defer { for i in instances { _ = stopProgram(i.process, grace: 1) } }
+        for i in instances { _ = await waitForLog(i.process, "MCU instance ready") }
+        let sipPort = freePort()
+        let focus = try startFocus(database: url, sipPort: sipPort)
+        defer { _ = stopProgram(focus, grace: 2) }
+        _ = await waitForLog(focus, "accepting calls")
+        try await Task.sleep(for: .seconds(1))
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-drain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var phones: [BaresipInstance] = []
+        defer { phones.forEach { $0.stop() } }
+        for (i, tone) in [440.0, 940].enumerated() {
+            let phone = try BaresipInstance(user: "d\(i)", tone: tone, recording: folder.appendingPathComponent("d\(i).wav"))
+            phones.append(phone)
+            try phone.dial("sip:drained@127.0.0.1:\(sipPort)")
+            _ = try phone.waitUntilEstablished(timeout: 10)
+        }
+        try await Task.sleep(for: .seconds(1))
+        let home = try #require(try placement("drained", postgres, database: database))
+        let leaving = try #require(instances.first { $0.id == home })
+        let staying = try #require(instances.first { $0.id != home })
+
+        leaving.process.0.terminate()  // SIGTERM: drain
+        let started = ContinuousClock.now
+        let exited = waitForProgram(leaving.process, timeout: 20)
+        let drained = ContinuousClock.now - started
+        let now = try placement("drained", postgres, database: database)
+        let room = ConferenceID(tenant: "default", meeting: "drained")
+        let traffic = try await traffic(on: staying, room, window: .seconds(1))
+        let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
+        print("pool drain: \(home) exited \(exited.status) after \(drained); traffic on \(staying.id): \(traffic)")
+        if ProcessInfo.processInfo.environment["POOL_LOGS"] != nil { print("FOCUS LOG\n\(log)\nDRAINED LOG\n\(exited.output)") }
+        #expect(exited.status == 0, "\(exited.output.suffix(1_500))")
+        #expect(drained < .seconds(10), "it exits once its conference has moved, not at the drain time limit: \(drained)")
+        #expect(now == staying.id)
+        #expect(traffic.count == 2 && traffic.allSatisfy { $0.received > 20 && $0.sent > 20 }, "\(traffic)")
+        #expect(log.contains("draining") && log.contains("conference media moved"), "\(log.suffix(2_000))")
+        for phone in phones { #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) kept its call") }
+    }
 }
