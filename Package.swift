@@ -174,7 +174,7 @@ let package = Package(
         .target(
             name: "Admin",
             dependencies: [
-                "Focus", "SIP", "SIPWire", "MCUControl",
+                "Focus", "SIP", "SIPWire", "MCUControl", "MCUPool",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

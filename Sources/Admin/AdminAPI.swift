@@ -1,6 +1,7 @@
 public import Focus
 public import Hummingbird
 public import Logging
+public import MCUPool
 public import Prometheus
 
 /// The admin API's routes and what they do. Every `/v1` route authenticates first (``AdminAuthenticator``), then
@@ -11,12 +12,16 @@ public struct AdminAPI: Sendable {
     let authenticator: AdminAuthenticator
     let registry: PrometheusCollectorRegistry
     let metricsPublic: Bool
+    /// The MCU pool's store, when `serve` runs media on a pool.
+    let pool: (any MCUPoolStore)?
     let logger: Logger
 
     /// `registry` is the one the process's swift-metrics backend records into (see ``AdminMetrics``).
     public init(
-        focus: Focus, authenticator: AdminAuthenticator, registry: PrometheusCollectorRegistry, metricsPublic: Bool, logger: Logger
+        focus: Focus, authenticator: AdminAuthenticator, registry: PrometheusCollectorRegistry, metricsPublic: Bool,
+        pool: (any MCUPoolStore)? = nil, logger: Logger
     ) {
+        self.pool = pool
         self.focus = focus
         self.authenticator = authenticator
         self.registry = registry
@@ -32,6 +37,10 @@ public struct AdminAPI: Sendable {
         router.add(middleware: AdminErrorMiddleware(logger: logger))
         router.get("/health") { _, _ in AdminJSON.response(["status": "ok"]) }
         router.get("/metrics") { request, _ in try await self.metrics(request) }
+
+        router.get("/v1/pool/instances") { request, _ in try await self.listPoolInstances(request) }
+        router.post("/v1/pool/instances/:instance/drain") { request, context in try await self.drainPoolInstance(request, context) }
+        router.delete("/v1/pool/instances/:instance") { request, context in try await self.removePoolInstance(request, context) }
 
         let tenants = "/v1/tenants"
         router.get(RouterPath(tenants)) { request, _ in try await self.listTenants(request) }

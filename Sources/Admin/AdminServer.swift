@@ -1,4 +1,5 @@
 public import Focus
+public import MCUPool
 import Hummingbird
 public import Logging
 import NIOCore
@@ -21,7 +22,8 @@ public struct AdminServer: Service {
     ///   - onListening: called with the bound port once the server listens (useful with port 0).
     public init(
         configuration: AdminConfiguration, focus: Focus, tenants: [TenantConfiguration],
-        registry: PrometheusCollectorRegistry = AdminMetrics.registry, nonceLifetimeSeconds: Int = 300, logger: Logger,
+        registry: PrometheusCollectorRegistry = AdminMetrics.registry, nonceLifetimeSeconds: Int = 300, pool: (any MCUPoolStore)? = nil,
+        logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -33,7 +35,7 @@ public struct AdminServer: Service {
             tokens: BearerTokens(operatorTokens: configuration.operatorTokens, tenants: tenants), directory: focus.directory,
             nonceLifetimeSeconds: nonceLifetimeSeconds)
         self.api = AdminAPI(
-            focus: focus, authenticator: authenticator, registry: registry, metricsPublic: configuration.metricsPublic,
+            focus: focus, authenticator: authenticator, registry: registry, metricsPublic: configuration.metricsPublic, pool: pool,
             logger: logger)
     }
 

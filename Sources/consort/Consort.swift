@@ -6,6 +6,6 @@ struct Consort: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consort",
         abstract: "Multi-tenant audio/video conferencing server.",
-        subcommands: [ServeCommand.self, McuCommand.self, LoadgenCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, McuCommand.self, PoolCommand.self, LoadgenCommand.self, BenchCommand.self]
     )
 }

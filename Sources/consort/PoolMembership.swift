@@ -45,8 +45,11 @@ struct PoolMembership: Sendable {
             let state = try await store.reportLoad(instance: registration.id, MCUInstanceLoad(report, conferenceCosts: costs))
             switch state {
             case nil:
-                logger.warning("this instance was removed from the pool: registering again")
-                _ = try? await store.register(registration)
+                // An operator removed it: it takes no conferences until it is started (and registers) again.
+                if !server.isDraining {
+                    logger.warning("this instance was removed from the pool: it takes no new conferences (restart it to register again)")
+                    server.drain()
+                }
             case .draining?, .removed?:
                 if !server.isDraining {
                     logger.notice("the pool drains this instance")

@@ -147,7 +147,7 @@ struct ConferenceServer: Service, CustomStringConvertible {
 
         let admin = AdminServer(
             configuration: configuration.admin, focus: meetings, tenants: configuration.focus.effectiveTenants,
-            nonceLifetimeSeconds: configuration.sip.nonceLifetimeSeconds, logger: logger)
+            nonceLifetimeSeconds: configuration.sip.nonceLifetimeSeconds, pool: poolStore, logger: logger)
         let adminFailure = await Self.serve(admin)
         logger.info("shutting down: ending every call")
         await meetings.endAll(within: 2)

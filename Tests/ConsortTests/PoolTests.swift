@@ -16,6 +16,7 @@ import Glibc
 @Suite("MCU pool: consort mcu ×2 + consort serve on PostgreSQL", .serialized, .timeLimit(.minutes(3)), .temporaryPostgres)
 struct PoolTests {
     static let token = "pool-e2e-token"
+    static let operatorToken = "pool-operator-token"
 
     struct Instance {
         let id: String
@@ -44,6 +45,7 @@ struct PoolTests {
               promptDirectory: \(packageRoot.appendingPathComponent("Config/prompts").path)
             admin:
               port: 0
+              operatorTokens: [\(Self.operatorToken)]
             pool:
               enabled: true
               token: \(Self.token)
@@ -208,5 +210,42 @@ struct PoolTests {
         #expect(traffic.count == 2 && traffic.allSatisfy { $0.received > 20 && $0.sent > 20 }, "\(traffic)")
         #expect(log.contains("draining") && log.contains("conference media moved"), "\(log.suffix(2_000))")
         for phone in phones { #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) kept its call") }
+    }
+
+    @Test("operators: the admin API and consort pool list the instances with their load, drain one, and remove one only once it holds no conference")
+    func operatorControls() async throws {
+        let postgres = try #require(TemporaryPostgres.current)
+        let database = try postgres.createDatabase()
+        let url = postgres.url(database: database)
+        let a = try startInstance("mcu-a", media: "127.0.0.3", database: url)
+        defer { _ = stopProgram(a.process, grace: 1) }
+        _ = await waitForLog(a.process, "MCU instance ready")
+        let focus = try startFocus(database: url, sipPort: freePort())
+        defer { _ = stopProgram(focus, grace: 2) }
+        let log = await waitForLog(focus, "accepting calls")
+        let adminURL = try #require(log.split(separator: " ").first { $0.hasPrefix("url=http://") }.map { String($0.dropFirst(4)) })
+        try await Task.sleep(for: .seconds(1.5))  // a load report or two
+
+        let listed = try await AdminHTTP.request("GET", "\(adminURL)/pool/instances", token: Self.operatorToken)
+        #expect(listed.status == 200, "\(listed.text)")
+        let entry = listed.array.first
+        #expect(listed.array.count == 1 && entry?["id"] as? String == "mcu-a" && entry?["state"] as? String == "up", "\(listed.text)")
+        #expect(entry?["mediaAddress"] as? String == "127.0.0.3" && (entry?["secondsSinceReport"] as? Double ?? 99) < 3, "\(listed.text)")
+        let anonymous = try await AdminHTTP.request("GET", "\(adminURL)/pool/instances")
+        #expect(anonymous.status == 401)
+
+        let cli = try runProgram(consortBinary, ["pool", "list", "--database", url], timeout: 30)
+        #expect(cli.status == 0 && cli.output.contains("mcu-a") && cli.output.contains("127.0.0.3") && cli.output.contains("up"), "\(cli.output)")
+        let drain = try runProgram(consortBinary, ["pool", "drain", "mcu-a", "--database", url], timeout: 30)
+        #expect(drain.status == 0 && drain.output.contains("draining"), "\(drain.output)")
+        let drainedLog = await waitForLog(a.process, "the pool drains this instance", seconds: 5)
+        #expect(drainedLog.contains("the pool drains this instance"), "the instance learned it from its report: \(drainedLog.suffix(800))")
+        let missing = try runProgram(consortBinary, ["pool", "drain", "mcu-zz", "--database", url], timeout: 30)
+        #expect(missing.status != 0 && missing.output.contains("no MCU instance mcu-zz"), "\(missing.output)")
+
+        let removed = try await AdminHTTP.request("DELETE", "\(adminURL)/pool/instances/mcu-a", token: Self.operatorToken)
+        #expect(removed.status == 204, "\(removed.text)")
+        let after = try await AdminHTTP.request("GET", "\(adminURL)/pool/instances", token: Self.operatorToken)
+        #expect(after.array.isEmpty, "\(after.text)")
     }
 }
