@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 /// The `consort` command: one binary for the server, MCU instances, the load generator and benchmarks.
 @main
@@ -8,4 +9,13 @@ struct Consort: AsyncParsableCommand {
         abstract: "Multi-tenant audio/video conferencing server.",
         subcommands: [ServeCommand.self, McuCommand.self, PoolCommand.self, LoadgenCommand.self, BenchCommand.self]
     )
+}
+
+/// Logs go to standard error at `level`, for every subcommand that runs a service.
+func bootstrapLogging(_ level: Logger.Level) {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
 }

@@ -56,11 +56,7 @@ struct LoadgenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        bootstrapLogging(level)
         var options = LoadGeneratorOptions()
         let parts = target.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--target must be host:port, e.g. 127.0.0.1:5060") }

@@ -29,11 +29,7 @@ struct McuCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
+        bootstrapLogging(logLevel)
         let logger = Logger(label: "consort-mcu")
         var configuration = try ConsortConfiguration.load(path: config)
         if let controlAddress { configuration.pool.controlAddress = controlAddress }

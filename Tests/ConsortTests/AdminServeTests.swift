@@ -18,23 +18,11 @@ struct AdminServeTests {
              "--log-level", "info"])
     }
 
-    /// Waits until the log has `text` (or the program ended); returns the log so far.
-    func waitForLog(_ server: (Process, URL), _ text: String, seconds: Double = 10) async throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
-        var log = ""
-        while Date() < deadline {
-            log = (try? String(contentsOf: server.1, encoding: .utf8)) ?? ""
-            if log.contains(text) || !server.0.isRunning { break }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        return log
-    }
-
     @Test("serve logs the admin URL, answers /health and /v1/tenants per token, and stops on SIGTERM")
     func lifecycle() async throws {
         let adminPort = freePort()
         let server = try launch(sipPort: freePort(), adminPort: adminPort)
-        let log = try await waitForLog(server, "admin API listening")
+        let log = await waitForLog(server, "admin API listening")
         let base = "http://127.0.0.1:\(adminPort)"
         let health = try? await AdminHTTP.request("GET", "\(base)/health")
         let all = try? await AdminHTTP.request("GET", "\(base)/v1/tenants", token: "operator-demo-token")

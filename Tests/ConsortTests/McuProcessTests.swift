@@ -21,17 +21,6 @@ struct McuProcessTests {
         return try launchProgram(consortBinary, arguments + extra)
     }
 
-    func waitForLog(_ process: (Process, URL), _ text: String, seconds: Double = 15) async -> String {
-        let deadline = Date().addingTimeInterval(seconds)
-        var log = ""
-        while Date() < deadline {
-            log = (try? String(contentsOf: process.1, encoding: .utf8)) ?? ""
-            if log.contains(text) || !process.0.isRunning { break }
-            try? await Task.sleep(for: .milliseconds(25))
-        }
-        return log
-    }
-
     @Test("serves MCUControl: Hello names the instance, an offer is answered with media on the instance's address; SIGTERM drains, then it exits 0")
     func serveAndDrain() async throws {
         let controlPort = freePort()

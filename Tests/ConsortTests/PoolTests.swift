@@ -2,18 +2,20 @@ import Foundation
 import Logging
 import MCUControl
 import MCUGRPC
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The MCU pool with real processes (issue 11): PostgreSQL started by the test, two `consort mcu` instances on their
 /// own loopback addresses registering there, and `consort serve` with `pool.enabled`. Conferences spread over both;
 /// when the instance hosting a meeting is killed (SIGKILL), the focus marks it down, places the meeting on the other
 /// instance and re-INVITEs its phones, and media flows through the new instance both ways within 5 s of the kill.
-@Suite("MCU pool: consort mcu ×2 + consort serve on PostgreSQL", .serialized, .timeLimit(.minutes(3)), .temporaryPostgres)
+@Suite(
+    "MCU pool: consort mcu ×2 + consort serve on PostgreSQL", .serialized, .timeLimit(.minutes(3)),
+    .temporaryPostgres)
 struct PoolTests {
     static let token = "pool-e2e-token"
     static let operatorToken = "pool-operator-token"
@@ -30,8 +32,12 @@ struct PoolTests {
         let rtp = freePortBlock(count: 200)
         let process = try launchProgram(
             consortBinary,
-            ["mcu", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--control-address", "127.0.0.1:\(control)",
-             "--media-address", media, "--rtp-ports", "\(rtp)-\(rtp + 199)", "--id", id, "--token", Self.token, "--database", database])
+            [
+                "mcu", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path,
+                "--control-address", "127.0.0.1:\(control)",
+                "--media-address", media, "--rtp-ports", "\(rtp)-\(rtp + 199)", "--id", id, "--token",
+                Self.token, "--database", database,
+            ])
         return Instance(id: id, media: media, controlPort: control, process: process)
     }
 
@@ -51,201 +57,277 @@ struct PoolTests {
               token: \(Self.token)
               downAfterSeconds: 2
             """
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("consort-pool-\(UUID().uuidString).yaml")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "consort-pool-\(UUID().uuidString).yaml")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        return try launchProgram(consortBinary, ["serve", "--config", file.path, "--log-level", "info"])
+        return try launchProgram(
+            consortBinary, ["serve", "--config", file.path, "--log-level", "info"])
     }
 
-    func waitForLog(_ process: (Process, URL), _ text: String, seconds: Double = 20) async -> String {
-        let deadline = Date().addingTimeInterval(seconds)
-        var log = ""
-        while Date() < deadline {
-            log = (try? String(contentsOf: process.1, encoding: .utf8)) ?? ""
-            if log.contains(text) || !process.0.isRunning { break }
-            try? await Task.sleep(for: .milliseconds(50))
+    /// PostgreSQL's fresh database, the instances (`(id, media address)` each, registered), and the focus accepting calls.
+    struct Pool {
+        let postgres: TemporaryPostgres
+        let database: String
+        let url: String
+        let instances: [Instance]
+        let focus: (Process, URL)
+        let sipPort: Int
+    }
+
+    /// Runs `body` with a pool of `specs` instances and a focus; stops every process it started, whatever happens.
+    func withPool(_ specs: [(id: String, media: String)], _ body: (Pool) async throws -> Void)
+        async throws
+    {
+        let postgres = try #require(TemporaryPostgres.current)
+        let database = try postgres.createDatabase()
+        let url = postgres.url(database: database)
+        var instances: [Instance] = []
+        var focus: (Process, URL)?
+        defer {
+            for i in instances { _ = stopProgram(i.process, grace: 1) }
+            if let focus { _ = stopProgram(focus, grace: 2) }
         }
-        return log
+        for spec in specs {
+            instances.append(try startInstance(spec.id, media: spec.media, database: url))
+        }
+        for i in instances {
+            let log = await waitForLog(i.process, "MCU instance ready", seconds: 20)
+            try #require(log.contains("registered in the pool"), "\(i.id): \(log.suffix(1_500))")
+        }
+        let sipPort = freePort()
+        let started = try startFocus(database: url, sipPort: sipPort)
+        focus = started
+        let ready = await waitForLog(started, "accepting calls", seconds: 20)
+        try #require(ready.contains("accepting calls"), "\(ready.suffix(2_000))")
+        try await Task.sleep(for: .seconds(1))  // the focus has read the instances' first reports
+        try await body(
+            Pool(
+                postgres: postgres, database: database, url: url, instances: instances, focus: started,
+                sipPort: sipPort))
     }
 
     /// The instance a meeting is placed on, from the shared database.
-    func placement(_ meeting: String, _ postgres: TemporaryPostgres, database: String) throws -> String? {
+    func placement(_ meeting: String, _ postgres: TemporaryPostgres, database: String) throws
+        -> String?
+    {
         let result = try runProgram(
             "\(TemporaryPostgres.binaries)/psql",
-            ["-At", postgres.url(database: database).replacingOccurrences(of: "?sslmode=disable", with: ""), "-c",
-             "SELECT instance FROM conference_placements WHERE meeting = '\(meeting)'"],
+            [
+                "-At",
+                postgres.url(database: database).replacingOccurrences(of: "?sslmode=disable", with: ""),
+                "-c",
+                "SELECT instance FROM conference_placements WHERE meeting = '\(meeting)'",
+            ],
             timeout: 10)
-        let line = result.output.split(separator: "\n").first.map(String.init)?.trimmingCharacters(in: .whitespaces)
+        let line = result.output.split(separator: "\n").first.map(String.init)?.trimmingCharacters(
+            in: .whitespaces)
         return (line?.isEmpty ?? true) ? nil : line
     }
 
     /// Packets each endpoint of `conference` sent to and received from `instance` over `window`.
-    func traffic(on instance: Instance, _ conference: ConferenceID, window: Duration) async throws -> [(received: UInt64, sent: UInt64)] {
-        let client = try GRPCMCUController(host: "127.0.0.1", port: instance.controlPort, token: Self.token, logger: Logger(label: "test"))
+    func traffic(on instance: Instance, _ conference: ConferenceID, window: Duration) async throws
+        -> [(received: UInt64, sent: UInt64)]
+    {
+        let client = try GRPCMCUController(
+            host: "127.0.0.1", port: instance.controlPort, token: Self.token,
+            logger: Logger(label: "test"))
         defer { client.shutdown() }
         let before = await client.statistics(conference)?.endpoints ?? []
         try await Task.sleep(for: window)
         let after = await client.statistics(conference)?.endpoints ?? []
         return after.map { a in
             let b = before.first { $0.endpoint == a.endpoint }
-            return (a.packetsReceived &- (b?.packetsReceived ?? 0), a.packetsSent &- (b?.packetsSent ?? 0))
+            return (
+                a.packetsReceived &- (b?.packetsReceived ?? 0), a.packetsSent &- (b?.packetsSent ?? 0)
+            )
         }
     }
 
-    @Test("two meetings spread over the two instances; SIGKILL of one meeting's instance moves it to the other, and its three phones' media flows there both ways within 5 s")
+    @Test(
+        "two meetings spread over the two instances; SIGKILL of one meeting's instance moves it to the other, and its three phones' media flows there both ways within 5 s"
+    )
     func spreadAndFailover() async throws {
-        let postgres = try #require(TemporaryPostgres.current)
-        let database = try postgres.createDatabase()
-        let url = postgres.url(database: database)
-        let a = try startInstance("mcu-a", media: "127.0.0.3", database: url)
-        let b = try startInstance("mcu-b", media: "127.0.0.4", database: url)
-        var instances = [a, b]
-        defer { for i in instances { _ = stopProgram(i.process, grace: 1) } }
-        for i in instances {
-            let log = await waitForLog(i.process, "MCU instance ready")
-            try #require(log.contains("registered in the pool"), "\(i.id): \(log.suffix(1_500))")
-        }
-        let sipPort = freePort()
-        let focus = try startFocus(database: url, sipPort: sipPort)
-        defer { _ = stopProgram(focus, grace: 2) }
-        let ready = await waitForLog(focus, "accepting calls")
-        try #require(ready.contains("accepting calls"), "\(ready.suffix(2_000))")
-        try await Task.sleep(for: .seconds(1))  // the focus has read both instances' first reports
+        try await withPool([("mcu-a", "127.0.0.3"), ("mcu-b", "127.0.0.4")]) { pool in
+            let (postgres, database, sipPort, focus) = (
+                pool.postgres, pool.database, pool.sipPort, pool.focus
+            )
+            let instances = pool.instances
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-pool-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var phones: [BaresipInstance] = []
-        defer { phones.forEach { $0.stop() } }
-        for (i, tone) in [440.0, 940, 1_440].enumerated() {
-            let phone = try BaresipInstance(user: "p\(i)", tone: tone, recording: folder.appendingPathComponent("p\(i).wav"))
-            phones.append(phone)
-            try phone.dial("sip:pooled@127.0.0.1:\(sipPort)")
-            _ = try phone.waitUntilEstablished(timeout: 10)
-        }
-        let other = try BaresipInstance(user: "q", tone: 700, recording: folder.appendingPathComponent("q.wav"))
-        phones.append(other)
-        try other.dial("sip:second@127.0.0.1:\(sipPort)")
-        _ = try other.waitUntilEstablished(timeout: 10)
-        try await Task.sleep(for: .seconds(1))
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "consort-pool-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            var phones: [BaresipInstance] = []
+            defer { phones.forEach { $0.stop() } }
+            for (i, tone) in [440.0, 940, 1_440].enumerated() {
+                let phone = try BaresipInstance(
+                    user: "p\(i)", tone: tone, recording: folder.appendingPathComponent("p\(i).wav"))
+                phones.append(phone)
+                try phone.dial("sip:pooled@127.0.0.1:\(sipPort)")
+                _ = try phone.waitUntilEstablished(timeout: 10)
+            }
+            let other = try BaresipInstance(
+                user: "q", tone: 700, recording: folder.appendingPathComponent("q.wav"))
+            phones.append(other)
+            try other.dial("sip:second@127.0.0.1:\(sipPort)")
+            _ = try other.waitUntilEstablished(timeout: 10)
+            try await Task.sleep(for: .seconds(1))
 
-        let first = try #require(try placement("pooled", postgres, database: database))
-        let second = try #require(try placement("second", postgres, database: database))
-        #expect(first != second, "two conferences on one machine's two instances spread over both: \(first), \(second)")
-        let victim = try #require(instances.first { $0.id == first })
-        let survivor = try #require(instances.first { $0.id != first })
-        let room = ConferenceID(tenant: "default", meeting: "pooled")
-        let beforeKill = try await traffic(on: victim, room, window: .milliseconds(500))
-        #expect(beforeKill.count == 3 && beforeKill.allSatisfy { $0.received > 10 && $0.sent > 10 }, "media on \(first) before: \(beforeKill)")
+            let first = try #require(try placement("pooled", postgres, database: database))
+            let second = try #require(try placement("second", postgres, database: database))
+            #expect(
+                first != second,
+                "two conferences on one machine's two instances spread over both: \(first), \(second)")
+            let victim = try #require(instances.first { $0.id == first })
+            let survivor = try #require(instances.first { $0.id != first })
+            let room = ConferenceID(tenant: "default", meeting: "pooled")
+            let beforeKill = try await traffic(on: victim, room, window: .milliseconds(500))
+            #expect(
+                beforeKill.count == 3 && beforeKill.allSatisfy { $0.received > 10 && $0.sent > 10 },
+                "media on \(first) before: \(beforeKill)")
 
-        kill(victim.process.0.processIdentifier, SIGKILL)
-        let killed = ContinuousClock.now
-        instances.removeAll { $0.id == victim.id }
-        _ = stopProgram(victim.process, grace: 1)
-        var moved: String?
-        while ContinuousClock.now - killed < .seconds(5), moved != survivor.id {
-            moved = try placement("pooled", postgres, database: database)
-            try await Task.sleep(for: .milliseconds(100))
+            kill(victim.process.0.processIdentifier, SIGKILL)
+            let killed = ContinuousClock.now
+            var moved: String?
+            while ContinuousClock.now - killed < .seconds(5), moved != survivor.id {
+                moved = try placement("pooled", postgres, database: database)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let placedAfter = ContinuousClock.now - killed
+            #expect(
+                moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
+            // Media through the survivor, both ways, for every phone, measured in the second that ends 5 s after the kill.
+            let wait = Duration.seconds(4) - (ContinuousClock.now - killed)
+            if wait > .zero { try await Task.sleep(for: wait) }
+            let afterKill = try await traffic(on: survivor, room, window: .seconds(1))
+            #expect(afterKill.count == 3, "three endpoints on \(survivor.id): \(afterKill)")
+            #expect(
+                afterKill.allSatisfy { $0.received > 20 && $0.sent > 20 },
+                "each phone sends to and hears from \(survivor.id) 4–5 s after the kill: \(afterKill)")
+            let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
+            let movedLine =
+                log.split(separator: "\n").first { $0.contains("conference media moved") }.map(String.init)
+                ?? "none"
+            print(
+                "pool failover: placed on \(survivor.id) \(placedAfter) after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill)"
+            )
+            #expect(
+                log.contains("MCU instance down") && log.contains("conference media moved"),
+                "\(log.suffix(3_000))")
+            #expect(
+                !log.contains("could not move with the conference"),
+                "no phone was hung up: \(log.suffix(3_000))")
+            for phone in phones {
+                #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) still in its call")
+            }
         }
-        let placedAfter = ContinuousClock.now - killed
-        #expect(moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
-        // Media through the survivor, both ways, for every phone, measured in the second that ends 5 s after the kill.
-        let wait = Duration.seconds(4) - (ContinuousClock.now - killed)
-        if wait > .zero { try await Task.sleep(for: wait) }
-        let afterKill = try await traffic(on: survivor, room, window: .seconds(1))
-        #expect(afterKill.count == 3, "three endpoints on \(survivor.id): \(afterKill)")
-        #expect(afterKill.allSatisfy { $0.received > 20 && $0.sent > 20 }, "each phone sends to and hears from \(survivor.id) 4–5 s after the kill: \(afterKill)")
-        let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
-        let movedLine = log.split(separator: "\n").first { $0.contains("conference media moved") }.map(String.init) ?? "none"
-        print("pool failover: placed on \(survivor.id) \(placedAfter) after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill)")
-        #expect(log.contains("MCU instance down") && log.contains("conference media moved"), "\(log.suffix(3_000))")
-        #expect(!log.contains("could not move with the conference"), "no phone was hung up: \(log.suffix(3_000))")
-        for phone in phones { #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) still in its call") }
     }
 
-    @Test("SIGTERM drains an instance: its meeting moves to the other without a dropped call, media flows there, and the drained instance exits 0")
+    @Test(
+        "SIGTERM drains an instance: its meeting moves to the other without a dropped call, media flows there, and the drained instance exits 0"
+    )
     func drainMovesLiveConference() async throws {
-        let postgres = try #require(TemporaryPostgres.current)
-        let database = try postgres.createDatabase()
-        let url = postgres.url(database: database)
-        let a = try startInstance("mcu-a", media: "127.0.0.3", database: url)
-        let b = try startInstance("mcu-b", media: "127.0.0.4", database: url)
-        let instances = [a, b]
-        defer { for i in instances { _ = stopProgram(i.process, grace: 1) } }
-        for i in instances { _ = await waitForLog(i.process, "MCU instance ready") }
-        let sipPort = freePort()
-        let focus = try startFocus(database: url, sipPort: sipPort)
-        defer { _ = stopProgram(focus, grace: 2) }
-        _ = await waitForLog(focus, "accepting calls")
-        try await Task.sleep(for: .seconds(1))
+        try await withPool([("mcu-a", "127.0.0.3"), ("mcu-b", "127.0.0.4")]) { pool in
+            let (postgres, database, sipPort, focus, instances) = (
+                pool.postgres, pool.database, pool.sipPort, pool.focus, pool.instances
+            )
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-drain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var phones: [BaresipInstance] = []
-        defer { phones.forEach { $0.stop() } }
-        for (i, tone) in [440.0, 940].enumerated() {
-            let phone = try BaresipInstance(user: "d\(i)", tone: tone, recording: folder.appendingPathComponent("d\(i).wav"))
-            phones.append(phone)
-            try phone.dial("sip:drained@127.0.0.1:\(sipPort)")
-            _ = try phone.waitUntilEstablished(timeout: 10)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "consort-drain-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            var phones: [BaresipInstance] = []
+            defer { phones.forEach { $0.stop() } }
+            for (i, tone) in [440.0, 940].enumerated() {
+                let phone = try BaresipInstance(
+                    user: "d\(i)", tone: tone, recording: folder.appendingPathComponent("d\(i).wav"))
+                phones.append(phone)
+                try phone.dial("sip:drained@127.0.0.1:\(sipPort)")
+                _ = try phone.waitUntilEstablished(timeout: 10)
+            }
+            try await Task.sleep(for: .seconds(1))
+            let home = try #require(try placement("drained", postgres, database: database))
+            let leaving = try #require(instances.first { $0.id == home })
+            let staying = try #require(instances.first { $0.id != home })
+
+            leaving.process.0.terminate()  // SIGTERM: drain
+            let started = ContinuousClock.now
+            let exited = waitForProgram(leaving.process, timeout: 20)
+            let drained = ContinuousClock.now - started
+            let now = try placement("drained", postgres, database: database)
+            let room = ConferenceID(tenant: "default", meeting: "drained")
+            let traffic = try await traffic(on: staying, room, window: .seconds(1))
+            let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
+            print(
+                "pool drain: \(home) exited \(exited.status) after \(drained); traffic on \(staying.id): \(traffic)"
+            )
+            if ProcessInfo.processInfo.environment["POOL_LOGS"] != nil {
+                print("FOCUS LOG\n\(log)\nDRAINED LOG\n\(exited.output)")
+            }
+            #expect(exited.status == 0, "\(exited.output.suffix(1_500))")
+            #expect(
+                drained < .seconds(10),
+                "it exits once its conference has moved, not at the drain time limit: \(drained)")
+            #expect(now == staying.id)
+            #expect(
+                traffic.count == 2 && traffic.allSatisfy { $0.received > 20 && $0.sent > 20 }, "\(traffic)")
+            #expect(
+                log.contains("draining") && log.contains("conference media moved"), "\(log.suffix(2_000))")
+            for phone in phones {
+                #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) kept its call")
+            }
         }
-        try await Task.sleep(for: .seconds(1))
-        let home = try #require(try placement("drained", postgres, database: database))
-        let leaving = try #require(instances.first { $0.id == home })
-        let staying = try #require(instances.first { $0.id != home })
-
-        leaving.process.0.terminate()  // SIGTERM: drain
-        let started = ContinuousClock.now
-        let exited = waitForProgram(leaving.process, timeout: 20)
-        let drained = ContinuousClock.now - started
-        let now = try placement("drained", postgres, database: database)
-        let room = ConferenceID(tenant: "default", meeting: "drained")
-        let traffic = try await traffic(on: staying, room, window: .seconds(1))
-        let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
-        print("pool drain: \(home) exited \(exited.status) after \(drained); traffic on \(staying.id): \(traffic)")
-        if ProcessInfo.processInfo.environment["POOL_LOGS"] != nil { print("FOCUS LOG\n\(log)\nDRAINED LOG\n\(exited.output)") }
-        #expect(exited.status == 0, "\(exited.output.suffix(1_500))")
-        #expect(drained < .seconds(10), "it exits once its conference has moved, not at the drain time limit: \(drained)")
-        #expect(now == staying.id)
-        #expect(traffic.count == 2 && traffic.allSatisfy { $0.received > 20 && $0.sent > 20 }, "\(traffic)")
-        #expect(log.contains("draining") && log.contains("conference media moved"), "\(log.suffix(2_000))")
-        for phone in phones { #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) kept its call") }
     }
 
-    @Test("operators: the admin API and consort pool list the instances with their load, drain one, and remove one only once it holds no conference")
+    @Test(
+        "operators: the admin API and consort pool list the instances with their load, drain one, and remove one only once it holds no conference"
+    )
     func operatorControls() async throws {
-        let postgres = try #require(TemporaryPostgres.current)
-        let database = try postgres.createDatabase()
-        let url = postgres.url(database: database)
-        let a = try startInstance("mcu-a", media: "127.0.0.3", database: url)
-        defer { _ = stopProgram(a.process, grace: 1) }
-        _ = await waitForLog(a.process, "MCU instance ready")
-        let focus = try startFocus(database: url, sipPort: freePort())
-        defer { _ = stopProgram(focus, grace: 2) }
-        let log = await waitForLog(focus, "accepting calls")
-        let adminURL = try #require(log.split(separator: " ").first { $0.hasPrefix("url=http://") }.map { String($0.dropFirst(4)) })
-        try await Task.sleep(for: .seconds(1.5))  // a load report or two
+        try await withPool([("mcu-a", "127.0.0.3")]) { pool in
+            let (url, a) = (pool.url, pool.instances[0])
+            let log = await waitForLog(pool.focus, "admin API listening")
+            let adminURL = try #require(
+                log.split(separator: " ").first { $0.hasPrefix("url=http://") }.map {
+                    String($0.dropFirst(4))
+                })
+            try await Task.sleep(for: .seconds(0.5))  // a load report or two
 
-        let listed = try await AdminHTTP.request("GET", "\(adminURL)/pool/instances", token: Self.operatorToken)
-        #expect(listed.status == 200, "\(listed.text)")
-        let entry = listed.array.first
-        #expect(listed.array.count == 1 && entry?["id"] as? String == "mcu-a" && entry?["state"] as? String == "up", "\(listed.text)")
-        #expect(entry?["mediaAddress"] as? String == "127.0.0.3" && (entry?["secondsSinceReport"] as? Double ?? 99) < 3, "\(listed.text)")
-        let anonymous = try await AdminHTTP.request("GET", "\(adminURL)/pool/instances")
-        #expect(anonymous.status == 401)
+            let listed = try await AdminHTTP.request(
+                "GET", "\(adminURL)/pool/instances", token: Self.operatorToken)
+            #expect(listed.status == 200, "\(listed.text)")
+            let entry = listed.array.first
+            #expect(
+                listed.array.count == 1 && entry?["id"] as? String == "mcu-a"
+                    && entry?["state"] as? String == "up", "\(listed.text)")
+            #expect(
+                entry?["mediaAddress"] as? String == "127.0.0.3"
+                    && (entry?["secondsSinceReport"] as? Double ?? 99) < 3, "\(listed.text)")
+            let anonymous = try await AdminHTTP.request("GET", "\(adminURL)/pool/instances")
+            #expect(anonymous.status == 401)
 
-        let cli = try runProgram(consortBinary, ["pool", "list", "--database", url], timeout: 30)
-        #expect(cli.status == 0 && cli.output.contains("mcu-a") && cli.output.contains("127.0.0.3") && cli.output.contains("up"), "\(cli.output)")
-        let drain = try runProgram(consortBinary, ["pool", "drain", "mcu-a", "--database", url], timeout: 30)
-        #expect(drain.status == 0 && drain.output.contains("draining"), "\(drain.output)")
-        let drainedLog = await waitForLog(a.process, "the pool drains this instance", seconds: 5)
-        #expect(drainedLog.contains("the pool drains this instance"), "the instance learned it from its report: \(drainedLog.suffix(800))")
-        let missing = try runProgram(consortBinary, ["pool", "drain", "mcu-zz", "--database", url], timeout: 30)
-        #expect(missing.status != 0 && missing.output.contains("no MCU instance mcu-zz"), "\(missing.output)")
+            let cli = try runProgram(consortBinary, ["pool", "list", "--database", url], timeout: 30)
+            #expect(
+                cli.status == 0 && cli.output.contains("mcu-a") && cli.output.contains("127.0.0.3")
+                    && cli.output.contains("up"), "\(cli.output)")
+            let drain = try runProgram(
+                consortBinary, ["pool", "drain", "mcu-a", "--database", url], timeout: 30)
+            #expect(drain.status == 0 && drain.output.contains("draining"), "\(drain.output)")
+            let drainedLog = await waitForLog(a.process, "the pool drains this instance", seconds: 5)
+            #expect(
+                drainedLog.contains("the pool drains this instance"),
+                "the instance learned it from its report: \(drainedLog.suffix(800))")
+            let missing = try runProgram(
+                consortBinary, ["pool", "drain", "mcu-zz", "--database", url], timeout: 30)
+            #expect(
+                missing.status != 0 && missing.output.contains("no MCU instance mcu-zz"),
+                "\(missing.output)")
 
-        let removed = try await AdminHTTP.request("DELETE", "\(adminURL)/pool/instances/mcu-a", token: Self.operatorToken)
-        #expect(removed.status == 204, "\(removed.text)")
-        let after = try await AdminHTTP.request("GET", "\(adminURL)/pool/instances", token: Self.operatorToken)
-        #expect(after.array.isEmpty, "\(after.text)")
+            let removed = try await AdminHTTP.request(
+                "DELETE", "\(adminURL)/pool/instances/mcu-a", token: Self.operatorToken)
+            #expect(removed.status == 204, "\(removed.text)")
+            let after = try await AdminHTTP.request(
+                "GET", "\(adminURL)/pool/instances", token: Self.operatorToken)
+            #expect(after.array.isEmpty, "\(after.text)")
+        }
     }
 }

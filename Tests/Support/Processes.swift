@@ -94,3 +94,15 @@ public func tool(_ name: String) -> String? {
     }
     return nil
 }
+
+/// Waits (at most `seconds`) until a launched program's log has `text` or the program has ended; returns the log so far.
+public func waitForLog(_ launched: (Process, URL), _ text: String, seconds: Double = 15) async -> String {
+    let deadline = Date().addingTimeInterval(seconds)
+    var log = ""
+    while Date() < deadline {
+        log = (try? String(contentsOf: launched.1, encoding: .utf8)) ?? ""
+        if log.contains(text) || !launched.0.isRunning { break }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return log
+}
