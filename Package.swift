@@ -94,7 +94,10 @@ let package = Package(
         /// call to the instance holding the conference, and moves conferences off a dead or draining instance.
         .target(
             name: "MCUPlacement",
-            dependencies: ["MCUPool", "MCUGRPC", "MCUControl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "MCUPool", "MCUGRPC", "MCUControl", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         /// The MCU pool's shared state as both sides see it: registered instances with their last load report, and

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 public import Logging
 public import MCUControl
 public import MCUGRPC
@@ -249,7 +250,8 @@ public final class PooledMCUController: MCUController, Sendable {
         logger.error("pool: MCU instance down; moving its conferences", metadata: ["mcu": "\(id)", "reason": "\(reason)"])
         _ = try? await store.setState(instance: id, .down)
         member.client.shutdown()
-        await moveAll(from: id, alive: false)
+        Counter(label: "consort_pool_instances_down_total").increment()
+        await moveAll(from: id, alive: false, lastHeard: member.client.health.reportedAt ?? member.joined)
         state.withLock { _ = $0.members.removeValue(forKey: id) }
     }
 
@@ -259,26 +261,27 @@ public final class PooledMCUController: MCUController, Sendable {
             state.withLock { $0.members[id]?.record.state = .draining }
             _ = try? await store.setState(instance: id, .draining)
         }
-        let moving = await moveAll(from: id, alive: true)
+        let moving = await moveAll(from: id, alive: true, lastHeard: nil)
         if moving > 0 { logger.notice("pool: MCU instance draining; moving its conferences", metadata: ["mcu": "\(id)", "conferences": "\(moving)"]) }
     }
 
     /// Moves every conference placed on `instance` elsewhere; when it is `alive` (draining) its old endpoints go once
     /// their participants are on the new instance.
     @discardableResult
-    func moveAll(from instance: String, alive: Bool) async -> Int {
+    func moveAll(from instance: String, alive: Bool, lastHeard: ContinuousClock.Instant?) async -> Int {
         let conferences = state.withLock { s -> [(ConferenceID, Placement)] in
             s.placements.filter { $0.value.instance == instance && !s.moving.contains($0.key) }.map { ($0.key, $0.value) }
         }
         await withTaskGroup(of: Void.self) { group in
             for (conference, placement) in conferences {
-                group.addTask { await self.move(conference, from: placement, alive: alive) }
+                group.addTask { await self.move(conference, from: placement, alive: alive, lastHeard: lastHeard) }
             }
         }
         return conferences.count
     }
 
-    func move(_ conference: ConferenceID, from old: Placement, alive: Bool) async {
+    /// Moves one conference; `lastHeard` is when its dead instance last reported (the media gap starts about then).
+    func move(_ conference: ConferenceID, from old: Placement, alive: Bool, lastHeard: ContinuousClock.Instant?) async {
         let started = ContinuousClock.now
         state.withLock { _ = $0.moving.insert(conference) }
         defer { state.withLock { _ = $0.moving.remove(conference) } }
@@ -296,6 +299,13 @@ public final class PooledMCUController: MCUController, Sendable {
                     "milliseconds": "\((ContinuousClock.now - started).components.seconds * 1_000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
                 ])
             handler?(.conferenceMoved(conference))
+            Counter(label: "consort_pool_conference_moves_total", dimensions: [("reason", alive ? "drain" : "down")]).increment()
+            if let lastHeard {
+                // From the dead instance's last report to the conference placed again: the media gap, less the
+                // re-INVITE round trip that follows.
+                Recorder(label: "consort_pool_failover_gap_seconds")
+                    .record(Double((ContinuousClock.now - lastHeard).components.attoseconds) / 1e18 + Double((ContinuousClock.now - lastHeard).components.seconds))
+            }
             if alive {
                 // Whatever is left on the old instance goes after the participants had time to move.
                 Task { [weak self] in
@@ -304,6 +314,7 @@ public final class PooledMCUController: MCUController, Sendable {
                 }
             }
         } catch {
+            Counter(label: "consort_pool_move_failures_total").increment()
             logger.error("pool: cannot move a conference; it stays where it was", metadata: ["conference": "\(conference)", "error": "\(error)"])
         }
     }

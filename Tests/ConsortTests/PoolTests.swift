@@ -205,6 +205,14 @@ struct PoolTests {
                 afterKill.allSatisfy { $0.received > 20 && $0.sent > 20 },
                 "each phone sends to and hears from \(survivor.id) 4–5 s after the kill: \(afterKill)")
             let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
+            let adminURL = log.split(separator: " ").first { $0.hasPrefix("url=http://") }.map { String($0.dropFirst(4)) } ?? ""
+            let metrics = try await AdminHTTP.request(
+                "GET", adminURL.replacingOccurrences(of: "/v1", with: "/metrics"), token: Self.operatorToken
+            ).text
+            let gap = metrics.split(separator: "\n").first { $0.hasPrefix("consort_pool_failover_gap_seconds_sum") }.map(String.init) ?? "none"
+            #expect(metrics.contains("consort_pool_conference_moves_total{reason=\"down\"} 1"), "\(metrics.suffix(1_500))")
+            #expect(metrics.contains("consort_pool_instances_down_total 1"))
+            print("pool failover metrics: \(gap)")
             let movedLine =
                 log.split(separator: "\n").first { $0.contains("conference media moved") }.map(String.init)
                 ?? "none"
