@@ -93,7 +93,11 @@ public final class EmbeddedMCU: MCUController {
             return true
         }
         guard inserted else { return }
-        if !manualTicks { _ = try? await conference.eventLoop.submit { conference.start() }.get() }
+        if !manualTicks {
+            let loop = conference.eventLoop
+            let neighbours = conferences.withLock { $0.values.filter { $0.eventLoop === loop } }
+            _ = try? await loop.submit { conference.start(besides: neighbours) }.get()
+        }
         logger.info("conference created", metadata: ["conference": "\(id)"])
     }
 
