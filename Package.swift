@@ -52,6 +52,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // C only where Swift cannot call: opus ctl variadics.
         .target(name: "CConsortShims", dependencies: ["COpus"]),
+        // C only where Swift cannot call: epoll and recvmmsg for the media sockets (integers and buffers cross, no structs).
+        .target(name: "CConsortSockets"),
 
         .target(name: "RTPWire", swiftSettings: swiftSettings),
         /// SIP messages, URIs and headers (RFC 3261 and friends): pure value parsing and serialising, no I/O.
@@ -107,7 +109,7 @@ let package = Package(
         .target(
             name: "MediaCore",
             dependencies: [
-                "MCUControl", "AudioMixer", "OpusCodec", "RTPWire", "SRTP", "SDP",
+                "MCUControl", "AudioMixer", "OpusCodec", "RTPWire", "SRTP", "SDP", "CConsortSockets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,7 +136,7 @@ let package = Package(
         .target(
             name: "LoadGenerator",
             dependencies: [
-                "SIP", "SIPWire", "SDP", "RTPWire", "OpusCodec", "MediaBench", .product(name: "Logging", package: "swift-log"),
+                "SIP", "SIPWire", "SDP", "RTPWire", "OpusCodec", "MediaBench", "CConsortSockets", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

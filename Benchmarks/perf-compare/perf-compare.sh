@@ -4,17 +4,20 @@
 # Everything stays on 127.0.0.1. Usage (from the package root; `make perf-compare` / `make perf-janus` call it):
 #   Benchmarks/perf-compare/perf-compare.sh [all|consort|janus]
 # Environment: WARMUP (s, 5), WINDOW (s, 20), REPEAT (3), TALKERS (3), LEVELS (0/1: RFC 6464 levels in the load),
-#   CONSORT_SHAPES / JANUS_SHAPES ("PxM ...", participants × meetings), OUT (directory for the JSON reports).
+#   CONSORT_SHAPES / JANUS_SHAPES ("PxM ...", participants × meetings), OUT (directory for the JSON reports),
+#   CONSORT (the server binary, default .build/release/consort) and LOADGEN (the binary whose `loadgen` runs, default
+#   $CONSORT): an older server measured with the same load generator, back to back, gives a before/after ratio.
 set -euo pipefail
 which=${1:-all}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-consort="$root/.build/release/consort"
+consort=${CONSORT:-"$root/.build/release/consort"}
+loadgen=${LOADGEN:-"$consort"}
 WARMUP=${WARMUP:-5} WINDOW=${WINDOW:-20} REPEAT=${REPEAT:-3} TALKERS=${TALKERS:-3} LEVELS=${LEVELS:-0}
 CONSORT_SHAPES=${CONSORT_SHAPES:-"30x1 10x6 10x1 60x1"}
 JANUS_SHAPES=${JANUS_SHAPES:-"30x1 10x6"}
 OUT=${OUT:-$(mktemp -d /tmp/consort-perf.XXXXXX)}
 mkdir -p "$OUT"
-[ -x "$consort" ] || { echo "build first: swift build -c release --product consort" >&2; exit 1; }
+[ -x "$consort" ] && [ -x "$loadgen" ] || { echo "build first: swift build -c release --product consort" >&2; exit 1; }
 levels=(); [ "$LEVELS" = 1 ] && levels=(--levels)
 started=""
 cleanup() {  # SIGTERM to the one server this script started, then wait (at most 10 s) until it is gone
@@ -36,7 +39,7 @@ run_consort() {  # participants meetings
 	started=$!
 	sleep 1.5
 	# Participants spread over 249 loopback addresses: the run measures the server, not its per-source SIP limits.
-	"$consort" loadgen --target "127.0.0.1:$port" --meeting-prefix "perf${p}x${m}-" --participants "$p" --conferences "$m" \
+	"$loadgen" loadgen --target "127.0.0.1:$port" --meeting-prefix "perf${p}x${m}-" --participants "$p" --conferences "$m" \
 		--source-addresses 127.0.0.2-127.0.0.250 --talkers "$TALKERS" "${levels[@]}" --server-pid "$started" --warmup "$WARMUP" --window "$WINDOW" --repeat "$REPEAT" \
 		--json >"$OUT/consort-${p}x${m}.json"
 	cleanup
@@ -45,7 +48,7 @@ run_consort() {  # participants meetings
 run_janus() {  # participants meetings
 	local p=$1 m=$2 port; port=$(free_port)
 	started=$("$root/Benchmarks/perf-compare/start-janus.sh" "$port" 48000 49999 "$OUT/janus-${p}x${m}")
-	"$consort" loadgen --janus --target "127.0.0.1:$port" --participants "$p" --conferences "$m" \
+	"$loadgen" loadgen --janus --target "127.0.0.1:$port" --participants "$p" --conferences "$m" \
 		--talkers "$TALKERS" "${levels[@]}" --server-pid "$started" --warmup "$WARMUP" --window "$WINDOW" --repeat "$REPEAT" \
 		--json >"$OUT/janus-${p}x${m}.json"
 	cleanup

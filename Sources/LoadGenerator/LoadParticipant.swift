@@ -111,40 +111,45 @@ final class LoadParticipant: @unchecked Sendable {
         writer.timestamp &+= 960
     }
 
-    /// Reads every datagram waiting on the socket and counts RTP (sequence gaps per source) and RTCP.
-    func drain() {
+    /// Reads every datagram waiting on the socket, a batch per system call, and counts RTP (sequence gaps per source)
+    /// and RTCP.
+    func drain(_ batch: ReceiveBatch) {
         while true {
-            let n = recv(socket, buffer.baseAddress, buffer.count, 0)
-            if n <= 0 { return }
-            let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            // RTCP (RFC 5761 §4): payload types 72–76 with the marker bit set.
-            if n >= 2, (200...204).contains(packet[1]) {
-                statistics.rtcpReceived += 1
-                continue
-            }
-            guard let header = RTPHeader(parsing: packet) else {
-                statistics.malformedReceived += 1
-                continue
-            }
-            statistics.packetsReceived += 1
-            statistics.bytesReceived += UInt64(n)
-            if receivedAny, header.ssrc == lastSSRC {
-                let delta = header.sequenceNumber &- lastSequence
-                if delta == 0 || delta > 0x8000 {
-                    statistics.reordered += 1
-                    continue
-                }
-                if delta > 1 {
-                    statistics.gaps += 1
-                    statistics.packetsMissing += UInt64(delta - 1)
-                }
-            } else if receivedAny {
-                statistics.sourceChanges += 1
-            }
-            receivedAny = true
-            lastSSRC = header.ssrc
-            lastSequence = header.sequenceNumber
+            let received = batch.receive(from: socket)
+            for i in 0..<received { count(batch.datagram(i)) }
+            if received < batch.capacity { return }
         }
+    }
+
+    private func count(_ packet: UnsafeRawBufferPointer) {
+        let n = packet.count
+        // RTCP (RFC 5761 §4): payload types 72–76 with the marker bit set.
+        if n >= 2, (200...204).contains(packet[1]) {
+            statistics.rtcpReceived += 1
+            return
+        }
+        guard let header = RTPHeader(parsing: packet) else {
+            statistics.malformedReceived += 1
+            return
+        }
+        statistics.packetsReceived += 1
+        statistics.bytesReceived += UInt64(n)
+        if receivedAny, header.ssrc == lastSSRC {
+            let delta = header.sequenceNumber &- lastSequence
+            if delta == 0 || delta > 0x8000 {
+                statistics.reordered += 1
+                return
+            }
+            if delta > 1 {
+                statistics.gaps += 1
+                statistics.packetsMissing += UInt64(delta - 1)
+            }
+        } else if receivedAny {
+            statistics.sourceChanges += 1
+        }
+        receivedAny = true
+        lastSSRC = header.ssrc
+        lastSequence = header.sequenceNumber
     }
 }
 

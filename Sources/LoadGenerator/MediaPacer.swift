@@ -21,6 +21,8 @@ final class MediaPacer: @unchecked Sendable {
     private let windowTicks: Int
     private let repeats: Int
     private let stopRequested = Atomic<Bool>(false)
+    /// Where every participant's replies are read, one socket at a time (the loop's thread only).
+    private let batch = ReceiveBatch()
 
     /// Results, valid after `run()` returns.
     private(set) var ticksRun = 0
@@ -77,7 +79,7 @@ final class MediaPacer: @unchecked Sendable {
                 windowStart = cpu.map { (now, $0) }
             }
             for p in participants { p.sendFrame() }
-            for p in participants { p.drain() }
+            for p in participants { p.drain(batch) }
             ticksRun += 1
         }
         // The last window closes at the end of its last tick.
@@ -93,7 +95,7 @@ final class MediaPacer: @unchecked Sendable {
         let tail = Self.now() + 60_000_000
         while Self.now() < tail {
             Self.sleep(until: Self.now() + 10_000_000)
-            for p in participants { p.drain() }
+            for p in participants { p.drain(batch) }
         }
         wallSeconds = Double(Self.now() - start) / 1e9
     }

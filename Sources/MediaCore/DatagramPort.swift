@@ -10,6 +10,32 @@ protocol DatagramPort: AnyObject, Sendable {
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> (length: Int, from: MediaAddress)?
     /// Sends `length` bytes of `buffer` to `address`; false when it could not go (counted by the caller).
     func send(_ buffer: UnsafeRawBufferPointer, length: Int, to address: MediaAddress) -> Bool
+    /// Reads up to `limit` (at most `batch.capacity`) queued datagrams into `batch`'s slots, in arrival order; how many
+    /// (0: none queued).
+    func receive(into batch: DatagramBatch, limit: Int) -> Int
+    /// Whether a receive may find something this tick: false only when `readiness`, polled at the start of the tick,
+    /// knows this port is idle. The first ask joins the port to `readiness`.
+    func mayHaveData(_ readiness: SocketReadiness) -> Bool
+}
+
+extension DatagramPort {
+    /// Reads the queue in batches until it is empty or `budget` datagrams were read, handing each to `body` (its slot,
+    /// length and source); returns how many were read. Skips the port with no system call when `readiness` says it is idle.
+    @inline(__always)
+    func drain(
+        _ batch: DatagramBatch, readiness: SocketReadiness, budget: Int,
+        _ body: (UnsafeMutableRawBufferPointer, Int, MediaAddress) -> Void
+    ) {
+        guard mayHaveData(readiness) else { return }
+        var left = budget
+        while left > 0 {
+            let asked = min(left, batch.capacity)
+            let n = receive(into: batch, limit: asked)
+            for i in 0..<n { body(batch.slot(i), batch.length(i), batch.source(i)) }
+            left -= n
+            if n < asked { return }
+        }
+    }
 }
 
 extension UDPSocket: DatagramPort {}
@@ -107,6 +133,17 @@ public final class MemoryDatagramPort: DatagramPort, @unchecked Sendable {
         count -= 1
         return (length, source)
     }
+
+    func receive(into batch: DatagramBatch, limit: Int) -> Int {
+        var n = 0
+        while n < min(limit, batch.capacity), let (length, source) = receive(into: batch.slot(n)) {
+            batch.set(n, length: length, from: source)
+            n += 1
+        }
+        return n
+    }
+
+    func mayHaveData(_ readiness: SocketReadiness) -> Bool { count > 0 }
 
     func send(_ buffer: UnsafeRawBufferPointer, length: Int, to address: MediaAddress) -> Bool {
         guard let peer = network?.port(at: address) else { return true }  // nobody listens: gone, as UDP would be

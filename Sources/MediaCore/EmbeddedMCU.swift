@@ -93,8 +93,10 @@ public final class EmbeddedMCU: MCUController {
             return true
         }
         guard inserted else { return }
+        let loop = conference.eventLoop
+        let neighbours = manualTicks ? [] : conferences.withLock { $0.values.filter { $0.eventLoop === loop } }
         let scheduled = !manualTicks
-        _ = try? await conference.eventLoop.submit { conference.start(scheduled: scheduled) }.get()
+        _ = try? await loop.submit { conference.start(scheduled: scheduled, besides: neighbours) }.get()
         logger.info("conference created", metadata: ["conference": "\(id)"])
     }
 

@@ -32,6 +32,9 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     private var due: NIODeadline = .now()
     private var running = false
     let receiveBuffer: UnsafeMutableRawBufferPointer
+    /// Audio is read a socket's queue at a time into `receiveBatch`, and only from the sockets `readiness` found readable.
+    let receiveBatch = DatagramBatch()
+    let readiness = SocketReadiness()
     let sendBuffer: UnsafeMutableRawBufferPointer
     var videoRouter = VideoRouter()
     private var nextKey: EndpointKey = 1
@@ -79,16 +82,23 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
     }
 
     /// Starts the conference (on the loop): it counts in the tenant's gauges from now on, and ticks every 20 ms unless
-    /// `scheduled` is false (an MCU whose ticks the caller drives).
-    func start(scheduled: Bool = true) {
+    /// `scheduled` is false (an MCU whose ticks the caller drives). `neighbours`: the other conferences on this loop;
+    /// this one's ticks are placed in the widest gap between theirs, so a loop's ticks spread over the 20 ms instead of
+    /// queueing behind each other (a tick that waits for five others to finish starts late).
+    func start(scheduled: Bool = true, besides neighbours: [MediaConference] = []) {
         eventLoop.preconditionInEventLoop()
         guard !running else { return }
         running = true
         publishGauges(active: true)
         guard scheduled else { return }
-        reference = .now()
+        let now = NIODeadline.now()
+        let phases = neighbours.lazy.filter { $0 !== self && $0.running && $0.eventLoop === self.eventLoop }.map(\.tickPhase)
+        reference = now + .nanoseconds(TickPhase.delay(from: now.uptimeNanoseconds, toWidestGapAmong: Array(phases)))
         scheduleNext()
     }
+
+    /// Where in the 20 ms period this conference's ticks fall, in nanoseconds.
+    var tickPhase: Int64 { Int64(reference.uptimeNanoseconds % UInt64(Self.interval.nanoseconds)) }
 
     /// Stops ticking (on the loop).
     func stop() {
@@ -131,8 +141,9 @@ final class MediaConference: NIOScheduledCallbackHandler, @unchecked Sendable {
         let started = NIODeadline.now()
         ticks &+= 1
         let nanos = UInt64(max(0, now.uptimeNanoseconds))
+        readiness.poll()
         for endpoint in endpoints {
-            endpoint.receiveAll(buffer: receiveBuffer, now: nanos, tick: ticks)
+            endpoint.receiveAll(receiveBatch, readiness: readiness, now: nanos, tick: ticks)
         }
         mixer.tick(now: nanos)
         for endpoint in endpoints {

@@ -128,19 +128,15 @@ final class MediaEndpoint {
 
     private func reserveDTMFBuffer() { typed.reserveCapacity(max(8, selfMuteSequence.count)) }
 
-    /// Reads every queued datagram of this endpoint and hands valid audio to the mixer.
-    func receiveAll(buffer: UnsafeMutableRawBufferPointer, now: UInt64, tick: UInt64) {
-        var budget = 64  // bounded work per tick, so a flood on one endpoint cannot starve the conference
-        while budget > 0, let (length, source) = rtp.receive(into: buffer) {
-            budget -= 1
+    /// Reads every queued datagram of this endpoint and hands valid audio to the mixer. A port `readiness` found idle
+    /// at this tick's poll is not read at all; a ready one is read in batches (one system call each).
+    func receiveAll(_ batch: DatagramBatch, readiness: SocketReadiness, now: UInt64, tick: UInt64) {
+        // Bounded work per tick, so a flood on one endpoint cannot starve the conference.
+        rtp.drain(batch, readiness: readiness, budget: 64) { buffer, length, source in
             handle(buffer, length: length, from: source, now: now, tick: tick)
         }
-        if let rtcp {
-            budget = 16
-            while budget > 0, let (length, source) = rtcp.receive(into: buffer) {
-                budget -= 1
-                handleRTCP(buffer, length: length, from: source, now: now)
-            }
+        rtcp?.drain(batch, readiness: readiness, budget: 16) { buffer, length, source in
+            handleRTCP(buffer, length: length, from: source, now: now)
         }
         if dtmf.isUnreported { finishDTMFIfSilent(tick: tick) }
         if pendingOutbound != nil { settleOutboundKey(tick: tick) }

@@ -66,13 +66,14 @@ extension MediaConference {
         for source in endpoints {
             guard let video = source.video else { continue }
             if !video.verified && video.unverifiedTicksLeft > 0 { video.unverifiedTicksLeft &-= 1 }
-            var budget = 256
+            // Idle video sockets (most of them: only shown or unmuted cameras send) cost no system call.
+            var budget = video.rtp.mayHaveData(readiness) ? 256 : 0
             while budget > 0, let (length, from) = video.rtp.receive(into: receiveBuffer) {
                 budget -= 1
                 receiveVideo(from: source, video: video, length: length, address: from, tick: tick, now: now)
             }
             if video.pendingOutbound != nil { video.settleOutboundKey(tick: tick) }
-            if let rtcp = video.rtcp {
+            if let rtcp = video.rtcp, rtcp.mayHaveData(readiness) {
                 budget = 32
                 while budget > 0, let (length, from) = rtcp.receive(into: receiveBuffer) {
                     budget -= 1
