@@ -188,19 +188,20 @@ final class MCUControlService: Consort_Mcu_V1_MCUControl.SimpleServiceProtocol, 
         continuation.onTermination = { [weak self] _ in self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) } }
         let interval = Duration.milliseconds(Int(request.loadIntervalMs == 0 ? 1_000 : max(100, request.loadIntervalMs)))
         logger.info("focus watching", metadata: ["peer": "\(context.remotePeer)", "loadInterval": "\(interval)"])
-        let reporter = Task { [weak self] in
-            while !Task.isCancelled {
-                guard let report = await self?.report() else { return }
-                continuation.yield(.with { $0.load = report })
-                try? await Task.sleep(for: interval)
+        defer { continuation.finish() }
+        // The reports are a child of this call: they end with it.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [weak self] in
+                while !Task.isCancelled {
+                    guard let report = await self?.report() else { return }
+                    continuation.yield(.with { $0.load = report })
+                    try? await Task.sleep(for: interval)
+                }
             }
-        }
-        defer {
-            reporter.cancel()
-            continuation.finish()
-        }
-        for await update in updates {
-            try await response.write(update)
+            defer { group.cancelAll() }
+            for await update in updates {
+                try await response.write(update)
+            }
         }
     }
 }

@@ -51,6 +51,8 @@ public final class PooledMCUController: MCUController, Sendable {
         /// Conferences that moved off a live instance (drain): the old instance's endpoint for each participant goes
         /// once the participant's answer reached the new one.
         var leaving: [ConferenceID: String] = [:]
+        /// When each of those old homes goes at the latest (participants whose answer never came).
+        var leavingDeadlines: [ConferenceID: ContinuousClock.Instant] = [:]
         var moving: Set<ConferenceID> = []
     }
 
@@ -93,6 +95,11 @@ public final class PooledMCUController: MCUController, Sendable {
 
     /// One look at the pool.
     func refresh() async {
+        let due = state.withLock { s -> [(ConferenceID, String)] in
+            let now = ContinuousClock.now
+            return s.leavingDeadlines.filter { $0.value <= now }.compactMap { entry in s.leaving[entry.key].map { (entry.key, $0) } }
+        }
+        for (conference, instance) in due { await finishLeaving(conference, from: instance) }
         let records: [MCUInstance]
         do {
             records = try await store.instances()
@@ -307,11 +314,8 @@ public final class PooledMCUController: MCUController, Sendable {
                     .record(Double((ContinuousClock.now - lastHeard).components.attoseconds) / 1e18 + Double((ContinuousClock.now - lastHeard).components.seconds))
             }
             if alive {
-                // Whatever is left on the old instance goes after the participants had time to move.
-                Task { [weak self] in
-                    try? await Task.sleep(for: .seconds(10))
-                    await self?.finishLeaving(conference, from: old.instance)
-                }
+                // Whatever is left on the old instance goes after the participants had time to move (``refresh()``).
+                state.withLock { $0.leavingDeadlines[conference] = .now + .seconds(10) }
             }
         } catch {
             Counter(label: "consort_pool_move_failures_total").increment()
@@ -322,6 +326,7 @@ public final class PooledMCUController: MCUController, Sendable {
     /// The old home of a conference moved off a draining instance: removed there.
     func finishLeaving(_ conference: ConferenceID, from instance: String) async {
         let client = state.withLock { s -> GRPCMCUController? in
+            s.leavingDeadlines[conference] = nil
             guard s.leaving[conference] == instance else { return nil }
             s.leaving[conference] = nil
             return s.members[instance]?.client
@@ -347,7 +352,10 @@ public final class PooledMCUController: MCUController, Sendable {
         guard let (placement, client) = removed else { return }
         await client?.removeConference(conference)
         _ = try? await store.releasePlacement(conference, epoch: placement.epoch)
-        if let old = state.withLock({ $0.leaving.removeValue(forKey: conference) }) {
+        if let old = state.withLock({ s in
+            s.leavingDeadlines[conference] = nil
+            return s.leaving.removeValue(forKey: conference)
+        }) {
             await state.withLock { $0.members[old]?.client }?.removeConference(conference)
         }
     }

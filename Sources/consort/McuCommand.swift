@@ -94,7 +94,7 @@ struct MCUInstance: Service, CustomStringConvertible {
             throw ValidationError("MCU control cannot listen on \(configuration.pool.controlAddress) (in use, or not an address of this host)")
         }
         server.identity.id = id ?? "mcu-\(mediaAddress)-\(port)"
-        var membership: Task<Void, Never>?
+        var membership: PoolMembership?
         if let store {
             let ports = configuration.media.mcu.rtpPorts.split(separator: "-").compactMap { Int($0) }
             let member = PoolMembership(
@@ -112,7 +112,7 @@ struct MCUInstance: Service, CustomStringConvertible {
                 throw error
             }
             await member.reportOnce()
-            membership = Task { await member.run() }
+            membership = member
         }
         logger.info(
             "MCU instance ready",
@@ -120,10 +120,14 @@ struct MCUInstance: Service, CustomStringConvertible {
                 "id": "\(server.identity.id)", "control": "\(control.host):\(port)", "media": "\(mediaAddress)",
                 "rtpPorts": "\(configuration.media.mcu.rtpPorts)", "loops": "\(mcu.loopCount)",
             ])
-        try? await gracefulShutdown()
-        if let store { _ = try? await store.setState(instance: server.identity.id, .draining) }
-        await drain(server)
-        membership?.cancel()
+        // The load reports run beside the instance, as a child task: they go on while it drains and end with it.
+        await withTaskGroup(of: Void.self) { group in
+            if let membership { group.addTask { await membership.run() } }
+            try? await gracefulShutdown()
+            if let store { _ = try? await store.setState(instance: server.identity.id, .draining) }
+            await drain(server)
+            group.cancelAll()
+        }
         server.stop()
         try? await serving
         await mcu.shutdown()

@@ -26,14 +26,20 @@ struct PoolCommand: AsyncParsableCommand {
             var logger = Logger(label: "consort-pool")
             logger.logLevel = .warning
             let shared = SharedDatabase(location: location, logger: logger)
-            let running = Task { await shared.run() }
-            defer { running.cancel() }
             do {
                 try await shared.prepare([.mcuPool])
             } catch {
                 throw ValidationError("pool store: \(error)")
             }
-            return try await body(PostgresMCUPoolStore(database: shared))
+            // The connection pool runs as a child task while `body` uses it.
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    await shared.run()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await body(PostgresMCUPoolStore(database: shared))
+            }
         }
     }
 
