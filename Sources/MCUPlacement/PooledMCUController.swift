@@ -195,9 +195,8 @@ public final class PooledMCUController: MCUController, Sendable {
             let expected = max(Double(settings.newConferenceCost), perConference)
             let headroom = loops * 1_000_000 * settings.maxLoad - used - expected
             guard headroom >= 0, load.freePorts >= 2 else { continue }
-            if best == nil || headroom > best!.headroom || (headroom == best!.headroom && load.conferences < best!.conferences) {
-                best = (headroom, load.conferences, member)
-            }
+            let better = best.map { headroom > $0.headroom || (headroom == $0.headroom && load.conferences < $0.conferences) } ?? true
+            if better { best = (headroom, load.conferences, member) }
         }
         guard let chosen = best?.member else {
             throw MCUControlError(.capacity, candidates.isEmpty ? "no MCU instance is up" : "no MCU instance has room for another conference")
