@@ -56,11 +56,15 @@ extension MediaConference {
             let desired = videoRouter.desiredSource(for: receiver.key, fallback: fallback, pinUsable: pinUsable)
             if desired != video.source && desired != video.pending {
                 video.pending = desired
+                video.pendingAskedTick = tick
                 if let desired, let source = endpoint(withKey: desired) { requestKeyFrame(from: source, tick: tick) }
-            } else if let pending = video.pending, tick &- video.lastKeyFrameRequestTick > VideoRouter.requestInterval * 4,
+            } else if let pending = video.pending, tick &- video.pendingAskedTick > VideoRouter.requestInterval * 2,
                 let source = endpoint(withKey: pending)
             {
-                requestKeyFrame(from: source, tick: tick)  // the keyframe was lost: ask again
+                // No keyframe for this receiver yet: the request was lost, or it fell within the source's throttle
+                // (another receiver had just asked, and that keyframe came before this one waited). Ask again.
+                video.pendingAskedTick = tick
+                requestKeyFrame(from: source, tick: tick)
             }
         }
         for source in endpoints {

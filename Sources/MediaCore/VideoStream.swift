@@ -35,6 +35,8 @@ final class VideoStream: @unchecked Sendable {  // handed to one conference loop
     // As a receiver: the source shown, the one waited for (until its next keyframe), and the rewrite.
     var source: EndpointKey?
     var pending: EndpointKey?
+    /// When this receiver last asked for `pending`'s keyframe (its own, whatever the source's throttle did with it).
+    var pendingAskedTick: UInt64 = 0
     var sequenceDelta: UInt16 = 0
     var timestampDelta: UInt32 = 0
     var nextSequence: UInt16
