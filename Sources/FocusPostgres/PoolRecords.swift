@@ -1,3 +1,4 @@
+import Focus
 import Foundation
 import MCUControl
 import MCUPool
@@ -14,7 +15,7 @@ extension MCUInstance {
         var load: MCUInstanceLoad?
         if let loadText {
             do {
-                load = try JSONText.decode(MCUInstanceLoad.self, from: loadText, column: "mcu_instances.load of \(id)")
+                load = try StoredJSON.decode(MCUInstanceLoad.self, from: loadText, column: "mcu_instances.load of \(id)")
             } catch {
                 throw MCUPoolStoreError(error.reason)
             }

@@ -9,8 +9,8 @@ extension PostgresConnection {
         try await query(
             """
             INSERT INTO tenants (id, domains, policy, quotas, dial_out, source)
-            VALUES (\(tenant.id), \(try JSONText.encode(tenant.domains))::jsonb, \(try JSONText.encode(tenant.policy))::jsonb,
-                    \(try JSONText.encode(tenant.quotas))::jsonb, \(try JSONText.encode(tenant.dialOut))::jsonb, \(source.rawValue))
+            VALUES (\(tenant.id), \(try StoredJSON.encode(tenant.domains))::jsonb, \(try StoredJSON.encode(tenant.policy))::jsonb,
+                    \(try StoredJSON.encode(tenant.quotas))::jsonb, \(try StoredJSON.encode(tenant.dialOut))::jsonb, \(source.rawValue))
             ON CONFLICT (id) DO UPDATE SET
                 domains = excluded.domains, policy = excluded.policy, quotas = excluded.quotas, dial_out = excluded.dial_out,
                 source = excluded.source
@@ -31,8 +31,8 @@ extension PostgresConnection {
         try await query(
             """
             INSERT INTO meetings (tenant, id, organizer, presenters, passcode, subject, policy, source)
-            VALUES (\(meeting.tenant), \(meeting.id), \(meeting.organizer), \(try JSONText.encode(meeting.presenters))::jsonb,
-                    \(meeting.passcode), \(meeting.subject), \(try JSONText.encode(meeting.policy))::jsonb, \(meeting.source.rawValue))
+            VALUES (\(meeting.tenant), \(meeting.id), \(meeting.organizer), \(try StoredJSON.encode(meeting.presenters))::jsonb,
+                    \(meeting.passcode), \(meeting.subject), \(try StoredJSON.encode(meeting.policy))::jsonb, \(meeting.source.rawValue))
             ON CONFLICT (tenant, id) DO UPDATE SET
                 organizer = excluded.organizer, presenters = excluded.presenters, passcode = excluded.passcode,
                 subject = excluded.subject, policy = excluded.policy, source = excluded.source

@@ -1,3 +1,4 @@
+import Focus
 public import MCUPool
 import Foundation
 import Logging
@@ -51,7 +52,7 @@ public final class PostgresMCUPoolStore: MCUPoolStore {
     public func reportLoad(instance: String, _ load: MCUInstanceLoad) async throws(MCUPoolStoreError) -> MCUInstanceState? {
         let document: String
         do {
-            document = try JSONText.encode(load)
+            document = try StoredJSON.encode(load)
         } catch {
             throw MCUPoolStoreError("cannot store the load report of MCU instance \(instance): \(error.reason)")
         }

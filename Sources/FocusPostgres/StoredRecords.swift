@@ -10,10 +10,10 @@ extension Tenant {
         let (id, domains, policy, quotas, dialOut) = try row.decode((String, String, String, String, String).self)
         self.init(
             id: id,
-            domains: try JSONText.decode([String].self, from: domains, column: "tenants.domains of \(id)"),
-            policy: try JSONText.decode(MeetingPolicy.self, from: policy, column: "tenants.policy of \(id)"),
-            quotas: try JSONText.decode(TenantQuotas.self, from: quotas, column: "tenants.quotas of \(id)"),
-            dialOut: try JSONText.decode(DialOutPolicy.self, from: dialOut, column: "tenants.dial_out of \(id)"))
+            domains: try StoredJSON.decode([String].self, from: domains, column: "tenants.domains of \(id)"),
+            policy: try StoredJSON.decode(MeetingPolicy.self, from: policy, column: "tenants.policy of \(id)"),
+            quotas: try StoredJSON.decode(TenantQuotas.self, from: quotas, column: "tenants.quotas of \(id)"),
+            dialOut: try StoredJSON.decode(DialOutPolicy.self, from: dialOut, column: "tenants.dial_out of \(id)"))
     }
 }
 
@@ -35,9 +35,9 @@ extension ScheduledMeeting {
         }
         self.init(
             tenant: tenant, id: id, organizer: organizer,
-            presenters: try JSONText.decode([String].self, from: presenters, column: "meetings.presenters of \(tenant)/\(id)"),
+            presenters: try StoredJSON.decode([String].self, from: presenters, column: "meetings.presenters of \(tenant)/\(id)"),
             passcode: passcode, subject: subject,
-            policy: try JSONText.decode(MeetingPolicyOverrides.self, from: policy, column: "meetings.policy of \(tenant)/\(id)"),
+            policy: try StoredJSON.decode(MeetingPolicyOverrides.self, from: policy, column: "meetings.policy of \(tenant)/\(id)"),
             source: source)
     }
 }

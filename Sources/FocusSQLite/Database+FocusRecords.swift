@@ -14,8 +14,8 @@ extension Database {
                     source = excluded.source
                 """,
             arguments: [
-                tenant.id, try JSONColumn.text(tenant.domains), try JSONColumn.text(tenant.policy),
-                try JSONColumn.text(tenant.quotas), try JSONColumn.text(tenant.dialOut), source.rawValue,
+                tenant.id, try StoredJSON.encode(tenant.domains), try StoredJSON.encode(tenant.policy),
+                try StoredJSON.encode(tenant.quotas), try StoredJSON.encode(tenant.dialOut), source.rawValue,
             ])
     }
 
@@ -39,8 +39,8 @@ extension Database {
                     subject = excluded.subject, policy = excluded.policy, source = excluded.source
                 """,
             arguments: [
-                meeting.tenant, meeting.id, meeting.organizer, try JSONColumn.text(meeting.presenters), meeting.passcode,
-                meeting.subject, try JSONColumn.text(meeting.policy), meeting.source.rawValue,
+                meeting.tenant, meeting.id, meeting.organizer, try StoredJSON.encode(meeting.presenters), meeting.passcode,
+                meeting.subject, try StoredJSON.encode(meeting.policy), meeting.source.rawValue,
             ])
     }
 

@@ -10,10 +10,10 @@ extension Tenant {
         let id = try row.decode(String.self, forColumn: "id")
         self.init(
             id: id,
-            domains: try JSONColumn.value([String].self, from: row.decode(forColumn: "domains"), column: "tenants.domains of \(id)"),
-            policy: try JSONColumn.value(MeetingPolicy.self, from: row.decode(forColumn: "policy"), column: "tenants.policy of \(id)"),
-            quotas: try JSONColumn.value(TenantQuotas.self, from: row.decode(forColumn: "quotas"), column: "tenants.quotas of \(id)"),
-            dialOut: try JSONColumn.value(DialOutPolicy.self, from: row.decode(forColumn: "dial_out"), column: "tenants.dial_out of \(id)")
+            domains: try StoredJSON.decode([String].self, from: row.decode(forColumn: "domains"), column: "tenants.domains of \(id)"),
+            policy: try StoredJSON.decode(MeetingPolicy.self, from: row.decode(forColumn: "policy"), column: "tenants.policy of \(id)"),
+            quotas: try StoredJSON.decode(TenantQuotas.self, from: row.decode(forColumn: "quotas"), column: "tenants.quotas of \(id)"),
+            dialOut: try StoredJSON.decode(DialOutPolicy.self, from: row.decode(forColumn: "dial_out"), column: "tenants.dial_out of \(id)")
         )
     }
 }
@@ -44,11 +44,11 @@ extension ScheduledMeeting {
             tenant: tenant,
             id: id,
             organizer: try row.decode(forColumn: "organizer"),
-            presenters: try JSONColumn.value(
+            presenters: try StoredJSON.decode(
                 [String].self, from: row.decode(forColumn: "presenters"), column: "meetings.presenters of \(tenant)/\(id)"),
             passcode: try row.decode(forColumn: "passcode"),
             subject: try row.decode(forColumn: "subject"),
-            policy: try JSONColumn.value(
+            policy: try StoredJSON.decode(
                 MeetingPolicyOverrides.self, from: row.decode(forColumn: "policy"), column: "meetings.policy of \(tenant)/\(id)"),
             source: source
         )

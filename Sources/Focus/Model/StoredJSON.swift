@@ -1,10 +1,10 @@
-import Focus
 import Foundation
 
-/// The text of the `jsonb` columns (policies, quotas, lists of names, load reports), through the model's Codable
-/// conformances; bound as text and cast (`\(text)::jsonb`), read back as text.
-enum JSONText {
-    static func encode(_ value: some Encodable) throws(FocusStoreError) -> String {
+/// The text of a store's JSON columns (policies, quotas, overrides, lists of names, load reports), through the model's
+/// Codable conformances, for every `FocusStore` (SQLite text, PostgreSQL `jsonb`). Keys are sorted so that equal values
+/// are stored as equal text.
+public enum StoredJSON {
+    public static func encode(_ value: some Encodable) throws(FocusStoreError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
@@ -15,7 +15,7 @@ enum JSONText {
     }
 
     /// Decodes a stored column; `column` names it in the error (`meetings.policy of contoso/weekly`).
-    static func decode<T: Decodable>(_ type: T.Type, from text: String, column: String) throws(FocusStoreError) -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String, column: String) throws(FocusStoreError) -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         } catch {
