@@ -222,7 +222,7 @@ let package = Package(
         .testTarget(name: "FocusSQLiteTests", dependencies: ["FocusSQLite", "Focus", "TestSupport"], swiftSettings: swiftSettings),
         // The FocusStore behaviours, each run against SQLite and against a PostgreSQL the tests start (TestSupport).
         .testTarget(
-            name: "FocusStoreTests", dependencies: ["Focus", "FocusSQLite", "FocusPostgres", "TestSupport"],
+            name: "FocusStoreTests", dependencies: ["Focus", "FocusSQLite", "FocusPostgres", "MCUControl", "SIP", "TestSupport"],
             swiftSettings: swiftSettings),
         // What only PostgreSQL has: URLs, connection errors, migrations, and the MCU pool's store.
         .testTarget(

@@ -87,6 +87,16 @@ struct CallTable: Sendable {
         }
     }
 
+    /// A call taken over from the store (a restarted focus): live, and counted against its source again.
+    mutating func restore(_ dialog: SIPDialogID, _ membership: Membership) {
+        byDialog[dialog] = membership
+        if let key = membership.key { live.insert(key) }
+        if let source = membership.source {
+            callsBySource[source, default: 0] += 1
+            if membership.anonymous { anonymousBySource[source, default: 0] += 1 }
+        }
+    }
+
     subscript(dialog: SIPDialogID) -> Membership? { byDialog[dialog] }
 
     /// Marks a re-INVITE's answer sent (true) or acknowledged; returns whether it was waiting before.

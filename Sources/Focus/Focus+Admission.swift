@@ -144,7 +144,7 @@ extension Focus {
     }
 
     /// Gives up on a caller who types no correct PIN within a minute.
-    private func armPINTimeout(_ key: AdmissionKey) {
+    func armPINTimeout(_ key: AdmissionKey) {
         work.start { [self] in
             guard await work.sleep(seconds: 60) else { return }
             let stillTyping = admissions.withLock { table -> Bool in
@@ -157,7 +157,7 @@ extension Focus {
     }
 
     /// Ends a wait in the lobby that lasted `lobbyTimeoutSeconds`: the lobby-timeout prompt, then BYE.
-    private func armLobbyTimeout(_ key: AdmissionKey) {
+    func armLobbyTimeout(_ key: AdmissionKey) {
         let seconds = Double(configuration.focus.limits.lobbyTimeoutSeconds)
         work.start { [self] in
             guard await work.sleep(seconds: seconds) else { return }
@@ -183,6 +183,7 @@ extension Focus {
         guard let next else { return }
         if next.lobbyAfterPIN {
             await play(.lobby, to: key, loop: true)
+            await persistCall(of: key.endpoint, in: conference)
             return
         }
         let entry = await conference.entry(key.endpoint)
@@ -216,6 +217,7 @@ extension Focus {
             entry.muted = muted
             entry.status = .connected
         }
+        await persistCall(of: key.endpoint, in: conference)
         await greetIfAlone(key, conference: conference)
     }
 
@@ -294,6 +296,7 @@ extension Focus {
             let applied = try await mcu.modifyEndpoint(
                 ModifyEndpointRequest(conference: key.conference, endpoint: key.endpoint, answer: String(decoding: response.body, as: UTF8.self)))
             if let media = applied?.media { await conference.update(key.endpoint) { $0.media = media } }
+            persistCall(dialog.id)
         } catch {
             logger.notice(
                 "the admitted caller's answer cannot be used: hanging up",

@@ -181,6 +181,7 @@ extension Focus {
                     entry.media = media?.media ?? offer.media
                 }
                 counters.joined(tenant: conference.id.tenant)
+                persistCall(call.dialog.id)
                 logger.info("dial-out answered", metadata: ["meeting": "\(conference.id)", "to": "\(target)"])
                 await progress?(200, "OK")
                 return

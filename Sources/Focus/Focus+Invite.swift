@@ -228,6 +228,7 @@ extension Focus {
             } else {
                 await greetIfAlone(key, conference: conference)
             }
+            persistCall(dialog.id)
             return true
         } catch {
             await mcu.removeEndpoint(id, endpoint)
@@ -296,6 +297,7 @@ extension Focus {
             } else {
                 await incoming.respond(200)
             }
+            persistCall(dialog.id)
             if let response, let conference = existingConference(member.conference) {
                 // Our direction recvonly or inactive: the phone holds the call (it sends nothing, or wants nothing).
                 let accepted = response.media.filter(\.accepted)

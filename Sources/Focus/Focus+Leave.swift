@@ -25,6 +25,7 @@ extension Focus {
             logger.info("left", metadata: ["meeting": "\(conference.id)", "endpoint": "\(endpoint)", "reason": "\(reason)"])
         }
         await mcu.removeEndpoint(conference.id, endpoint)
+        await forgetCall(endpoint, in: conference.id)
         // An ended meeting goes as soon as its last participant has; a live one waits its grace period.
         await removeIfEmpty(conference, graceSeconds: await conference.ended ? 0 : configuration.focus.emptyConferenceGraceSeconds)
     }
@@ -87,6 +88,7 @@ extension Focus {
         }
         _ = await conference.end()
         await conference.markRemoved()
+        await forgetConference(conference.id)
         await removeFromMCU(conference)
         releaseConference(conference.id)
         await subscriptions.conferenceEnded(conference.id, subject: conference.subject)

@@ -16,28 +16,35 @@ extension Focus {
     /// subscriptions stay as they are; a participant whose phone does not take the re-INVITE is hung up.
     func mediaMoved(_ conferenceID: ConferenceID) async {
         guard let conference = existingConference(conferenceID) else { return }
+        let endpoints = await conference.roster.map(\.endpoint)
+        logger.notice("conference moved to another MCU: re-inviting its participants", metadata: ["meeting": "\(conferenceID)", "participants": "\(endpoints.count)"])
+        await remakeMedia(of: endpoints, in: conference)
+    }
+
+    /// Makes these participants' media again on the conference's MCU, all at once, each with a re-INVITE.
+    func remakeMedia(of endpoints: [EndpointID], in conference: FocusConference) async {
         let started = clock.now()
-        let entries = await conference.roster
-        logger.notice("conference moved to another MCU: re-inviting its participants", metadata: ["meeting": "\(conferenceID)", "participants": "\(entries.count)"])
         var moved = 0
         await withTaskGroup(of: Bool.self) { group in
-            for entry in entries {
-                group.addTask { await self.moveMedia(of: entry.endpoint, muted: entry.muted, in: conference) }
+            for endpoint in endpoints {
+                group.addTask { await self.moveMedia(of: endpoint, in: conference) }
             }
             for await ok in group where ok { moved += 1 }
         }
         logger.notice(
             "conference media moved",
             metadata: [
-                "meeting": "\(conferenceID)", "moved": "\(moved)", "of": "\(entries.count)",
+                "meeting": "\(conference.id)", "moved": "\(moved)", "of": "\(endpoints.count)",
                 "milliseconds": "\(Int((clock.now() - started) * 1_000))",
             ])
     }
 
-    /// One participant's media on the conference's new MCU; false when the participant had to go.
-    private func moveMedia(of endpoint: EndpointID, muted: Bool, in conference: FocusConference) async -> Bool {
+    /// One participant's media on the conference's MCU (made again there); false when the participant had to go.
+    private func moveMedia(of endpoint: EndpointID, in conference: FocusConference) async -> Bool {
         let key = AdmissionKey(conference: conference.id, endpoint: endpoint)
-        guard let dialog = await conference.dialog(for: endpoint), var request = mediaRequests.withLock({ $0[key] }) else { return false }
+        guard let dialog = await conference.dialog(for: endpoint), let muted = await conference.entry(endpoint)?.muted,
+            var request = mediaRequests.withLock({ $0[key] })
+        else { return false }
         let stage = admissions.withLock { $0[key]?.stage }
         request.mode = switch stage {
         case .pin: .isolated
@@ -56,6 +63,7 @@ extension Focus {
                     conference: conference.id, endpoint: endpoint, answer: String(decoding: response.body, as: UTF8.self),
                     signallingSource: request.signallingSource))
             if let media = applied?.media { await conference.update(endpoint) { $0.media = media } }
+            persistCall(dialog.id)
             return true
         } catch {
             logger.warning(

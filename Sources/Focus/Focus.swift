@@ -71,6 +71,10 @@ public final class Focus: Sendable {
     let mcuOwners = Mutex<[ConferenceID: ObjectIdentifier]>([:])
     /// Every timer and every "now" of the focus.
     let clock: FocusTimeSource
+    /// Writes of the live conferences and calls to the store (Focus+LiveState.swift), in order per conference.
+    let liveWrites: SerialWork<ConferenceID>
+    /// Conferences whose record has a write queued.
+    let dirtyConferences = Mutex<Set<ObjectIdentifier>>([])
 
     /// A focus on `agent`, driving media through `mcu`; `clock` is the time its timers run on (real time unless a test
     /// gives another).
@@ -98,6 +102,7 @@ public final class Focus: Sendable {
             maxSeconds: configuration.focus.maxSubscriptionSeconds, logger: logger, work: work)
         self.conferenceEvents = SerialWork(work: work)
         self.mcuPlacement = SerialWork(work: work)
+        self.liveWrites = SerialWork(work: work)
         var budget = FailureBudget()
         budget.allowed = configuration.focus.limits.secretFailuresPerSource
         budget.backoffSeconds = Double(configuration.focus.limits.secretBackoffSeconds)
@@ -193,7 +198,7 @@ public final class Focus: Sendable {
             if let existing = table[id], !existing.isClosed { return existing }
             let created = FocusConference(
                 id: id, uri: conferenceURI(id, tenant: tenant), tenant: tenant, meeting: meeting, events: subscriptions,
-                now: clock.now())
+                now: clock.now(), changed: { [weak self] in self?.conferenceChanged($0) })
             table[id] = created
             return created
         }

@@ -57,5 +57,28 @@ extension PostgresSchema {
                 "v2: tenants.dial_out",
                 // Existing tenants get the default policy (their own users only) until the file is applied again.
                 ["ALTER TABLE tenants ADD COLUMN dial_out JSONB NOT NULL DEFAULT '{}'"]),
+            Migration(
+                "v3: live conferences and participants",
+                // What a focus restarted mid-meeting rebuilds its conferences from; a conference's participants go with it.
+                [
+                    """
+                    CREATE TABLE live_conferences (
+                        tenant TEXT COLLATE "C" NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                        meeting TEXT COLLATE "C" NOT NULL,
+                        record JSONB NOT NULL,
+                        PRIMARY KEY (tenant, meeting)
+                    )
+                    """,
+                    """
+                    CREATE TABLE live_participants (
+                        tenant TEXT COLLATE "C" NOT NULL,
+                        meeting TEXT COLLATE "C" NOT NULL,
+                        endpoint TEXT COLLATE "C" NOT NULL,
+                        record JSONB NOT NULL,
+                        PRIMARY KEY (tenant, meeting, endpoint),
+                        FOREIGN KEY (tenant, meeting) REFERENCES live_conferences(tenant, meeting) ON DELETE CASCADE
+                    )
+                    """,
+                ]),
         ])
 }

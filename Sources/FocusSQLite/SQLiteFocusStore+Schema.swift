@@ -54,6 +54,26 @@ extension SQLiteFocusStore {
             // Existing tenants get the default policy (their own users only) until the file is applied again.
             try db.execute(sql: "ALTER TABLE tenants ADD COLUMN dial_out TEXT NOT NULL DEFAULT '{}'")
         }
+        migrator.registerMigration("v3: live conferences and participants") { db in
+            // What a focus restarted mid-meeting rebuilds its conferences from; a conference's participants go with it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE live_conferences (
+                        tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                        meeting TEXT NOT NULL,
+                        record TEXT NOT NULL,
+                        PRIMARY KEY (tenant, meeting)
+                    );
+                    CREATE TABLE live_participants (
+                        tenant TEXT NOT NULL,
+                        meeting TEXT NOT NULL,
+                        endpoint TEXT NOT NULL,
+                        record TEXT NOT NULL,
+                        PRIMARY KEY (tenant, meeting, endpoint),
+                        FOREIGN KEY (tenant, meeting) REFERENCES live_conferences(tenant, meeting) ON DELETE CASCADE
+                    );
+                    """)
+        }
         return migrator
     }
 }

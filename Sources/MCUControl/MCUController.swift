@@ -26,4 +26,12 @@ public protocol MCUController: Sendable {
     func statistics(_ conference: ConferenceID) async -> ConferenceStatistics?
     /// Load, for placement.
     func load() async -> MCULoadReport
+    /// Returns once the MCU can say which conferences it holds (a pool has read its placements and connected its
+    /// instances, or given up waiting): a focus restarted mid-meeting asks before it takes its conferences over.
+    func waitUntilReady() async
+}
+
+extension MCUController {
+    /// An MCU in this process is ready when it exists.
+    public func waitUntilReady() async {}
 }

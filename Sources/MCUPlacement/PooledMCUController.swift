@@ -54,6 +54,8 @@ public final class PooledMCUController: MCUController, Sendable {
         /// When each of those old homes goes at the latest (participants whose answer never came).
         var leavingDeadlines: [ConferenceID: ContinuousClock.Instant] = [:]
         var moving: Set<ConferenceID> = []
+        /// The placements were read and the instances looked at once.
+        var ready = false
     }
 
     let store: any MCUPoolStore
@@ -75,6 +77,7 @@ public final class PooledMCUController: MCUController, Sendable {
         await reattach()
         while !Task.isCancelled {
             await refresh()
+            state.withLock { $0.ready = true }
             try? await Task.sleep(for: settings.interval)
         }
         let clients = state.withLock { s -> [GRPCMCUController] in
@@ -397,6 +400,14 @@ public final class PooledMCUController: MCUController, Sendable {
     public func stopAnnouncement(_ conference: ConferenceID, _ endpoint: EndpointID) async {
         guard let (_, client) = try? route(conference) else { return }
         await client.stopAnnouncement(conference, endpoint)
+    }
+
+    /// Returns after the first look at the pool (placements read, instances connected), or after five call timeouts.
+    public func waitUntilReady() async {
+        let start = ContinuousClock.now
+        while !state.withLock({ $0.ready }), ContinuousClock.now - start < settings.callTimeout * 5 {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     public func setEventHandler(_ handler: @escaping @Sendable (MCUEvent) -> Void) async {

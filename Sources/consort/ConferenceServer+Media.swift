@@ -21,6 +21,7 @@ struct ServerMedia: MCUController {
     func setEventHandler(_ handler: @escaping @Sendable (MCUEvent) -> Void) async { await controller.setEventHandler(handler) }
     func statistics(_ conference: ConferenceID) async -> ConferenceStatistics? { await controller.statistics(conference) }
     func load() async -> MCULoadReport { await controller.load() }
+    func waitUntilReady() async { await controller.waitUntilReady() }
 
     /// Stops the media: the embedded MCU's loops and sockets, or the pool's watcher and connections.
     func shutdown() async { await stop() }

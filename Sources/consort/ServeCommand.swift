@@ -138,6 +138,8 @@ struct ConferenceServer: Service, CustomStringConvertible {
             agent: agent, mcu: mcu, store: store, directory: directory, configuration: focusConfiguration, logger: logger)
         async let focusWork: Void = meetings.run()
         await meetings.install()
+        // Meetings a previous run left in progress (a restart or a crash) are taken over before new requests come in.
+        await meetings.reattach()
         await agent.acceptRequests()
         logger.info("accepting calls")
 
@@ -145,8 +147,13 @@ struct ConferenceServer: Service, CustomStringConvertible {
             configuration: configuration.admin, focus: meetings, tenants: configuration.focus.effectiveTenants,
             nonceLifetimeSeconds: configuration.sip.nonceLifetimeSeconds, pool: poolStore, logger: logger)
         let adminFailure = await Self.serve(admin)
-        logger.info("shutting down: ending every call")
-        await meetings.endAll(within: 2)
+        if poolStore != nil {
+            // The meetings' media lives on the pool's instances: the next focus takes them over from the store.
+            logger.notice("shutting down: calls stay up on the MCU pool for the next focus to take over", metadata: ["participants": "\(meetings.participantCount)"])
+        } else {
+            logger.info("shutting down: ending every call")
+            await meetings.endAll(within: 2)
+        }
         await mcu.shutdown()
         await agent.stop()
         meetings.stop()

@@ -35,8 +35,13 @@ public actor FocusConference {
     /// Set once the conference has ended (its subscribers got their final NOTIFY).
     public private(set) var ended = false
     let events: any ConferenceEventPublisher
+    /// Told of every change, so the focus writes the conference to its store (``LiveConference``).
+    let changed: @Sendable (FocusConference) -> Void
 
-    init(id: ConferenceID, uri: String, tenant: Tenant, meeting: ScheduledMeeting?, events: any ConferenceEventPublisher, now: Double) {
+    init(
+        id: ConferenceID, uri: String, tenant: Tenant, meeting: ScheduledMeeting?, events: any ConferenceEventPublisher, now: Double,
+        changed: @escaping @Sendable (FocusConference) -> Void = { _ in }
+    ) {
         self.id = id
         self.uri = uri
         self.tenant = tenant
@@ -44,6 +49,23 @@ public actor FocusConference {
         self.policy = tenant.policy.applying(meeting?.policy ?? MeetingPolicyOverrides())
         self.createdAt = now
         self.events = events
+        self.changed = changed
+    }
+
+    /// The conference as its store keeps it.
+    func liveRecord() -> LiveConference {
+        LiveConference(
+            id: id, createdAt: createdAt, locked: locked, adHocOrganizer: adHocOrganizer, roleOverrides: roleOverrides, roster: entries)
+    }
+
+    /// Takes the state a stored record gives (a focus restarted mid-meeting), with only the roster entries of
+    /// `endpoints` (the calls it could take over); nobody is told (the roster did not change for anyone).
+    func restore(_ record: LiveConference, endpoints: Set<EndpointID>) {
+        locked = record.locked
+        adHocOrganizer = record.adHocOrganizer
+        roleOverrides = record.roleOverrides
+        entries = record.roster.filter { endpoints.contains($0.endpoint) }
+        generation &+= 1
     }
 
     /// The roster now.
@@ -151,6 +173,7 @@ public actor FocusConference {
         dialogs[endpoint] = nil
         generation &+= 1
         events.publish(self.snapshot())
+        changed(self)
         return entry
     }
 
@@ -212,9 +235,10 @@ public actor FocusConference {
 
     // MARK: - Events
 
-    private func touch(_ changed: [EndpointID]) {
+    private func touch(_ endpoints: [EndpointID]) {
         generation &+= 1
         events.publish(snapshot())
+        changed(self)
     }
 
     /// What the conference event package reports.

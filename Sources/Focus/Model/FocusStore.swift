@@ -1,4 +1,7 @@
-/// Where the focus keeps what must survive a restart: tenants, users, scheduled meetings and registrations.
+public import MCUControl
+
+/// Where the focus keeps what must survive a restart: tenants, users, scheduled meetings, registrations, and the live
+/// conferences with their participants' calls.
 /// One machine uses ``SQLiteFocusStore`` (target FocusSQLite); several hosts share ``PostgresFocusStore`` (target
 /// FocusPostgres), selected by a `postgres://` URL in `focus.database`. Both pass the same tests (FocusStoreTests).
 /// Every method is scoped by tenant where the record is.
@@ -27,6 +30,18 @@ public protocol FocusStore: Sendable {
     func removeRegistrations(tenant: String, user: String, contact: String?) async throws(FocusStoreError)
     /// Deletes bindings that lapsed before `now`; returns how many.
     func purgeExpiredRegistrations(now: Double) async throws(FocusStoreError) -> Int
+
+    /// Inserts or replaces a live conference (keyed by its ID).
+    func saveLiveConference(_ conference: LiveConference) async throws(FocusStoreError)
+    /// Removes a live conference and every participant stored under it.
+    func removeLiveConference(_ id: ConferenceID) async throws(FocusStoreError)
+    /// Inserts or replaces a participant's call (keyed by conference and endpoint).
+    func saveLiveParticipant(_ participant: LiveParticipant) async throws(FocusStoreError)
+    /// Removes a participant's call.
+    func removeLiveParticipant(_ conference: ConferenceID, _ endpoint: EndpointID) async throws(FocusStoreError)
+    /// Every stored live conference and participant, ordered by conference and endpoint.
+    func liveConferences() async throws(FocusStoreError) -> [LiveConference]
+    func liveParticipants() async throws(FocusStoreError) -> [LiveParticipant]
 }
 
 /// A store failure, with what was being done.

@@ -10,12 +10,12 @@ struct TestUserAgent: Sendable {
     let port: Int
 
     static func start(
-        tcp: Bool = true, t1Milliseconds: Int = 500, trustedSources: [String] = [], acceptingRequests: Bool = true
+        tcp: Bool = true, t1Milliseconds: Int = 500, trustedSources: [String] = [], acceptingRequests: Bool = true, port: Int = 0
     ) async throws -> TestUserAgent {
         var configuration = SIPConfiguration()
         configuration.trustedSources = trustedSources
         configuration.address = "127.0.0.1"
-        configuration.port = 0
+        configuration.port = port
         configuration.tcp = tcp
         configuration.t1Milliseconds = t1Milliseconds
         var logger = Logger(label: "test-ua")
