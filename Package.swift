@@ -155,7 +155,7 @@ let package = Package(
         /// The focus's store on one machine: tenants, users, meetings and registrations in an embedded SQLite file.
         .target(
             name: "FocusSQLite",
-            dependencies: ["Focus", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Focus", "MCUControl", "SIP", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
 
@@ -164,7 +164,7 @@ let package = Package(
         .target(
             name: "FocusPostgres",
             dependencies: [
-                "Focus", "MCUPool", "MCUControl",
+                "Focus", "MCUPool", "MCUControl", "SIP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -87,6 +87,33 @@ extension Focus {
         }
     }
 
+    /// Writes a subscription (its dialog, the version it holds, when it expires).
+    func persistSubscription(_ dialog: SIPDialogID) {
+        guard let conference = subscriptions.conference(of: dialog) else { return }
+        liveWrites.enqueue(conference) { [self] in
+            guard let held = subscriptions.stored(dialog), let record = await agent.dialogRecord(dialog) else { return }
+            let subscription = LiveSubscription(
+                conference: held.conference, dialog: record, version: held.version, expiresAt: clock.now() + Double(held.seconds),
+                source: held.source)
+            do throws(FocusStoreError) {
+                try await store.saveLiveSubscription(subscription)
+            } catch {
+                logStoreFailure("cannot store a subscription", conference, error)
+            }
+        }
+    }
+
+    /// Removes a subscription's record (it ended), after the writes queued before it.
+    func forgetSubscription(_ dialog: SIPDialogID, of conference: ConferenceID) {
+        liveWrites.enqueue(conference) { [self] in
+            do throws(FocusStoreError) {
+                try await store.removeLiveSubscription(tenant: conference.tenant, dialog: dialog)
+            } catch {
+                logStoreFailure("cannot remove a stored subscription", conference, error)
+            }
+        }
+    }
+
     private func logStoreFailure(_ message: Logger.Message, _ conference: ConferenceID, _ error: FocusStoreError) {
         let first = refusalLog.withLock { $0.shouldLog("store|\(message)", now: clock.elapsedSeconds) }
         logger.log(
@@ -107,29 +134,42 @@ extension Focus {
         public var mediaRemade = 0
         /// Stored calls that could not be taken over (a damaged record, no MCU for their conference).
         public var dropped = 0
+        /// Subscriptions to the conference event package carried on (each got the full state again).
+        public var subscriptions = 0
     }
 
     /// Takes over the live conferences in the store, as a focus restarted mid-meeting: each conference gets its
     /// roster, lock and roles back, each call its dialog (the phone notices nothing), its seat and what it holds against
     /// its source. Where the MCU still has the conference (a pool instance that outlived the focus) media goes on
     /// untouched; where it lost it (the embedded MCU restarted with the focus) the participants are re-INVITEd to new
-    /// media, as when a pool moves a conference — in the background, after this returns. Call it after ``install()``
-    /// and before the SIP agent accepts requests. Subscriptions to the conference event package are not kept: a
-    /// subscriber's next refresh gets 481 and subscribes again (RFC 6665 §4.1.2.2).
+    /// media, as when a pool moves a conference — in the background, after this returns. Subscriptions to the
+    /// conference event package carry on too: each gets the full state, numbered past anything it was sent before.
+    /// Call it after ``install()`` and before the SIP agent accepts requests.
     @discardableResult
     public func reattach() async -> Reattachment {
         var result = Reattachment()
         let stored: [LiveConference]
         let participants: [LiveParticipant]
+        let watching: [LiveSubscription]
         do {
             stored = try await store.liveConferences()
             participants = try await store.liveParticipants()
+            watching = try await store.liveSubscriptions()
         } catch {
             logger.error("cannot read the live conferences: meetings in progress are not taken over", metadata: ["error": "\(error)"])
             return result
         }
-        guard !stored.isEmpty else { return result }
-        await mcu.waitUntilReady()
+        defer {
+            if result.conferences > 0 || result.subscriptions > 0 {
+                logger.notice(
+                    "took over the meetings in progress",
+                    metadata: [
+                        "conferences": "\(result.conferences)", "calls": "\(result.calls)", "mediaKept": "\(result.mediaKept)",
+                        "mediaRemade": "\(result.mediaRemade)", "dropped": "\(result.dropped)", "subscriptions": "\(result.subscriptions)",
+                    ])
+            }
+        }
+        if !stored.isEmpty { await mcu.waitUntilReady() }
         let byConference = Dictionary(grouping: participants, by: \.conference)
         for record in stored {
             let taken = await reattach(record, calls: byConference[record.id] ?? [])
@@ -139,13 +179,29 @@ extension Focus {
             result.mediaRemade += taken.mediaRemade
             result.dropped += taken.dropped
         }
-        logger.notice(
-            "took over the meetings in progress",
-            metadata: [
-                "conferences": "\(result.conferences)", "calls": "\(result.calls)", "mediaKept": "\(result.mediaKept)",
-                "mediaRemade": "\(result.mediaRemade)", "dropped": "\(result.dropped)",
-            ])
+        for subscription in watching where await reattach(subscription) { result.subscriptions += 1 }
         return result
+    }
+
+    /// Carries a stored subscription on: its dialog, its place, and the full state now; false when it expired meanwhile
+    /// or its record does not parse (its record goes).
+    private func reattach(_ stored: LiveSubscription) async -> Bool {
+        let seconds = Int((stored.expiresAt - clock.now()).rounded(.down))
+        guard seconds > 0, directory.tenant(id: stored.conference.tenant) != nil,
+            let dialog = try? await agent.restoreDialog(stored.dialog)
+        else {
+            forgetSubscription(stored.dialog.id, of: stored.conference)
+            return false
+        }
+        subscriptions.reinstate(source: stored.source, conference: stored.conference)
+        let snapshot = await currentSnapshot(stored.conference)
+        // An untrusted UDP subscriber answers a bodiless NOTIFY before the roster again, as when it subscribed: a
+        // source address that was forged then earns no document now.
+        subscriptions.add(
+            dialog, conference: stored.conference, seconds: seconds, snapshot: snapshot, source: stored.source,
+            proveFirst: stored.source != nil && stored.dialog.transport == "UDP", version: stored.version &+ 100_000)
+        persistSubscription(dialog.id)
+        return true
     }
 
     private func reattach(_ record: LiveConference, calls stored: [LiveParticipant]) async -> Reattachment {

@@ -23,8 +23,8 @@ extension Focus {
             let snapshot = await currentSnapshot(conferenceID)
             if seconds == 0 {
                 subscriptions.terminate(dialog.id, reason: nil, snapshot: snapshot)
-            } else {
-                _ = subscriptions.refresh(dialog.id, seconds: seconds, snapshot: snapshot)
+            } else if subscriptions.refresh(dialog.id, seconds: seconds, snapshot: snapshot) {
+                persistSubscription(dialog.id)
             }
             return
         }
@@ -61,6 +61,7 @@ extension Focus {
         // Over UDP an anonymous subscriber's address may be forged: it answers a small pending NOTIFY before the roster.
         let unproven = identity.user == nil && incoming.peer.transport == .udp
         subscriptions.add(dialog, conference: id, seconds: seconds, snapshot: snapshot, source: source, proveFirst: unproven)
+        if seconds > 0 { persistSubscription(dialog.id) }
         logger.info("subscribed", metadata: ["meeting": "\(id)", "from": "\(identity.uri)", "expires": "\(seconds)"])
     }
 

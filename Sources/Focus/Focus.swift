@@ -149,6 +149,7 @@ public final class Focus: Sendable {
             }
             await self.reinvite(incoming, dialog: dialog)
         }
+        subscriptions.ended.withLock { $0 = { [weak self] dialog, conference in self?.forgetSubscription(dialog, of: conference) } }
         purgeRegistrationsPeriodically()
         work.start { [subscriptions, work] in
             while await work.sleep(seconds: 1) { subscriptions.expireDue() }

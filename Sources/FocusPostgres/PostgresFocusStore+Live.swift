@@ -1,5 +1,6 @@
 public import Focus
 public import MCUControl
+public import SIP
 import PostgresNIO
 
 // Live conferences and their participants' calls, one JSON record per row: what a focus restarted mid-meeting (or
@@ -77,6 +78,42 @@ extension PostgresFocusStore {
         for (tenant, meeting, endpoint, record) in rows {
             decoded.append(
                 try StoredJSON.decode(LiveParticipant.self, from: record, column: "live_participants.record of \(tenant)/\(meeting)/\(endpoint)"))
+        }
+        return decoded
+    }
+}
+
+// Subscriptions to the conference event package, keyed by tenant and dialog.
+extension PostgresFocusStore {
+    public func saveLiveSubscription(_ subscription: LiveSubscription) async throws(FocusStoreError) {
+        let record = try StoredJSON.encode(subscription)
+        let tenant = subscription.conference.tenant
+        let dialog = subscription.dialog.id.description
+        try await transaction("save a subscription to \(subscription.conference)") { connection, logger in
+            try await connection.requireTenant(tenant, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO live_subscriptions (tenant, dialog, record) VALUES (\(tenant), \(dialog), \(record)::jsonb)
+                ON CONFLICT (tenant, dialog) DO UPDATE SET record = excluded.record
+                """, logger: logger)
+        }
+    }
+
+    public func removeLiveSubscription(tenant: String, dialog: SIPDialogID) async throws(FocusStoreError) {
+        let key = dialog.description
+        try await perform("remove a subscription of tenant \(tenant)") { client, logger in
+            try await client.execute("DELETE FROM live_subscriptions WHERE tenant = \(tenant) AND dialog = \(key)", logger: logger)
+        }
+    }
+
+    public func liveSubscriptions() async throws(FocusStoreError) -> [LiveSubscription] {
+        let rows = try await perform("read the live subscriptions") { client, logger in
+            try await client.query("SELECT tenant, dialog, record::text FROM live_subscriptions ORDER BY tenant, dialog", logger: logger)
+                .collect().map { try $0.decode((String, String, String).self) }
+        }
+        var decoded: [LiveSubscription] = []
+        for (tenant, dialog, record) in rows {
+            decoded.append(try StoredJSON.decode(LiveSubscription.self, from: record, column: "live_subscriptions.record of \(tenant)/\(dialog)"))
         }
         return decoded
     }

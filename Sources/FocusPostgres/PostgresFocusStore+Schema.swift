@@ -80,5 +80,17 @@ extension PostgresSchema {
                     )
                     """,
                 ]),
+            Migration(
+                "v4: live subscriptions",
+                [
+                    """
+                    CREATE TABLE live_subscriptions (
+                        tenant TEXT COLLATE "C" NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                        dialog TEXT COLLATE "C" NOT NULL,
+                        record JSONB NOT NULL,
+                        PRIMARY KEY (tenant, dialog)
+                    )
+                    """,
+                ]),
         ])
 }

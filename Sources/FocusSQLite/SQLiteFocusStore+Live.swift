@@ -1,6 +1,7 @@
 public import Focus
 import GRDB
 public import MCUControl
+public import SIP
 
 // Live conferences and their participants' calls, one JSON record per row: what a focus restarted mid-meeting rebuilds
 // its conferences from. A conference is updated in place (ON CONFLICT … DO UPDATE), never replaced, so its
@@ -72,6 +73,44 @@ extension SQLiteFocusStore {
         var decoded: [LiveParticipant] = []
         for row in rows {
             decoded.append(try StoredJSON.decode(LiveParticipant.self, from: row.record, column: "live_participants.record of \(row.id)"))
+        }
+        return decoded
+    }
+}
+
+// Subscriptions to the conference event package, keyed by tenant and dialog.
+extension SQLiteFocusStore {
+    public func saveLiveSubscription(_ subscription: LiveSubscription) async throws(FocusStoreError) {
+        let record = try StoredJSON.encode(subscription)
+        let tenant = subscription.conference.tenant
+        let dialog = subscription.dialog.id.description
+        try await write("save a subscription to \(subscription.conference)") { db in
+            try db.requireTenant(tenant)
+            try db.execute(
+                sql: """
+                    INSERT INTO live_subscriptions (tenant, dialog, record) VALUES (?, ?, ?)
+                    ON CONFLICT (tenant, dialog) DO UPDATE SET record = excluded.record
+                    """,
+                arguments: [tenant, dialog, record])
+        }
+    }
+
+    public func removeLiveSubscription(tenant: String, dialog: SIPDialogID) async throws(FocusStoreError) {
+        let key = dialog.description
+        try await write("remove a subscription of tenant \(tenant)") { db in
+            try db.execute(sql: "DELETE FROM live_subscriptions WHERE tenant = ? AND dialog = ?", arguments: [tenant, key])
+        }
+    }
+
+    public func liveSubscriptions() async throws(FocusStoreError) -> [LiveSubscription] {
+        let rows = try await read("read the live subscriptions") { db in
+            try Row.fetchAll(db, sql: "SELECT tenant, dialog, record FROM live_subscriptions ORDER BY tenant, dialog").map {
+                (id: "\($0["tenant"] as String)/\($0["dialog"] as String)", record: $0["record"] as String)
+            }
+        }
+        var decoded: [LiveSubscription] = []
+        for row in rows {
+            decoded.append(try StoredJSON.decode(LiveSubscription.self, from: row.record, column: "live_subscriptions.record of \(row.id)"))
         }
         return decoded
     }

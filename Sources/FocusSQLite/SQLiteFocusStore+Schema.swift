@@ -74,6 +74,17 @@ extension SQLiteFocusStore {
                     );
                     """)
         }
+        migrator.registerMigration("v4: live subscriptions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE live_subscriptions (
+                        tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                        dialog TEXT NOT NULL,
+                        record TEXT NOT NULL,
+                        PRIMARY KEY (tenant, dialog)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -40,6 +40,12 @@ extension PoolTests {
                 try phone.dial("sip:steady@127.0.0.1:\(pool.sipPort)")
                 _ = try phone.waitUntilEstablished(timeout: 10)
             }
+            // A subscriber to the conference event package (before the lock: an anonymous one would be refused after).
+            let watcher = try FocusSipp.launch(
+                "subscribe-restart", port: pool.sipPort, service: "steady", domain: "127.0.0.1", user: "watcher", fill: ["COUNT": "3"],
+                extra: FocusSipp.traceOptions(folder.appendingPathComponent("watcher.log")), timeout: 60, directory: folder)
+            defer { _ = stopProgram(watcher, grace: 1) }
+            try await Task.sleep(for: .milliseconds(500))
             let firstAdmin = try await adminURL(of: pool.focus)
             let locked = try await AdminHTTP.request("POST", "\(firstAdmin)/tenants/default/conferences/steady/lock", token: Self.operatorToken)
             #expect(locked.status == 200, "\(locked.text)")
@@ -59,7 +65,11 @@ extension PoolTests {
             try #require(log.contains("accepting calls"), "\(log.suffix(2_000))")
             #expect(
                 log.contains("took over the meetings in progress") && log.contains("calls=3") && log.contains("mediaKept=3")
-                    && log.contains("mediaRemade=0"), "\(log.suffix(2_000))")
+                    && log.contains("mediaRemade=0") && log.contains("subscriptions=1"), "\(log.suffix(2_000))")
+            // The subscription carried on: proof asked again, the full state (3 users) with a later version, then the
+            // unsubscribe inside the taken-over dialog and the final NOTIFY.
+            let watched = waitForProgram(watcher, timeout: 20)
+            #expect(watched.status == 0, "subscriber: \(watched.output.suffix(2_000))")
             let admin = try await adminURL(of: restarted)
             let after = try await roster(admin, "steady")
             #expect(after.entries.map(\.uri) == before.entries.map(\.uri), "the same roster: \(after) vs \(before)")

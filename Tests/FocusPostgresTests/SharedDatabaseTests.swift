@@ -20,7 +20,7 @@ extension PostgresSuites {
                 ).collect().map { try $0.decode(String.self) }
                 #expect(
                     tables == [
-                        "conference_placements", "live_conferences", "live_participants", "mcu_instances", "meetings", "registrations", "schema_migrations",
+                        "conference_placements", "live_conferences", "live_participants", "live_subscriptions", "mcu_instances", "meetings", "registrations", "schema_migrations",
                         "tenants", "users",
                     ])
                 #expect(try await migrations(database) == Self.expectedMigrations)
@@ -46,11 +46,11 @@ extension PostgresSuites {
             let location = try freshLocation()
             try await withSharedDatabase(location) { _ in }
             try server.execute(
-                "INSERT INTO schema_migrations (schema, version, name) VALUES ('focus', 4, 'v4: from the future')", database: location.database)
+                "INSERT INTO schema_migrations (schema, version, name) VALUES ('focus', 5, 'v5: from the future')", database: location.database)
             let error = await #expect(throws: SharedDatabaseError.self) { try await withSharedDatabase(location) { _ in } }
             #expect(
-                error?.reason == "cannot migrate the focus schema of \(location): the database is at version 4 of the focus schema, "
-                    + "newer than this consort knows (3): run a newer consort against it, or use another database")
+                error?.reason == "cannot migrate the focus schema of \(location): the database is at version 5 of the focus schema, "
+                    + "newer than this consort knows (4): run a newer consort against it, or use another database")
             // The pool's schema is its own: an MCU that only needs it still starts.
             try await withSharedDatabase(location, schemas: [.mcuPool]) { _ in }
         }
@@ -86,7 +86,7 @@ extension PostgresSuites {
 
         static let expectedMigrations = [
             "focus 1 v1: tenants, users, meetings, registrations", "focus 2 v2: tenants.dial_out",
-            "focus 3 v3: live conferences and participants",
+            "focus 3 v3: live conferences and participants", "focus 4 v4: live subscriptions",
             "mcu_pool 1 v1: mcu_instances, conference_placements, placement_epochs",
         ]
 

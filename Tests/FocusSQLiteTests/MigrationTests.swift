@@ -18,11 +18,12 @@ struct MigrationTests {
                 var info = stat()
                 #expect(stat(file, &info) == 0 && info.st_mode & 0o777 == 0o600, "\(file): mode \(String(info.st_mode & 0o777, radix: 8))")
             }
-            #expect(report.tables == ["grdb_migrations", "live_conferences", "live_participants", "meetings", "registrations", "tenants", "users"])
+            #expect(report.tables == ["grdb_migrations", "live_conferences", "live_participants", "live_subscriptions", "meetings", "registrations", "tenants", "users"])
             #expect(report.indexes == ["registrations_expires"])
             #expect(report.journalMode == "wal")
             #expect(report.foreignKeys)
-            #expect(report.migrations == ["v1: tenants, users, meetings, registrations", "v2: tenants.dial_out", "v3: live conferences and participants"])
+            #expect(report.migrations == ["v1: tenants, users, meetings, registrations", "v2: tenants.dial_out", "v3: live conferences and participants",
+                "v4: live subscriptions"])
             #expect(try await store.tenants().isEmpty)
         }
     }
@@ -33,7 +34,8 @@ struct MigrationTests {
             let path = directory + "/focus.sqlite"
             _ = try SQLiteFocusStore(path: path)
             let reopened = try SQLiteFocusStore(path: path)
-            #expect(try await reopened.schemaReport().migrations == ["v1: tenants, users, meetings, registrations", "v2: tenants.dial_out", "v3: live conferences and participants"])
+            #expect(try await reopened.schemaReport().migrations == ["v1: tenants, users, meetings, registrations", "v2: tenants.dial_out", "v3: live conferences and participants",
+                "v4: live subscriptions"])
         }
     }
 }

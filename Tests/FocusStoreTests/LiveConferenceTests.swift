@@ -83,5 +83,28 @@ extension FocusStoreSuites {
                 #expect(try await store.liveParticipants().isEmpty)
             }
         }
+
+        static func subscription(_ call: String, expiresAt: Double = 2_000) -> LiveSubscription {
+            var dialog = participant("e1").dialog
+            dialog.callID = call
+            return LiveSubscription(conference: room, dialog: dialog, version: 3, expiresAt: expiresAt, source: "127.0.0.2")
+        }
+
+        @Test("subscriptions read back as written, update in place, go one by one and with their tenant", arguments: StoreKind.allCases)
+        func subscriptions(_ kind: StoreKind) async throws {
+            try await withContoso(kind) { store in
+                try await store.saveLiveSubscription(Self.subscription("s1"))
+                try await store.saveLiveSubscription(Self.subscription("s2"))
+                try await store.saveLiveSubscription(Self.subscription("s1", expiresAt: 5_000))
+                #expect(try await store.liveSubscriptions() == [Self.subscription("s1", expiresAt: 5_000), Self.subscription("s2")])
+                try await store.removeLiveSubscription(tenant: "contoso", dialog: Self.subscription("s1").dialog.id)
+                #expect(try await store.liveSubscriptions() == [Self.subscription("s2")])
+                var foreign = Self.subscription("s3")
+                foreign.conference = ConferenceID(tenant: "nobody", meeting: "x")
+                await #expect(throws: FocusStoreError.self) { try await store.saveLiveSubscription(foreign) }
+                try await store.applyConfiguration(tenants: [], users: [], meetings: [])
+                #expect(try await store.liveSubscriptions().isEmpty)
+            }
+        }
     }
 }

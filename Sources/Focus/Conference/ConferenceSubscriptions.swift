@@ -67,6 +67,8 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     let counters = FocusCounters()
     /// Where the senders and the coalescing waits run (children of the focus's `run()`).
     private let work: FocusWork
+    /// Told when a subscription ends, however it ends, so the focus removes it from its store.
+    let ended = Mutex<(@Sendable (SIPDialogID, ConferenceID) -> Void)?>(nil)
 
     init(maxSeconds: Int, logger: Logger, work: FocusWork) {
         self.maxSeconds = maxSeconds
@@ -97,12 +99,14 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// Starts a subscription after its 2xx, in the place reserved for it: sends the full state (version 1) — after a
     /// bodiless pending NOTIFY has been answered when `proveFirst` (an unauthenticated subscriber over UDP, whose
     /// source address may be forged). `seconds == 0` is a fetch: the one NOTIFY says terminated.
+    /// `version` numbers the first document: 1 for a new subscription, past anything sent before for one a restarted
+    /// focus took over (a subscriber applies a full state only when its version is higher than what it holds).
     func add(
         _ dialog: SIPDialogHandle, conference: ConferenceID, seconds: Int, snapshot: ConferenceSnapshot, source: String? = nil,
-        proveFirst: Bool = false
+        proveFirst: Bool = false, version: UInt32 = 1
     ) {
         let (stream, continuation) = AsyncStream<Notification>.makeStream()
-        let document = snapshot.conferenceInfo(version: 1)
+        let document = snapshot.conferenceInfo(version: version)
         if proveFirst { continuation.yield(.probe(state: "pending;expires=\(seconds)")) }
         if seconds == 0 {
             cancel(source: source, conference: conference)
@@ -144,6 +148,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     private func terminate(_ dialog: SIPDialogID, reason: String?, document: (UInt32) -> ConferenceInfoDocument) {
         guard let s = state.withLock({ $0.remove(dialog) }) else { return }
+        ended.withLock { $0 }?(dialog, s.conference)
         let subscriptionState = reason.map { "terminated;reason=\($0)" } ?? "terminated"
         s.queue.yield(.document(body: document(s.held.version &+ 1).xml, state: subscriptionState))
         s.queue.yield(.close)
@@ -153,6 +158,18 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
 
     /// Whether a dialog is a subscription here, and to what.
     func conference(of dialog: SIPDialogID) -> ConferenceID? { state.withLock { $0.subscriptions[dialog]?.conference } }
+
+    /// What the store keeps of a subscription: its conference, the version it holds, seconds left, its source.
+    func stored(_ dialog: SIPDialogID) -> (conference: ConferenceID, version: UInt32, seconds: Int, source: String?)? {
+        state.withLock { st in
+            st.subscriptions[dialog].map { ($0.conference, $0.held.version, remainingSeconds($0.expires), $0.source) }
+        }
+    }
+
+    /// Takes a place for a subscription a restarted focus took over (no limit applies: it held one before).
+    func reinstate(source: String?, conference: ConferenceID) {
+        state.withLock { _ = $0.quota.reserve(source: source, conference: conference, perSource: .max, perConference: .max) }
+    }
 
     // MARK: - ConferenceEventPublisher
 
@@ -251,6 +268,7 @@ public final class ConferenceSubscriptions: ConferenceEventPublisher, Sendable {
     /// The dialog is gone (the subscriber's NOTIFY answer was 481, or transport failure): forget it, send nothing.
     func dialogEnded(_ dialog: SIPDialogID) {
         guard let s = state.withLock({ $0.remove(dialog) }) else { return }
+        ended.withLock { $0 }?(dialog, s.conference)
         s.queue.finish()
         counters.subscriptions(count)
     }

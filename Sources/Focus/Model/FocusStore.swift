@@ -1,4 +1,5 @@
 public import MCUControl
+public import SIP
 
 /// Where the focus keeps what must survive a restart: tenants, users, scheduled meetings, registrations, and the live
 /// conferences with their participants' calls.
@@ -42,6 +43,11 @@ public protocol FocusStore: Sendable {
     /// Every stored live conference and participant, ordered by conference and endpoint.
     func liveConferences() async throws(FocusStoreError) -> [LiveConference]
     func liveParticipants() async throws(FocusStoreError) -> [LiveParticipant]
+    /// Inserts or replaces a subscription (keyed by tenant and dialog).
+    func saveLiveSubscription(_ subscription: LiveSubscription) async throws(FocusStoreError)
+    func removeLiveSubscription(tenant: String, dialog: SIPDialogID) async throws(FocusStoreError)
+    /// Every stored subscription, ordered by tenant and dialog.
+    func liveSubscriptions() async throws(FocusStoreError) -> [LiveSubscription]
 }
 
 /// A store failure, with what was being done.

@@ -71,3 +71,25 @@ public struct LiveParticipant: Sendable, Codable, Equatable {
         self.mutedOnAdmission = mutedOnAdmission
     }
 }
+
+/// A subscription to a conference's event package as the focus keeps it in its store: a restarted focus carries its
+/// dialog on and sends the full state, numbered past anything sent before. Written when it starts and on each
+/// refresh; removed when it ends.
+public struct LiveSubscription: Sendable, Codable, Equatable {
+    public var conference: ConferenceID
+    public var dialog: SIPDialogRecord
+    /// The version of the last document sent when it was written.
+    public var version: UInt32
+    /// Seconds since 1970 when it expires unless refreshed.
+    public var expiresAt: Double
+    /// The source IP its place counts against (nil: trusted).
+    public var source: String?
+
+    public init(conference: ConferenceID, dialog: SIPDialogRecord, version: UInt32, expiresAt: Double, source: String? = nil) {
+        self.conference = conference
+        self.dialog = dialog
+        self.version = version
+        self.expiresAt = expiresAt
+        self.source = source
+    }
+}
