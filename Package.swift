@@ -243,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "MCUGRPCTests",
             dependencies: [
-                "MCUGRPC", "MCUControl", "MediaCore", "AudioMixer", "OpusCodec", .product(name: "Logging", package: "swift-log"),
+                "MCUGRPC", "MCUControl", "MediaCore", "AudioMixer", "OpusCodec", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "AudioMixerTests", dependencies: ["AudioMixer", "OpusCodec", "RTPWire", "TestSupport"], swiftSettings: swiftSettings),

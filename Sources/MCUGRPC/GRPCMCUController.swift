@@ -39,10 +39,11 @@ public final class GRPCMCUController: MCUController, Sendable {
     }
 
     /// Connects (lazily, at the first call) to the instance at `host`:`port` with `token`; each call times out after
-    /// `callTimeout`. `revision` is the protocol revision announced (another than the current one only to test refusals).
+    /// `callTimeout`; with `tls` over mutual TLS. `revision` is the protocol revision announced (another than the current
+    /// one only to test refusals).
     public init(
-        name: String? = nil, host: String, port: Int, token: String, callTimeout: Duration = .seconds(2), logger: Logger,
-        revision: UInt32 = MCUProtocolRevision.current
+        name: String? = nil, host: String, port: Int, token: String, tls: MCUControlTLS? = nil, callTimeout: Duration = .seconds(2),
+        logger: Logger, revision: UInt32 = MCUProtocolRevision.current
     ) throws(MCUControlError) {
         self.host = host
         self.port = port
@@ -50,7 +51,8 @@ public final class GRPCMCUController: MCUController, Sendable {
         self.logger = logger
         let transport: HTTP2ClientTransport.Posix
         do {
-            transport = try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: .plaintext)
+            transport = try HTTP2ClientTransport.Posix(
+                target: .ipv4(address: host, port: port), transportSecurity: tls?.clientSecurity ?? .plaintext)
         } catch {
             throw MCUControlError(.failed, "cannot make a gRPC channel to MCU \(host):\(port): \(error)")
         }

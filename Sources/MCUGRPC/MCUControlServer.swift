@@ -12,10 +12,14 @@ public final class MCUControlServer: Sendable {
     public let host: String
     private let logger: Logger
 
-    public init(mcu: any MCUController, identity: MCUInstanceIdentity, host: String, port: Int, token: String, logger: Logger) {
+    /// With `tls`, only clients whose certificate chain leads to its authorities get through the handshake.
+    public init(
+        mcu: any MCUController, identity: MCUInstanceIdentity, host: String, port: Int, token: String, tls: MCUControlTLS? = nil,
+        logger: Logger
+    ) {
         self.host = host
         self.logger = logger
-        transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext)
+        transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: tls?.serverSecurity ?? .plaintext)
         service = MCUControlService(mcu: mcu, identity: identity, logger: logger)
         server = GRPCServer(transport: transport, services: [service], interceptors: [MCUControlAuthInterceptor(token: token, logger: logger)])
     }

@@ -25,6 +25,8 @@ public final class PooledMCUController: MCUController, Sendable {
         public var newConferenceCost: UInt64 = 20_000
         /// The focus's name, in the instances' logs.
         public var focusName = "consort-focus"
+        /// Mutual TLS on the control channel (nil: plaintext, token only).
+        public var tls: MCUControlTLS?
 
         public init(token: String) { self.token = token }
     }
@@ -151,7 +153,8 @@ public final class PooledMCUController: MCUController, Sendable {
         let client: GRPCMCUController
         do {
             client = try GRPCMCUController(
-                name: record.id, host: host, port: port, token: settings.token, callTimeout: settings.callTimeout, logger: logger)
+                name: record.id, host: host, port: port, token: settings.token, tls: settings.tls, callTimeout: settings.callTimeout,
+                logger: logger)
         } catch {
             logger.warning("pool: cannot connect to an instance", metadata: ["mcu": "\(record.id)", "error": "\(error)"])
             return

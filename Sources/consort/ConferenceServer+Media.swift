@@ -33,6 +33,7 @@ extension ConferenceServer {
             var settings = PooledMCUController.Settings(token: configuration.pool.resolvedToken)
             settings.callTimeout = .seconds(configuration.pool.callTimeoutSeconds)
             settings.downAfter = .seconds(configuration.pool.downAfterSeconds)
+            settings.tls = configuration.pool.tls.control
             let pool = PooledMCUController(store: poolStore, settings: settings, logger: logger)
             let watcher = Task { await pool.run() }
             logger.info("media on the MCU pool", metadata: ["downAfterSeconds": "\(configuration.pool.downAfterSeconds)"])

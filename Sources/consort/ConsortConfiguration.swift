@@ -63,6 +63,7 @@ struct ConsortConfiguration: Codable, Equatable {
             throw ConfigurationError("\(source): unknown key \(unknown) (a typo? every key is listed in Config/consort.yaml)")
         }
         if let folder, configuration.sip.tls.enabled { configuration.sip.tls = configuration.sip.tls.resolvingPaths(relativeTo: folder) }
+        if let folder { configuration.pool.tls = configuration.pool.tls.resolvingPaths(relativeTo: folder) }
         if let problem = configuration.validationProblem() {
             throw ConfigurationError("\(source): \(problem)")
         }

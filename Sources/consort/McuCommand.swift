@@ -85,7 +85,7 @@ struct MCUInstance: Service, CustomStringConvertible {
         // The id is known once the port is: with port 0 the kernel picks it.
         let server = MCUControlServer(
             mcu: mcu, identity: MCUInstanceIdentity(id: id ?? "", mediaAddress: mediaAddress, loops: mcu.loopCount), host: control.host,
-            port: control.port, token: token, logger: logger)
+            port: control.port, token: token, tls: configuration.pool.tls.control, logger: logger)
         async let serving: Void = server.run()
         guard let port = await server.listeningPort() else {
             server.stop()

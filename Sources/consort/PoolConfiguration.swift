@@ -1,4 +1,5 @@
 import Foundation
+import MCUGRPC
 
 /// The `pool` section: MCU instances (`consort mcu`) serving MCUControl over gRPC, and how the focus treats them.
 struct PoolConfiguration: Codable, Equatable {
@@ -16,10 +17,12 @@ struct PoolConfiguration: Codable, Equatable {
     var downAfterSeconds = 3.0
     /// How long `consort mcu` waits on SIGTERM for its conferences to move elsewhere before it exits anyway.
     var drainSeconds = 60.0
+    /// Mutual TLS on the control channel; off while its paths are empty.
+    var tls = PoolTLSConfiguration()
 
     init() {}
 
-    enum CodingKeys: String, CodingKey { case enabled, controlAddress, token, callTimeoutSeconds, downAfterSeconds, drainSeconds }
+    enum CodingKeys: String, CodingKey { case enabled, controlAddress, token, callTimeoutSeconds, downAfterSeconds, drainSeconds, tls }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -30,6 +33,7 @@ struct PoolConfiguration: Codable, Equatable {
         callTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .callTimeoutSeconds) ?? defaults.callTimeoutSeconds
         downAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .downAfterSeconds) ?? defaults.downAfterSeconds
         drainSeconds = try c.decodeIfPresent(Double.self, forKey: .drainSeconds) ?? defaults.drainSeconds
+        tls = try c.decodeIfPresent(PoolTLSConfiguration.self, forKey: .tls) ?? defaults.tls
     }
 
     /// The token: CONSORT_MCU_TOKEN when set, else `token`.
@@ -53,6 +57,55 @@ struct PoolConfiguration: Codable, Equatable {
         if !(downAfterSeconds >= 0.5 && downAfterSeconds <= 600) { return "pool.downAfterSeconds: between 0.5 and 600" }
         if enabled && resolvedToken.isEmpty { return "pool.enabled needs the control token: set pool.token or CONSORT_MCU_TOKEN" }
         if !(drainSeconds >= 0 && drainSeconds <= 3_600) { return "pool.drainSeconds: between 0 and 3600" }
+        if let problem = tls.validationProblem() { return problem }
+        return nil
+    }
+}
+
+/// `pool.tls`: the PEM files of mutual TLS on the control channel. All three or none.
+struct PoolTLSConfiguration: Codable, Equatable {
+    /// Our certificate chain (leaf first): an instance serves it, a focus presents it.
+    var certificate = ""
+    var privateKey = ""
+    /// The authorities a peer's certificate must lead to (the operator's private CA).
+    var trustedCAs = ""
+
+    init() {}
+
+    enum CodingKeys: String, CodingKey { case certificate, privateKey, trustedCAs }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        certificate = try c.decodeIfPresent(String.self, forKey: .certificate) ?? ""
+        privateKey = try c.decodeIfPresent(String.self, forKey: .privateKey) ?? ""
+        trustedCAs = try c.decodeIfPresent(String.self, forKey: .trustedCAs) ?? ""
+    }
+
+    /// The control channel's TLS, or nil when the section is empty.
+    var control: MCUControlTLS? {
+        guard !certificate.isEmpty else { return nil }
+        return MCUControlTLS(certificateChain: certificate, privateKey: privateKey, trustedCAs: trustedCAs)
+    }
+
+    /// Relative paths taken from `folder` (the configuration file's).
+    func resolvingPaths(relativeTo folder: String) -> PoolTLSConfiguration {
+        func resolve(_ path: String) -> String { path.isEmpty || path.hasPrefix("/") ? path : "\(folder)/\(path)" }
+        var resolved = self
+        resolved.certificate = resolve(certificate)
+        resolved.privateKey = resolve(privateKey)
+        resolved.trustedCAs = resolve(trustedCAs)
+        return resolved
+    }
+
+    func validationProblem() -> String? {
+        let given = [("certificate", certificate), ("privateKey", privateKey), ("trustedCAs", trustedCAs)]
+        guard given.contains(where: { !$0.1.isEmpty }) else { return nil }
+        if let missing = given.first(where: { $0.1.isEmpty }) {
+            return "pool.tls.\(missing.0) is empty: mutual TLS needs certificate, privateKey and trustedCAs"
+        }
+        for (name, path) in given where !FileManager.default.isReadableFile(atPath: path) {
+            return "pool.tls.\(name): cannot read \(path)"
+        }
         return nil
     }
 }

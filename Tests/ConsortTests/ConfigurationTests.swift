@@ -167,3 +167,27 @@ struct ConfigurationTests {
         #expect(error?.description.contains("/nonexistent/consort.yaml") == true)
     }
 }
+
+extension ConfigurationTests {
+    @Test("pool.tls: all three files or none; relative paths are taken from the file's folder; an unreadable file is named")
+    func poolTLS() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consort-pooltls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["cert.pem", "key.pem", "ca.pem"] { try "x".write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let file = folder.appendingPathComponent("consort.yaml")
+        try "pool:\n  tls:\n    certificate: cert.pem\n    privateKey: key.pem\n    trustedCAs: ca.pem\n".write(to: file, atomically: true, encoding: .utf8)
+        let tls = try #require(try ConsortConfiguration.load(path: file.path).pool.tls.control)
+        #expect(tls.certificateChain == folder.appendingPathComponent("cert.pem").path && tls.trustedCAs == folder.appendingPathComponent("ca.pem").path)
+        let partial = #expect(throws: ConfigurationError.self) {
+            try ConsortConfiguration.parse("pool:\n  tls:\n    certificate: cert.pem\n", source: "t.yaml", folder: folder.path)
+        }
+        #expect("\(partial.map { "\($0)" } ?? "")".contains("pool.tls.privateKey is empty"), "\(String(describing: partial))")
+        let missing = #expect(throws: ConfigurationError.self) {
+            try ConsortConfiguration.parse(
+                "pool:\n  tls:\n    certificate: cert.pem\n    privateKey: key.pem\n    trustedCAs: nowhere.pem\n", source: "t.yaml", folder: folder.path)
+        }
+        #expect("\(missing.map { "\($0)" } ?? "")".contains("pool.tls.trustedCAs: cannot read"), "\(String(describing: missing))")
+        #expect(try ConsortConfiguration.parse("pool:\n  enabled: false\n", source: "t.yaml").pool.tls.control == nil)
+    }
+}

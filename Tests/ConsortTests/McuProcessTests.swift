@@ -69,3 +69,42 @@ struct McuProcessTests {
         #expect(result.output.contains("needs a control token"), "\(result.output.suffix(800))")
     }
 }
+
+extension McuProcessTests {
+    @Test("with pool.tls the instance's control channel takes only a focus whose certificate the operator's CA signed")
+    func mutualTLS() async throws {
+        let certificates = try TestCertificateAuthority.make(signed: ["mcu", "focus"], selfSigned: ["impostor"])
+        defer { certificates.remove() }
+        let config = certificates.folder.appendingPathComponent("consort.yaml")
+        // Relative paths: taken from the configuration file's folder.
+        try "pool:\n  tls:\n    certificate: mcu.pem\n    privateKey: mcu-key.pem\n    trustedCAs: ca.pem\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let controlPort = freePort()
+        let rtp = freePortBlock(count: 100)
+        let mcu = try launchProgram(
+            consortBinary,
+            [
+                "mcu", "--config", config.path, "--control-address", "127.0.0.1:\(controlPort)", "--media-address", "127.0.0.3",
+                "--rtp-ports", "\(rtp)-\(rtp + 99)", "--id", "mcu-tls", "--token", Self.token,
+            ])
+        defer { _ = stopProgram(mcu, grace: 1) }
+        let ready = await waitForLog(mcu, "MCU instance ready")
+        try #require(ready.contains("MCU instance ready"), "\(ready.suffix(1_500))")
+        func hello(_ name: String?) async -> String {
+            do {
+                let tls = name.map {
+                    MCUControlTLS(certificateChain: certificates.certificate($0), privateKey: certificates.privateKey($0), trustedCAs: certificates.certificate("ca"))
+                }
+                let client = try GRPCMCUController(
+                    host: "127.0.0.1", port: controlPort, token: Self.token, tls: tls, callTimeout: .seconds(3), logger: Logger(label: "test"))
+                defer { client.shutdown() }
+                return try await client.hello(focus: "test").id
+            } catch {
+                return "refused: \(error)"
+            }
+        }
+        #expect(await hello("focus") == "mcu-tls")
+        #expect(await hello(nil).hasPrefix("refused"), "plaintext")
+        #expect(await hello("impostor").hasPrefix("refused"), "a certificate the CA did not sign")
+    }
+}
