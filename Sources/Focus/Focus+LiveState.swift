@@ -229,7 +229,18 @@ extension Focus {
             result.dropped = stored.count
             return result
         }
-        let onMCU = Set((await mcu.statistics(id))?.endpoints.map(\.endpoint) ?? [])
+        // The MCU just placed (or found) the conference, so it answers with its endpoints; no answer means it could not
+        // be asked yet (a pool instance still connecting): asked again for a few seconds, since remaking media the
+        // instance still has would break calls that are fine.
+        var statistics = await mcu.statistics(id)
+        for _ in 0..<15 where statistics == nil {
+            guard await work.sleep(seconds: 0.2) else { break }
+            statistics = await mcu.statistics(id)
+        }
+        if statistics == nil {
+            logger.warning("the MCU does not say which media it holds for a stored conference: remaking it", metadata: ["meeting": "\(id)"])
+        }
+        let onMCU = Set(statistics?.endpoints.map(\.endpoint) ?? [])
         var restored: [(LiveParticipant, SIPDialogHandle)] = []
         for call in stored {
             do {

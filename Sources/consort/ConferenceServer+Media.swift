@@ -4,9 +4,11 @@ import MCUPlacement
 import MediaCore
 
 /// Where `consort serve` runs media: its embedded MCU, or (with `pool.enabled`) the pool of `consort mcu` instances
-/// registered in the shared database, watched by a task that lives as long as the server.
+/// registered in the shared database, whose watcher (`watch`) the server runs as a child task as long as it serves.
 struct ServerMedia: MCUController {
     let controller: any MCUController
+    /// Background work the server runs beside the calls until it cancels it (the pool's watcher); nil for none.
+    var watch: (@Sendable () async -> Void)?
     let stop: @Sendable () async -> Void
 
     func addConference(_ conference: ConferenceID) async throws(MCUControlError) { try await controller.addConference(conference) }
@@ -35,12 +37,9 @@ extension ConferenceServer {
             settings.downAfter = .seconds(configuration.pool.downAfterSeconds)
             settings.tls = configuration.pool.tls.control
             let pool = PooledMCUController(store: poolStore, settings: settings, logger: logger)
-            let watcher = Task { await pool.run() }
             logger.info("media on the MCU pool", metadata: ["downAfterSeconds": "\(configuration.pool.downAfterSeconds)"])
-            return ServerMedia(controller: pool) {
-                watcher.cancel()
-                await watcher.value
-            }
+            // The watcher stops (and closes its connections) when the server cancels it; the instances keep the media.
+            return ServerMedia(controller: pool, watch: { await pool.run() }, stop: {})
         }
         let mcu = try EmbeddedMCU(
             configuration: configuration.media.mcu, mixer: configuration.media.mixer, opus: configuration.media.opus, logger: logger)
@@ -49,6 +48,6 @@ extension ConferenceServer {
             metadata: [
                 "rtpPorts": "\(configuration.media.mcu.rtpPorts)", "bind": "\(configuration.media.mcu.bindAddress)", "loops": "\(mcu.loopCount)",
             ])
-        return ServerMedia(controller: mcu) { await mcu.shutdown() }
+        return ServerMedia(controller: mcu, stop: { await mcu.shutdown() })
     }
 }

@@ -92,7 +92,19 @@ struct ConferenceServer: Service, CustomStringConvertible {
 
     func run() async throws {
         let mcu = try await startMedia()
-        // The metrics backend first, so the SIP stack's refusal counters (made when it starts) are the ones /metrics shows.
+        guard let watch = mcu.watch else {
+            try await serve(mcu)
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await watch() }
+            defer { group.cancelAll() }
+            try await serve(mcu)
+        }
+    }
+
+    /// Everything but the media's background work: SIP, the focus, the admin API, until shutdown.
+    private func serve(_ mcu: ServerMedia) async throws {        // The metrics backend first, so the SIP stack's refusal counters (made when it starts) are the ones /metrics shows.
         _ = AdminMetrics.registry
         let agent = SIPUserAgent(configuration: configuration.sip, logger: logger)
         let bound: [SIPPeer]
