@@ -292,7 +292,7 @@ extension Focus {
                     advertisedAddress: advertisedAddress(for: incoming.request, arrivedOn: incoming.peer)))
             if let response {
                 // A re-INVITE's answer is confirmed by its ACK (``acknowledged(_:)``); an UPDATE's has none.
-                if incoming.request.method == .invite { calls.withLock { $0.setAnswerUnconfirmed(dialog.id, true) } }
+                if incoming.request.method == .invite { calls.withLock { _ = $0.setAnswerUnconfirmed(dialog.id, true) } }
                 await incoming.respond(200, body: Array(response.answer.utf8), contentType: "application/sdp")
             } else {
                 await incoming.respond(200)

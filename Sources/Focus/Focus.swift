@@ -160,7 +160,7 @@ public final class Focus: Sendable {
         await agent.onDialogTerminated { [self] id, reason in
             work.start {
                 await self.leave(id, reason: reason)
-                await self.subscriptions.dialogEnded(id)
+                self.subscriptions.dialogEnded(id)
             }
         }
     }

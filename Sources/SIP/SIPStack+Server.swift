@@ -146,10 +146,11 @@ extension SIPStack {
             request: request, peer: transaction.peer, dialog: dialogHandle, key: transaction.key, transaction: transaction.serial,
             stack: self)
         if let handler = handlers[request.method] {
-            Task {
+            let queued = handlerWork.start {
                 await handler(incoming)
                 await incoming.respondIfNobodyDid()
             }
+            if !queued { _ = respond(transaction, statusCode: 503, reason: "Service Unavailable (stopping)") }
             return
         }
         switch request.method {
@@ -203,7 +204,7 @@ extension SIPStack {
         }
         if let handler = handlers[.ack] {
             let incoming = SIPIncomingRequest(request: request, peer: peer, dialog: SIPDialogHandle(id: id, stack: self), key: nil, stack: self)
-            Task { await handler(incoming) }
+            handlerWork.start { await handler(incoming) }
         }
     }
 

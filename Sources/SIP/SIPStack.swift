@@ -66,6 +66,8 @@ final class SIPStack: @unchecked Sendable {
     var clientTransactions: [String: ClientTransaction] = [:]
     var dialogs: [SIPDialogID: SIPDialogState] = [:]
     var handlers: [SIPMethod: @Sendable (SIPIncomingRequest) async -> Void] = [:]
+    /// Where the handlers run: children of ``SIPUserAgent/run()``.
+    let handlerWork = SIPHandlerWork()
     /// False between a start that listens before its handlers are set and ``SIPUserAgent/acceptRequests()``: new
     /// requests get 503 + Retry-After instead of a 501 for a method whose handler is not there yet.
     var acceptingRequests = true

@@ -55,6 +55,7 @@ struct FocusBenchCommand: AsyncParsableCommand {
         sip.trustedSources = ["127.0.0.1/32"]
         let server = SIPUserAgent(configuration: sip, logger: logger)
         guard let port = try await server.start().first?.port else { throw ValidationError("the focus did not bind") }
+        async let serverWork: Void = server.run()
         var focusConfiguration = Focus.Configuration()
         focusConfiguration.focus = settings
         focusConfiguration.contactPort = port
@@ -67,6 +68,7 @@ struct FocusBenchCommand: AsyncParsableCommand {
 
         let client = SIPUserAgent(configuration: sip, logger: logger)
         _ = try await client.start()
+        async let clientWork: Void = client.run()
         let arrivals = NotifyArrivals()
         await client.setHandler(.notify) { incoming in
             arrivals.record(String(decoding: incoming.request.body, as: UTF8.self))
@@ -108,6 +110,8 @@ struct FocusBenchCommand: AsyncParsableCommand {
         await mcu.shutdown()
         await client.stop()
         await server.stop()
+        await clientWork
+        await serverWork
         focus.stop()
         await focusWork
 

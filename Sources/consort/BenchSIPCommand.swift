@@ -49,6 +49,7 @@ struct SIPBenchCommand: AsyncParsableCommand {
         let agent = SIPUserAgent(configuration: configuration, logger: logger)
         let bound = try await agent.start()
         guard let port = bound.first?.port else { throw ValidationError("could not bind a loopback port") }
+        async let agentWork: Void = agent.run()
         await agent.setHandler(.invite) { incoming in
             let sdp = "v=0\r\no=consort 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
             await incoming.respond(200, body: Array(sdp.utf8), contentType: "application/sdp")
@@ -73,6 +74,7 @@ struct SIPBenchCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(at: directory)
         let (successful, failed) = Self.finalCounts(stats)
         await agent.stop()
+        await agentWork
         print(
             """
             consort bench sip: \(calls) calls offered at \(rate)/s over \(transport.uppercased()), at most \(concurrency) open, \(hold) ms each

@@ -118,6 +118,8 @@ struct ConferenceServer: Service, CustomStringConvertible {
         for peer in bound {
             logger.info("SIP listening", metadata: ["transport": "\(peer.transport.rawValue)", "address": "\(peer.host):\(peer.port)"])
         }
+        // The request handlers run here, as child tasks, until the agent stops.
+        async let sipWork: Void = agent.run()
         let directory: TenantDirectory
         do {
             directory = try await Focus.prepare(store: store, configuration: configuration.focus)
@@ -166,10 +168,13 @@ struct ConferenceServer: Service, CustomStringConvertible {
             logger.info("shutting down: ending every call")
             await meetings.endAll(within: 2)
         }
-        await mcu.shutdown()
+        // Producers first, media last: the SIP handlers and the focus's background work still in flight (a prompt being
+        // read for a caller who just joined) finish against a running MCU, never against loops that have stopped.
         await agent.stop()
+        await sipWork
         meetings.stop()
         await focusWork
+        await mcu.shutdown()
         if let adminFailure { throw adminFailure }
     }
 

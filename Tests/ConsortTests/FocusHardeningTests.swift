@@ -24,6 +24,7 @@ struct FocusHardeningTests {
         c.requestsPerSecondPerSource = 0
         let agent = SIPUserAgent(configuration: c, logger: .init(label: "attacker"))
         _ = try await agent.start()
+        Task { await agent.run() }  // its handlers; returns when the agent stops
         return agent
     }
 

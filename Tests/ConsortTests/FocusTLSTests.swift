@@ -38,6 +38,7 @@ struct FocusTLSTests {
         c.tls.trustedCAs = certificate.certificate
         let agent = SIPUserAgent(configuration: c, logger: .init(label: label))
         let peers = try await agent.start()
+        Task { await agent.run() }  // its handlers; returns when the agent stops
         return (agent, peers)
     }
 
@@ -227,6 +228,7 @@ struct FocusTLSTests {
         c.port = 0
         let caller = SIPUserAgent(configuration: c, logger: .init(label: "far-caller"))
         _ = try await caller.start()
+        Task { await caller.run() }
         let peer = try SIPPeer(transport: .udp, ipAddress: "127.0.0.2", port: server.port)
         let call = try await caller.invite(
             try #require(SIPURI("sip:room@127.0.0.2:\(server.port)")), body: Array(FocusHardeningTests.offer(address: "127.0.0.3").utf8),

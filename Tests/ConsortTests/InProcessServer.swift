@@ -59,6 +59,7 @@ struct InProcessServer {
         let mcu = try EmbeddedMCU(configuration: media, mixer: MixerConfiguration(), opus: OpusEncoderSettings(), logger: logger)
         let agent = SIPUserAgent(configuration: sip, logger: logger)
         let bound = try await agent.start()
+        Task { await agent.run() }  // the focus's handlers; returns when the agent stops
         let tlsPort = bound.first { $0.transport == .tls }?.port
         var configuration = Focus.Configuration()
         configuration.focus = settings

@@ -45,6 +45,7 @@ struct VideoTests {
         callerConfiguration.port = 0
         let caller = SIPUserAgent(configuration: callerConfiguration, logger: logger)
         try await caller.start()
+        Task { await caller.run() }
         let meeting = try #require(SIPURI("sip:video1@127.0.0.1:\(stack.port)"))
 
         let senderVideo = freePort(udpAndTCP: false)

@@ -24,6 +24,7 @@ struct AmplificationTests {
         logger.logLevel = .critical
         let agent = SIPUserAgent(configuration: configuration, logger: logger)
         let bound = try await agent.start()
+        Task { await agent.run() }  // its handlers; returns when the agent stops
         return TestUserAgent(agent: agent, port: bound.first?.port ?? 0)
     }
 

@@ -26,6 +26,7 @@ struct StateLifecycleTests {
         logger.logLevel = .critical
         let agent = SIPUserAgent(configuration: configuration, logger: logger)
         let bound = try await agent.start()
+        Task { await agent.run() }  // its handlers; returns when the agent stops
         return TestUserAgent(agent: agent, port: bound.first?.port ?? 0)
     }
 

@@ -26,6 +26,7 @@ struct TLSTransportTests {
         logger.logLevel = .critical
         let agent = SIPUserAgent(configuration: configuration, logger: logger)
         let bound = try await agent.start()
+        Task { await agent.run() }  // its handlers; returns when the agent stops
         let tls = try #require(bound.first { $0.transport == .tls })
         return (agent, tls.port)
     }

@@ -74,10 +74,20 @@ public final class SIPUserAgent: Sendable {
         _ = try? await stack.onLoop { stack.acceptingRequests = true }
     }
 
+    /// Runs the request handlers, each as a child task, until ``stop()`` (then it returns once the running ones end).
+    /// Run it beside the agent from ``start(acceptingRequests:)`` on — in the task group or service lifecycle that owns
+    /// the agent: requests for which a handler is set wait until it runs. An agent that only sends requests and sets no
+    /// handler need not run it.
+    public func run() async {
+        await stack.handlerWork.run()
+    }
+
     /// Closes the sockets and stops the loop this agent owns. Every request still waiting for its answer fails, and so
-    /// does every call from now on (`.notRunning`): none waits on a loop that is gone. A second `stop()` returns at once.
+    /// does every call from now on (`.notRunning`): none waits on a loop that is gone. ``run()`` returns once the
+    /// handlers still running end. A second `stop()` returns at once.
     public func stop() async {
         let stack = self.stack
+        defer { stack.handlerWork.finish() }
         guard stack.closeGate() else { return }
         // The last work handed to the loop from outside: whatever came through the gate before runs ahead of it.
         try? await stack.eventLoop.submit {

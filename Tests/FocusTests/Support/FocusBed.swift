@@ -65,6 +65,7 @@ struct FocusBed {
         }
         let agent = SIPUserAgent(configuration: sip, logger: logger)
         let bound = try await agent.start()
+        Task { await agent.run() }  // the focus's handlers; returns when the agent stops
         guard let port = bound.first(where: { $0.transport == .udp })?.port else {
             await agent.stop()
             try? FileManager.default.removeItem(at: folder)

@@ -25,6 +25,7 @@ final class TestPhone: Sendable {
         let phone = TestPhone(agent: SIPUserAgent(configuration: configuration, logger: .init(label: "phone")), host: host)
         do {
             _ = try await phone.agent.start()
+            Task { await phone.agent.run() }  // its handlers; returns when the agent stops
         } catch {
             await phone.agent.stop()  // its event loop runs from init on
             throw error

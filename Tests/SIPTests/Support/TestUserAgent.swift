@@ -22,6 +22,7 @@ struct TestUserAgent: Sendable {
         logger.logLevel = .critical
         let agent = SIPUserAgent(configuration: configuration, logger: logger)
         let bound = try await agent.start(acceptingRequests: acceptingRequests)
+        Task { await agent.run() }  // its handlers; returns when the agent stops
         return TestUserAgent(agent: agent, port: bound.first?.port ?? 0)
     }
 
