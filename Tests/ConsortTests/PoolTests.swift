@@ -1,3 +1,4 @@
+import ConferenceInfo
 import Foundation
 import Logging
 import MCUControl
@@ -124,27 +125,55 @@ struct PoolTests {
         return (line?.isEmpty ?? true) ? nil : line
     }
 
-    /// Packets each endpoint of `conference` sent to and received from `instance` over `window`.
-    func traffic(on instance: Instance, _ conference: ConferenceID, window: Duration) async throws
-        -> [(received: UInt64, sent: UInt64)]
-    {
+    /// Each endpoint's packet counters on `instance` for `conference` (empty when the instance does not answer).
+    func counters(on instance: Instance, _ conference: ConferenceID) async throws -> [EndpointStatistics] {
         let client = try GRPCMCUController(
             host: "127.0.0.1", port: instance.controlPort, token: Self.token,
             logger: Logger(label: "test"))
         defer { client.shutdown() }
-        let before = await client.statistics(conference)?.endpoints ?? []
-        try await Task.sleep(for: window)
-        let after = await client.statistics(conference)?.endpoints ?? []
-        return after.map { a in
+        return await client.statistics(conference)?.endpoints ?? []
+    }
+
+    /// Packets each endpoint sent and received between two readings of `counters`.
+    func difference(_ before: [EndpointStatistics], _ after: [EndpointStatistics]) -> [(received: UInt64, sent: UInt64)] {
+        after.map { a in
             let b = before.first { $0.endpoint == a.endpoint }
-            return (
-                a.packetsReceived &- (b?.packetsReceived ?? 0), a.packetsSent &- (b?.packetsSent ?? 0)
-            )
+            return (a.packetsReceived &- (b?.packetsReceived ?? 0), a.packetsSent &- (b?.packetsSent ?? 0))
         }
     }
 
+    /// Packets each endpoint of `conference` sent to and received from `instance` over `window`.
+    func traffic(on instance: Instance, _ conference: ConferenceID, window: Duration) async throws
+        -> [(received: UInt64, sent: UInt64)]
+    {
+        let before = try await counters(on: instance, conference)
+        try await Task.sleep(for: window)
+        return difference(before, try await counters(on: instance, conference))
+    }
+
+    /// Sleeps until `offset` after `start` (not at all when that has passed).
+    func sleep(until offset: Duration, after start: ContinuousClock.Instant) async throws {
+        let wait = offset - (ContinuousClock.now - start)
+        if wait > .zero { try await Task.sleep(for: wait) }
+    }
+
+    /// Each user of a roster as "entity roles [endpoints]", sorted, to compare rosters across a move.
+    func summary(_ users: [ConferenceUser]) -> [String] {
+        users.map { "\($0.entity) \($0.roles.sorted()) \($0.endpoints.map(\.entity).sorted())" }.sorted()
+    }
+
+    /// The tones of the phones in the failed-over meeting (p0, p1, p2).
+    static let tones: [Double] = [440, 940, 1_440]
+
+    // What the phones hear after the move is checked on their own recordings. baresip 1.0's sndfile filter (the
+    // recorder) survives a re-INVITE only when the decoder is not reset: 1.0's audio_decoder_set() resets it when the
+    // answer's codec differs in rate or channels or when the stream is not sendrecv, and the reset flushes the receive
+    // filters (closing the recording) while aufilt_setup() rebuilds them only when both the send and the receive
+    // filter lists are empty — the send list still holds sndfile's encoder side, so nothing more is recorded in that
+    // call. The move's re-INVITE is sendrecv with the same Opus 48 kHz stereo: the decoder is kept, sndfile goes on
+    // writing to the same file, and what arrives after the kill lands after the kill's mark (see RecordingMark).
     @Test(
-        "two meetings spread over the two instances; SIGKILL of one meeting's instance moves it to the other, and its three phones' media flows there both ways within 5 s"
+        "two meetings spread over the two instances; SIGKILL of one meeting's instance moves it to the other: within 5 s its three phones hear each other there again (tone analysis) and a subscriber's roster still lists all three with their roles"
     )
     func spreadAndFailover() async throws {
         try await withPool([("mcu-a", "127.0.0.3"), ("mcu-b", "127.0.0.4")]) { pool in
@@ -159,7 +188,7 @@ struct PoolTests {
             defer { try? FileManager.default.removeItem(at: folder) }
             var phones: [BaresipInstance] = []
             defer { phones.forEach { $0.stop() } }
-            for (i, tone) in [440.0, 940, 1_440].enumerated() {
+            for (i, tone) in Self.tones.enumerated() {
                 let phone = try BaresipInstance(
                     user: "p\(i)", tone: tone, recording: folder.appendingPathComponent("p\(i).wav"))
                 phones.append(phone)
@@ -168,9 +197,16 @@ struct PoolTests {
             }
             let other = try BaresipInstance(
                 user: "q", tone: 700, recording: folder.appendingPathComponent("q.wav"))
-            phones.append(other)
+            defer { other.stop() }
             try other.dial("sip:second@127.0.0.1:\(sipPort)")
             _ = try other.waitUntilEstablished(timeout: 10)
+
+            // A subscriber to the meeting's roster, from before the kill to after the move.
+            let watcher = try ConferenceWatcher(focusPort: sipPort, meeting: "pooled")
+            watcher.subscribe()
+            let full = await watcher.waitForNotify(timeout: 5) { $0.document?.userList.count == 3 }
+            try #require(full != nil, "the subscriber was sent the roster of three: \(watcher.notifies.map(\.subscriptionState)) \(watcher.problems)")
+            let rosterBefore = summary(watcher.roster.users)
             try await Task.sleep(for: .seconds(1))
 
             let first = try #require(try placement("pooled", postgres, database: database))
@@ -186,6 +222,7 @@ struct PoolTests {
                 beforeKill.count == 3 && beforeKill.allSatisfy { $0.received > 10 && $0.sent > 10 },
                 "media on \(first) before: \(beforeKill)")
 
+            let atKill = phones.map { $0.recordingMark() }
             kill(victim.process.0.processIdentifier, SIGKILL)
             let killed = ContinuousClock.now
             var moved: String?
@@ -196,14 +233,36 @@ struct PoolTests {
             let placedAfter = ContinuousClock.now - killed
             #expect(
                 moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
-            // Media through the survivor, both ways, for every phone, measured in the second that ends 5 s after the kill.
-            let wait = Duration.seconds(4) - (ContinuousClock.now - killed)
-            if wait > .zero { try await Task.sleep(for: wait) }
-            let afterKill = try await traffic(on: survivor, room, window: .seconds(1))
+            // Media through the survivor, both ways, for every phone, in the second that ends 5 s after the kill; the
+            // phones' recordings are marked at that end.
+            try await sleep(until: .seconds(4), after: killed)
+            let countersAt4 = try await counters(on: survivor, room)
+            try await sleep(until: .seconds(5), after: killed)
+            let atFive = phones.map { $0.recordingMark() }
+            let markedAt = ContinuousClock.now - killed
+            let afterKill = difference(countersAt4, try await counters(on: survivor, room))
             #expect(afterKill.count == 3, "three endpoints on \(survivor.id): \(afterKill)")
             #expect(
                 afterKill.allSatisfy { $0.received > 20 && $0.sent > 20 },
                 "each phone sends to and hears from \(survivor.id) 4–5 s after the kill: \(afterKill)")
+
+            // After the move: a refresh is answered with the full roster, which must be the one from before the kill.
+            let movedAt = watcher.notifies.count
+            watcher.subscribe()
+            let refreshed = await watcher.waitForNotify(timeout: 5) { $0.document?.state == .full }
+            let rosterAfter = refreshed.map { summary($0.document?.userList ?? []) } ?? []
+            let sinceKill = watcher.notifies.dropFirst(movedAt).count
+            #expect(watcher.responses[watcher.lastSubscribe] == 200, "the refresh was accepted: \(watcher.responses)")
+            #expect(
+                rosterAfter.count == 3 && rosterAfter == rosterBefore,
+                "the roster after the move is the roster before it:\nbefore \(rosterBefore)\nafter  \(rosterAfter)")
+            #expect(
+                summary(watcher.roster.users) == rosterBefore && watcher.problems.isEmpty,
+                "the partial NOTIFYs between kept the roster whole: \(summary(watcher.roster.users)) \(watcher.problems)")
+            #expect(refreshed?.document?.userList.allSatisfy { !$0.roles.isEmpty } == true, "every user has a role")
+            watcher.subscribe(expires: 0)
+            _ = await watcher.waitForNotify(timeout: 5) { $0.subscriptionState.hasPrefix("terminated") }
+
             let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
             let adminURL = log.split(separator: " ").first { $0.hasPrefix("url=http://") }.map { String($0.dropFirst(4)) } ?? ""
             let metrics = try await AdminHTTP.request(
@@ -217,7 +276,7 @@ struct PoolTests {
                 log.split(separator: "\n").first { $0.contains("conference media moved") }.map(String.init)
                 ?? "none"
             print(
-                "pool failover: placed on \(survivor.id) \(placedAfter) after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill)"
+                "pool failover: placed on \(survivor.id) \(placedAfter) after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill); \(sinceKill) NOTIFYs after the kill"
             )
             #expect(
                 log.contains("MCU instance down") && log.contains("conference media moved"),
@@ -225,9 +284,21 @@ struct PoolTests {
             #expect(
                 !log.contains("could not move with the conference"),
                 "no phone was hung up: \(log.suffix(3_000))")
-            for phone in phones {
+            for phone in phones + [other] {
                 #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) still in its call")
             }
+
+            // What each phone heard between the kill and 5 s after it: the other two, not itself.
+            for phone in phones { phone.stop() }
+            var heard: [ToneLevels] = []
+            for (i, phone) in phones.enumerated() {
+                let audio = try phone.receivedAudio(from: atKill[i], to: atFive[i])
+                let levels = ToneAnalysis.levels(in: audio, candidates: Self.tones, skipSeconds: 0)
+                print("after the kill (marked \(markedAt) after it): \(phone.user) heard \(levels)")
+                #expect(audio.seconds >= 0.5, "\(phone.user) heard at least 0.5 s within 5 s of the kill: \(audio.seconds) s")
+                heard.append(levels)
+            }
+            ConferenceTests().expectMixMinus(heard, tones: Self.tones)
         }
     }
 

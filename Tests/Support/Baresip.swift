@@ -104,6 +104,8 @@ public final class BaresipInstance {
     private var control: BaresipControl?
     private var stopped = false
     private var finalLog: String?
+    /// The name sndfile gave the received-audio file that `stop()` moved to `recording` (see `recordingMark()`).
+    private(set) var recordedFileName: String?
     private var ownedFiles = [URL]()
     /// Index of the first event of the current call attempt: the waits look only from here, so a second call in one
     /// instance does not find the first call's events.
@@ -273,6 +275,7 @@ public final class BaresipInstance {
         if let received = newestRecording(suffix: "-dec.wav") {
             try? FileManager.default.removeItem(at: recording)
             try? FileManager.default.moveItem(at: received, to: recording)
+            recordedFileName = received.lastPathComponent
         }
         finalLog = readLog()
         for file in ownedFiles { try? FileManager.default.removeItem(at: file) }
@@ -327,7 +330,7 @@ public final class BaresipInstance {
         while process.isRunning && Date() < deadline { usleep(20_000) }
     }
 
-    private func newestRecording(suffix: String) -> URL? {
+    func newestRecording(suffix: String) -> URL? {
         let folder = directory.appendingPathComponent("recordings")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         // The names embed a seconds timestamp; among equal names-but-for-suffix the sort keeps the order baresip wrote.
