@@ -260,6 +260,7 @@ struct PoolTests {
                 summary(watcher.roster.users) == rosterBefore && watcher.problems.isEmpty,
                 "the partial NOTIFYs between kept the roster whole: \(summary(watcher.roster.users)) \(watcher.problems)")
             #expect(refreshed?.document?.userList.allSatisfy { !$0.roles.isEmpty } == true, "every user has a role")
+            print("roster before the kill \(rosterBefore); after the move \(rosterAfter)")
             watcher.subscribe(expires: 0)
             _ = await watcher.waitForNotify(timeout: 5) { $0.subscriptionState.hasPrefix("terminated") }
 

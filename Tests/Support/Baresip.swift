@@ -22,7 +22,12 @@
 ///   `dump-<YYYY-MM-DD-hh-mm-ss>-dec.wav` (what was received, after decoding, at the codec's rate and channels: 8 kHz
 ///   mono for PCMU, 48 kHz stereo for Opus) and `…-enc.wav` (what was sent) into `snd_path`. The files are completed
 ///   when the call ends; `stop()` moves the newest received file to the caller's `recording` URL. The speaker is
-///   ALSA's `null` device (`audio_player alsa,null`); decoding and recording happen on receipt, before the player.
+///   ALSA's `null` device (`audio_player alsa,null`); decoding and recording happen on receipt, before the player, so
+///   the file grows in real time and a silence with no packets adds nothing (`recordingMark()` cuts it at moments).
+///   A re-INVITE that resets the decoder (a direction other than sendrecv, e.g. hold, or a codec of another rate or
+///   channel count) ends the received recording for the rest of the call: 1.0 flushes the receive filters then and
+///   rebuilds them only when the send filters are gone too. A sendrecv re-INVITE with the same codec (a media move)
+///   keeps it.
 /// - Codecs: all codec modules stay loaded; the account's `audio_codecs=` restricts the offer and answer
 ///   (`opus/48000/2`, `PCMU/8000/1`).
 /// - SDES-SRTP: module `srtp.so` and the account's `mediaenc=srtp-mand` (RTP/SAVP with a=crypto, refuses plain RTP).
