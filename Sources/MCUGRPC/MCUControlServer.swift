@@ -11,13 +11,19 @@ public final class MCUControlServer: Sendable {
     private let service: MCUControlService
     public let host: String
     private let logger: Logger
+    /// The calls refused for a wrong token or revision, counted and rate-limited in the log.
+    public let refusals: MCUControlRefusals
 
-    public init(mcu: any MCUController, identity: MCUInstanceIdentity, host: String, port: Int, token: String, logger: Logger) {
+    public init(
+        mcu: any MCUController, identity: MCUInstanceIdentity, host: String, port: Int, token: String, logger: Logger,
+        refusals: MCUControlRefusals = MCUControlRefusals()
+    ) {
         self.host = host
         self.logger = logger
+        self.refusals = refusals
         transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext)
         service = MCUControlService(mcu: mcu, identity: identity, logger: logger)
-        server = GRPCServer(transport: transport, services: [service], interceptors: [MCUControlAuthInterceptor(token: token, logger: logger)])
+        server = GRPCServer(transport: transport, services: [service], interceptors: [MCUControlAuthInterceptor(token: token, logger: logger, refusals: refusals)])
     }
 
     /// Serves until ``stop()`` (or a bind failure, thrown with the address).
