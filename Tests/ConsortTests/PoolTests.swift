@@ -13,7 +13,9 @@ import Testing
 /// The MCU pool with real processes (issue 11): PostgreSQL started by the test, two `consort mcu` instances on their
 /// own loopback addresses registering there, and `consort serve` with `pool.enabled`. Conferences spread over both;
 /// when the instance hosting a meeting is killed (SIGKILL), the focus marks it down, places the meeting on the other
-/// instance and re-INVITEs its phones, and media flows through the new instance both ways within 5 s of the kill.
+/// instance and re-INVITEs its phones, and media flows through the new instance both ways within 5 s of the kill: each
+/// phone hears the other two and not itself (tone analysis of what it recorded after the kill), and a conference-event
+/// subscriber's roster is the same before and after.
 @Suite(
     "MCU pool: consort mcu ×2 + consort serve on PostgreSQL", .serialized, .timeLimit(.minutes(3)),
     .temporaryPostgres)
@@ -125,13 +127,10 @@ struct PoolTests {
         return (line?.isEmpty ?? true) ? nil : line
     }
 
-    /// Each endpoint's packet counters on `instance` for `conference` (empty when the instance does not answer).
-    func counters(on instance: Instance, _ conference: ConferenceID) async throws -> [EndpointStatistics] {
-        let client = try GRPCMCUController(
-            host: "127.0.0.1", port: instance.controlPort, token: Self.token,
-            logger: Logger(label: "test"))
-        defer { client.shutdown() }
-        return await client.statistics(conference)?.endpoints ?? []
+    /// A control client for `instance`, as the focus has one.
+    func controlClient(_ instance: Instance) throws -> GRPCMCUController {
+        try GRPCMCUController(
+            host: "127.0.0.1", port: instance.controlPort, token: Self.token, logger: Logger(label: "test"))
     }
 
     /// Packets each endpoint sent and received between two readings of `counters`.
@@ -146,9 +145,11 @@ struct PoolTests {
     func traffic(on instance: Instance, _ conference: ConferenceID, window: Duration) async throws
         -> [(received: UInt64, sent: UInt64)]
     {
-        let before = try await counters(on: instance, conference)
+        let client = try controlClient(instance)
+        defer { client.shutdown() }
+        let before = await client.statistics(conference)?.endpoints ?? []
         try await Task.sleep(for: window)
-        return difference(before, try await counters(on: instance, conference))
+        return difference(before, await client.statistics(conference)?.endpoints ?? [])
     }
 
     /// Sleeps until `offset` after `start` (not at all when that has passed).
@@ -222,29 +223,35 @@ struct PoolTests {
                 beforeKill.count == 3 && beforeKill.allSatisfy { $0.received > 10 && $0.sent > 10 },
                 "media on \(first) before: \(beforeKill)")
 
+            // Connected before the kill, so the readings below are one loopback call each, on time.
+            let survivorControl = try controlClient(survivor)
+            defer { survivorControl.shutdown() }
+            _ = await survivorControl.statistics(room)
+
             let atKill = phones.map { $0.recordingMark() }
             kill(victim.process.0.processIdentifier, SIGKILL)
             let killed = ContinuousClock.now
-            var moved: String?
-            while ContinuousClock.now - killed < .seconds(5), moved != survivor.id {
-                moved = try placement("pooled", postgres, database: database)
-                try await Task.sleep(for: .milliseconds(100))
+            var movedAfter: Duration?
+            while movedAfter == nil, ContinuousClock.now - killed < .seconds(4) {
+                if await survivorControl.statistics(room)?.endpoints.count == 3 { movedAfter = ContinuousClock.now - killed }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            let placedAfter = ContinuousClock.now - killed
-            #expect(
-                moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
             // Media through the survivor, both ways, for every phone, in the second that ends 5 s after the kill; the
             // phones' recordings are marked at that end.
             try await sleep(until: .seconds(4), after: killed)
-            let countersAt4 = try await counters(on: survivor, room)
+            let countersAt4 = await survivorControl.statistics(room)?.endpoints ?? []
             try await sleep(until: .seconds(5), after: killed)
             let atFive = phones.map { $0.recordingMark() }
             let markedAt = ContinuousClock.now - killed
-            let afterKill = difference(countersAt4, try await counters(on: survivor, room))
+            let afterKill = difference(countersAt4, await survivorControl.statistics(room)?.endpoints ?? [])
+            #expect(movedAfter != nil, "the three endpoints were made on \(survivor.id) within 4 s of the kill")
+            #expect(markedAt < .milliseconds(5_500), "the recordings were marked 5 s after the kill: \(markedAt)")
             #expect(afterKill.count == 3, "three endpoints on \(survivor.id): \(afterKill)")
             #expect(
                 afterKill.allSatisfy { $0.received > 20 && $0.sent > 20 },
                 "each phone sends to and hears from \(survivor.id) 4–5 s after the kill: \(afterKill)")
+            let moved = try placement("pooled", postgres, database: database)
+            #expect(moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
 
             // After the move: a refresh is answered with the full roster, which must be the one from before the kill.
             let movedAt = watcher.notifies.count
@@ -277,7 +284,7 @@ struct PoolTests {
                 log.split(separator: "\n").first { $0.contains("conference media moved") }.map(String.init)
                 ?? "none"
             print(
-                "pool failover: placed on \(survivor.id) \(placedAfter) after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill); \(sinceKill) NOTIFYs after the kill"
+                "pool failover: media on \(survivor.id) \(movedAfter.map { "\($0)" } ?? "not within 4 s") after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill); \(sinceKill) NOTIFYs after the kill"
             )
             #expect(
                 log.contains("MCU instance down") && log.contains("conference media moved"),
@@ -289,14 +296,16 @@ struct PoolTests {
                 #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) still in its call")
             }
 
-            // What each phone heard between the kill and 5 s after it: the other two, not itself.
+            // What each phone heard between the kill and 5 s after it: the other two, not itself. The first 0.3 s after
+            // the kill's mark are skipped: baresip's jitter buffer (jitter_buffer_delay 5-10 frames, at most 200 ms) may
+            // hold audio from before the kill that it decodes only as the first packets from the new instance arrive.
             for phone in phones { phone.stop() }
             var heard: [ToneLevels] = []
             for (i, phone) in phones.enumerated() {
                 let audio = try phone.receivedAudio(from: atKill[i], to: atFive[i])
-                let levels = ToneAnalysis.levels(in: audio, candidates: Self.tones, skipSeconds: 0)
+                let levels = ToneAnalysis.levels(in: audio, candidates: Self.tones, skipSeconds: 0.3)
                 print("after the kill (marked \(markedAt) after it): \(phone.user) heard \(levels)")
-                #expect(audio.seconds >= 0.5, "\(phone.user) heard at least 0.5 s within 5 s of the kill: \(audio.seconds) s")
+                #expect(levels.seconds >= 0.5, "\(phone.user) heard at least 0.5 s from the new instance within 5 s of the kill: \(levels)")
                 heard.append(levels)
             }
             ConferenceTests().expectMixMinus(heard, tones: Self.tones)
