@@ -145,6 +145,8 @@ extension ConferenceTests {
     /// filters, closing sndfile's recording, and aufilt_setup() rebuilds filters only when both the send and the receive
     /// lists are empty — sndfile's encoder side is still in the send list, so nothing more is recorded in that call
     /// (a baresip-to-baresip call with hold and resume records only until the hold; both sides stop, as both reset).
+    /// No other recorder fits: 1.0's aufile module is a source only, and ALSA's `file` plugin as the player over the
+    /// `null` device is not paced (it wrote 1.5 GB in 3 s) and stopped growing at the hold's player restart.
     /// The two who stay get no re-INVITE, so their recordings go on and are analysed after the resume. A sendrecv
     /// re-INVITE with the same codec keeps the recording (PoolTests.spreadAndFailover relies on it).
     @Test(
