@@ -77,17 +77,20 @@ let package = Package(
 
         /// The focus <-> MCU control protocol: typed Codable messages and the controller interface.
         .target(name: "MCUControl", swiftSettings: swiftSettings),
+        /// One log line per key per interval with a count of those held back (refusal logs of the focus and the MCU's
+        /// control server). No logging backend, no clock: pure value code.
+        .target(name: "LogLimits", swiftSettings: swiftSettings),
         /// MCUControl over gRPC: the client the focus drives remote MCUs with, and the service `consort mcu` serves
         /// (token in metadata, protocol revision checked, deadlines, a stream of events and load reports).
         .target(
             name: "MCUGRPC",
             dependencies: [
-                "MCUControl",
+                "MCUControl", "LogLimits",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             exclude: ["Proto"],
             swiftSettings: swiftSettings
@@ -146,7 +149,7 @@ let package = Package(
         .target(
             name: "Focus",
             dependencies: [
-                "SIP", "SIPWire", "MCUControl", "ConferenceInfo", .product(name: "Logging", package: "swift-log"),
+                "SIP", "SIPWire", "MCUControl", "ConferenceInfo", "LogLimits", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
@@ -240,6 +243,7 @@ let package = Package(
                 .product(name: "Clocks", package: "swift-clocks"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(name: "LogLimitsTests", dependencies: ["LogLimits"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MCUGRPCTests",
             dependencies: [

@@ -60,20 +60,3 @@ struct FailureBudget: Sendable {
         }
     }
 }
-
-/// At most one log line per key per interval; the table is bounded (cleared when it grows past `capacity`).
-struct LogLimiter: Sendable {
-    let intervalSeconds: Double
-    var capacity = 10_000
-    private var last: [String: Double] = [:]
-
-    init(intervalSeconds: Double) { self.intervalSeconds = intervalSeconds }
-
-    /// True when `key` was not logged within the interval (and records that it is now).
-    mutating func shouldLog(_ key: String, now: Double) -> Bool {
-        if let previous = last[key], now - previous < intervalSeconds { return false }
-        if last.count >= capacity { last.removeAll(keepingCapacity: true) }
-        last[key] = now
-        return true
-    }
-}

@@ -1,6 +1,7 @@
 import Logging
 import MCUControl
 import SIP
+import LogLimits
 import SIPWire
 
 extension Focus {

@@ -1,6 +1,7 @@
 public import Logging
 public import MCUControl
 public import SIP
+import LogLimits
 import SIPWire
 import Synchronization
 

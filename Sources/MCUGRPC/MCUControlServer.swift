@@ -11,17 +11,20 @@ public final class MCUControlServer: Sendable {
     private let service: MCUControlService
     public let host: String
     private let logger: Logger
+    /// The calls refused for a wrong token or revision, counted and rate-limited in the log.
+    public let refusals: MCUControlRefusals
 
     /// With `tls`, only clients whose certificate chain leads to its authorities get through the handshake.
     public init(
         mcu: any MCUController, identity: MCUInstanceIdentity, host: String, port: Int, token: String, tls: MCUControlTLS? = nil,
-        logger: Logger
+        logger: Logger, refusals: MCUControlRefusals = MCUControlRefusals()
     ) {
         self.host = host
         self.logger = logger
+        self.refusals = refusals
         transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: tls?.serverSecurity ?? .plaintext)
         service = MCUControlService(mcu: mcu, identity: identity, logger: logger)
-        server = GRPCServer(transport: transport, services: [service], interceptors: [MCUControlAuthInterceptor(token: token, logger: logger)])
+        server = GRPCServer(transport: transport, services: [service], interceptors: [MCUControlAuthInterceptor(token: token, logger: logger, refusals: refusals)])
     }
 
     /// Serves until ``stop()`` (or a bind failure, thrown with the address).

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Consort's hot paths on this machine.",
-        subcommands: [MixerBenchCommand.self, SIPBenchCommand.self, FocusBenchCommand.self]
+        subcommands: [MixerBenchCommand.self, SIPBenchCommand.self, FocusBenchCommand.self, ControlBenchCommand.self]
     )
 }
 

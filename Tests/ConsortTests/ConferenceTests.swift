@@ -139,9 +139,16 @@ struct ConferenceControlTests {
 }
 
 extension ConferenceTests {
-    /// On the in-process focus and MCU, so the MCU's count of packets sent to the holder shows what it receives:
-    /// baresip 1.0's sndfile stops recording a call at its first re-INVITE (a baresip-to-baresip call with hold and
-    /// resume records the same 1.5 s), so the holder's own recording holds only what it heard before holding.
+    /// On the in-process focus and MCU, so the MCU's count of packets sent to the holder shows what it receives: the
+    /// holder's own recording ends at its hold. baresip 1.0's audio_decoder_set() resets the decoder when the stream
+    /// is not sendrecv (the hold's sendonly) or the codec's rate or channels change; the reset flushes the receive
+    /// filters, closing sndfile's recording, and aufilt_setup() rebuilds filters only when both the send and the receive
+    /// lists are empty — sndfile's encoder side is still in the send list, so nothing more is recorded in that call
+    /// (a baresip-to-baresip call with hold and resume records only until the hold; both sides stop, as both reset).
+    /// No other recorder fits: 1.0's aufile module is a source only, and ALSA's `file` plugin as the player over the
+    /// `null` device is not paced (it wrote 1.5 GB in 3 s) and stopped growing at the hold's player restart.
+    /// The two who stay get no re-INVITE, so their recordings go on and are analysed after the resume. A sendrecv
+    /// re-INVITE with the same codec keeps the recording (PoolTests.spreadAndFailover relies on it).
     @Test(
         "hold and resume (two re-INVITEs) over plain RTP and SDES-SRTP: on hold the MCU sends the holder nothing; after the resume it does again and all three hear each other",
         arguments: [false, true])

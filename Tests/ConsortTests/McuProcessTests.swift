@@ -68,6 +68,44 @@ struct McuProcessTests {
         #expect(result.status != 0)
         #expect(result.output.contains("needs a control token"), "\(result.output.suffix(800))")
     }
+
+    @Test("a flood of 100 calls with a wrong token leaves one warning line in the instance's log (the count held back comes with the next line, a minute later: MCUGRPCTests)")
+    func refusalFloodLogsOnce() async throws {
+        let controlPort = freePort()
+        let mcu = try launch(controlPort: controlPort, rtpBase: freePortBlock(count: 100))
+        defer { _ = stopProgram(mcu, grace: 1) }
+        _ = await waitForLog(mcu, "MCU instance ready")
+        let intruder = try GRPCMCUController(host: "127.0.0.1", port: controlPort, token: "wrong", logger: Logger(label: "test"))
+        defer { intruder.shutdown() }
+        for _ in 0..<100 {
+            do throws(MCUControlError) { _ = try await intruder.hello(focus: "intruder") } catch {}
+        }
+        let stopped = stopProgram(mcu, grace: 2)
+        let lines = stopped.output.split(separator: "\n").filter { $0.contains("MCU control call refused") }
+        #expect(lines.count == 1 && lines.first?.contains("heldBack=0") == true, "\(lines)")
+        #expect(lines.first?.contains("warning") == true && lines.first?.contains("peer=ipv4:127.0.0.1:") == true, "\(lines)")
+    }
+
+    @Test("consort bench control measures addEndpoint latency and the control channel's bytes and CPU against a real instance")
+    func benchControl() async throws {
+        let controlPort = freePort()
+        let mcu = try launch(controlPort: controlPort, rtpBase: freePortBlock(count: 100))
+        defer { _ = stopProgram(mcu, grace: 1) }
+        _ = await waitForLog(mcu, "MCU instance ready")
+        let bench = try runProgram(
+            consortBinary,
+            [
+                "bench", "control", "--mcu", "127.0.0.1:\(controlPort)", "--token", Self.token, "--calls", "20", "--conferences", "3",
+                "--seconds", "2", "--pid", "\(mcu.0.processIdentifier)", "--json",
+            ], timeout: 40)
+        #expect(bench.status == 0, "\(bench.output.suffix(1_500))")
+        let line = bench.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
+        let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double] ?? [:]
+        #expect((report["addEndpointMillisecondsMedian"] ?? 0) > 0 && (report["addEndpointMillisecondsP99"] ?? 0) >= (report["addEndpointMillisecondsMedian"] ?? 0), "\(report)")
+        // A load report a second: bytes in both windows (2 s are too short to compare them: a report more or less).
+        #expect((report["bytesPerMinuteNoConference"] ?? 0) > 0 && (report["bytesPerMinuteWithConferences"] ?? 0) > 0, "\(report)")
+        #expect(report["mcuCPUSecondsPerMinuteWithConferences"] != nil, "the instance's CPU read with --pid: \(report)")
+    }
 }
 
 extension McuProcessTests {

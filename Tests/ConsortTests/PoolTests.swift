@@ -1,3 +1,4 @@
+import ConferenceInfo
 import Foundation
 import Logging
 import MCUControl
@@ -12,7 +13,9 @@ import Testing
 /// The MCU pool with real processes (issue 11): PostgreSQL started by the test, two `consort mcu` instances on their
 /// own loopback addresses registering there, and `consort serve` with `pool.enabled`. Conferences spread over both;
 /// when the instance hosting a meeting is killed (SIGKILL), the focus marks it down, places the meeting on the other
-/// instance and re-INVITEs its phones, and media flows through the new instance both ways within 5 s of the kill.
+/// instance and re-INVITEs its phones, and media flows through the new instance both ways within 5 s of the kill: each
+/// phone hears the other two and not itself (tone analysis of what it recorded after the kill), and a conference-event
+/// subscriber's roster is the same before and after.
 @Suite(
     "MCU pool: consort mcu ×2 + consort serve on PostgreSQL", .serialized, .timeLimit(.minutes(3)),
     .temporaryPostgres)
@@ -124,27 +127,56 @@ struct PoolTests {
         return (line?.isEmpty ?? true) ? nil : line
     }
 
+    /// A control client for `instance`, as the focus has one.
+    func controlClient(_ instance: Instance) throws -> GRPCMCUController {
+        try GRPCMCUController(
+            host: "127.0.0.1", port: instance.controlPort, token: Self.token, logger: Logger(label: "test"))
+    }
+
+    /// Packets each endpoint sent and received between two readings of `counters`.
+    func difference(_ before: [EndpointStatistics], _ after: [EndpointStatistics]) -> [(received: UInt64, sent: UInt64)] {
+        after.map { a in
+            let b = before.first { $0.endpoint == a.endpoint }
+            return (a.packetsReceived &- (b?.packetsReceived ?? 0), a.packetsSent &- (b?.packetsSent ?? 0))
+        }
+    }
+
     /// Packets each endpoint of `conference` sent to and received from `instance` over `window`.
     func traffic(on instance: Instance, _ conference: ConferenceID, window: Duration) async throws
         -> [(received: UInt64, sent: UInt64)]
     {
-        let client = try GRPCMCUController(
-            host: "127.0.0.1", port: instance.controlPort, token: Self.token,
-            logger: Logger(label: "test"))
+        let client = try controlClient(instance)
         defer { client.shutdown() }
         let before = await client.statistics(conference)?.endpoints ?? []
         try await Task.sleep(for: window)
-        let after = await client.statistics(conference)?.endpoints ?? []
-        return after.map { a in
-            let b = before.first { $0.endpoint == a.endpoint }
-            return (
-                a.packetsReceived &- (b?.packetsReceived ?? 0), a.packetsSent &- (b?.packetsSent ?? 0)
-            )
-        }
+        return difference(before, await client.statistics(conference)?.endpoints ?? [])
     }
 
+    /// Sleeps until `offset` after `start` (not at all when that has passed).
+    func sleep(until offset: Duration, after start: ContinuousClock.Instant) async throws {
+        let wait = offset - (ContinuousClock.now - start)
+        if wait > .zero { try await Task.sleep(for: wait) }
+    }
+
+    /// Each user of a roster as "entity roles [endpoints]", sorted, to compare rosters across a move.
+    func summary(_ users: [ConferenceUser]) -> [String] {
+        users.map { "\($0.entity) \($0.roles.sorted()) \($0.endpoints.map(\.entity).sorted())" }.sorted()
+    }
+
+    /// The tones of the phones in the failed-over meeting (p0, p1, p2): those of the other meeting tests. Not 440, 940
+    /// and 1440 Hz: the middle one is the midpoint of the others, and the Opus-coded mix of those two put the middle
+    /// phone's own tone only 31–33 dB under the others (the analysis wants 30).
+    static let tones = ConferenceTests.tones
+
+    // What the phones hear after the move is checked on their own recordings. baresip 1.0's sndfile filter (the
+    // recorder) survives a re-INVITE only when the decoder is not reset: 1.0's audio_decoder_set() resets it when the
+    // answer's codec differs in rate or channels or when the stream is not sendrecv, and the reset flushes the receive
+    // filters (closing the recording) while aufilt_setup() rebuilds them only when both the send and the receive
+    // filter lists are empty — the send list still holds sndfile's encoder side, so nothing more is recorded in that
+    // call. The move's re-INVITE is sendrecv with the same Opus 48 kHz stereo: the decoder is kept, sndfile goes on
+    // writing to the same file, and what arrives after the kill lands after the kill's mark (see RecordingMark).
     @Test(
-        "two meetings spread over the two instances; SIGKILL of one meeting's instance moves it to the other, and its three phones' media flows there both ways within 5 s"
+        "two meetings spread over the two instances; SIGKILL of one meeting's instance moves it to the other: within 5 s its three phones hear each other there again (tone analysis) and a subscriber's roster still lists all three with their roles"
     )
     func spreadAndFailover() async throws {
         try await withPool([("mcu-a", "127.0.0.3"), ("mcu-b", "127.0.0.4")]) { pool in
@@ -159,7 +191,7 @@ struct PoolTests {
             defer { try? FileManager.default.removeItem(at: folder) }
             var phones: [BaresipInstance] = []
             defer { phones.forEach { $0.stop() } }
-            for (i, tone) in [440.0, 940, 1_440].enumerated() {
+            for (i, tone) in Self.tones.enumerated() {
                 let phone = try BaresipInstance(
                     user: "p\(i)", tone: tone, recording: folder.appendingPathComponent("p\(i).wav"))
                 phones.append(phone)
@@ -168,9 +200,16 @@ struct PoolTests {
             }
             let other = try BaresipInstance(
                 user: "q", tone: 700, recording: folder.appendingPathComponent("q.wav"))
-            phones.append(other)
+            defer { other.stop() }
             try other.dial("sip:second@127.0.0.1:\(sipPort)")
             _ = try other.waitUntilEstablished(timeout: 10)
+
+            // A subscriber to the meeting's roster, from before the kill to after the move.
+            let watcher = try ConferenceWatcher(focusPort: sipPort, meeting: "pooled")
+            watcher.subscribe()
+            let full = await watcher.waitForNotify(timeout: 5) { $0.document?.userList.count == 3 }
+            try #require(full != nil, "the subscriber was sent the roster of three: \(watcher.notifies.map(\.subscriptionState)) \(watcher.problems)")
+            let rosterBefore = summary(watcher.roster.users)
             try await Task.sleep(for: .seconds(1))
 
             let first = try #require(try placement("pooled", postgres, database: database))
@@ -186,24 +225,54 @@ struct PoolTests {
                 beforeKill.count == 3 && beforeKill.allSatisfy { $0.received > 10 && $0.sent > 10 },
                 "media on \(first) before: \(beforeKill)")
 
+            // Connected before the kill, so the readings below are one loopback call each, on time.
+            let survivorControl = try controlClient(survivor)
+            defer { survivorControl.shutdown() }
+            _ = await survivorControl.statistics(room)
+
+            let atKill = phones.map { $0.recordingMark() }
             kill(victim.process.0.processIdentifier, SIGKILL)
             let killed = ContinuousClock.now
-            var moved: String?
-            while ContinuousClock.now - killed < .seconds(5), moved != survivor.id {
-                moved = try placement("pooled", postgres, database: database)
-                try await Task.sleep(for: .milliseconds(100))
+            var movedAfter: Duration?
+            while movedAfter == nil, ContinuousClock.now - killed < .seconds(4) {
+                if await survivorControl.statistics(room)?.endpoints.count == 3 { movedAfter = ContinuousClock.now - killed }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            let placedAfter = ContinuousClock.now - killed
-            #expect(
-                moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
-            // Media through the survivor, both ways, for every phone, measured in the second that ends 5 s after the kill.
-            let wait = Duration.seconds(4) - (ContinuousClock.now - killed)
-            if wait > .zero { try await Task.sleep(for: wait) }
-            let afterKill = try await traffic(on: survivor, room, window: .seconds(1))
+            // Media through the survivor, both ways, for every phone, in the second that ends 5 s after the kill; the
+            // phones' recordings are marked at that end.
+            try await sleep(until: .seconds(4), after: killed)
+            let countersAt4 = await survivorControl.statistics(room)?.endpoints ?? []
+            try await sleep(until: .seconds(5), after: killed)
+            let atFive = phones.map { $0.recordingMark() }
+            let markedAt = ContinuousClock.now - killed
+            let afterKill = difference(countersAt4, await survivorControl.statistics(room)?.endpoints ?? [])
+            #expect(movedAfter != nil, "the three endpoints were made on \(survivor.id) within 4 s of the kill")
+            #expect(markedAt < .milliseconds(5_500), "the recordings were marked 5 s after the kill: \(markedAt)")
             #expect(afterKill.count == 3, "three endpoints on \(survivor.id): \(afterKill)")
             #expect(
                 afterKill.allSatisfy { $0.received > 20 && $0.sent > 20 },
                 "each phone sends to and hears from \(survivor.id) 4–5 s after the kill: \(afterKill)")
+            let moved = try placement("pooled", postgres, database: database)
+            #expect(moved == survivor.id, "the meeting was placed on \(survivor.id): \(moved ?? "nowhere")")
+
+            // After the move: a refresh is answered with the full roster, which must be the one from before the kill.
+            let movedAt = watcher.notifies.count
+            watcher.subscribe()
+            let refreshed = await watcher.waitForNotify(timeout: 5) { $0.document?.state == .full }
+            let rosterAfter = refreshed.map { summary($0.document?.userList ?? []) } ?? []
+            let sinceKill = watcher.notifies.dropFirst(movedAt).count
+            #expect(watcher.responses[watcher.lastSubscribe] == 200, "the refresh was accepted: \(watcher.responses)")
+            #expect(
+                rosterAfter.count == 3 && rosterAfter == rosterBefore,
+                "the roster after the move is the roster before it:\nbefore \(rosterBefore)\nafter  \(rosterAfter)")
+            #expect(
+                summary(watcher.roster.users) == rosterBefore && watcher.problems.isEmpty,
+                "the partial NOTIFYs between kept the roster whole: \(summary(watcher.roster.users)) \(watcher.problems)")
+            #expect(refreshed?.document?.userList.allSatisfy { !$0.roles.isEmpty } == true, "every user has a role")
+            print("roster before the kill \(rosterBefore); after the move \(rosterAfter)")
+            watcher.subscribe(expires: 0)
+            _ = await watcher.waitForNotify(timeout: 5) { $0.subscriptionState.hasPrefix("terminated") }
+
             let log = (try? String(contentsOf: focus.1, encoding: .utf8)) ?? ""
             let adminURL = log.split(separator: " ").first { $0.hasPrefix("url=http://") }.map { String($0.dropFirst(4)) } ?? ""
             let metrics = try await AdminHTTP.request(
@@ -217,7 +286,7 @@ struct PoolTests {
                 log.split(separator: "\n").first { $0.contains("conference media moved") }.map(String.init)
                 ?? "none"
             print(
-                "pool failover: placed on \(survivor.id) \(placedAfter) after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill)"
+                "pool failover: media on \(survivor.id) \(movedAfter.map { "\($0)" } ?? "not within 4 s") after SIGKILL; focus: \(movedLine); traffic before \(beforeKill), 4–5 s after \(afterKill); \(sinceKill) NOTIFYs after the kill"
             )
             #expect(
                 log.contains("MCU instance down") && log.contains("conference media moved"),
@@ -225,9 +294,23 @@ struct PoolTests {
             #expect(
                 !log.contains("could not move with the conference"),
                 "no phone was hung up: \(log.suffix(3_000))")
-            for phone in phones {
+            for phone in phones + [other] {
                 #expect(!phone.waitUntilClosed(timeout: 0.1), "\(phone.user) still in its call")
             }
+
+            // What each phone heard between the kill and 5 s after it: the other two, not itself. The first 0.3 s after
+            // the kill's mark are skipped: baresip's jitter buffer (jitter_buffer_delay 5-10 frames, at most 200 ms) may
+            // hold audio from before the kill that it decodes only as the first packets from the new instance arrive.
+            for phone in phones { phone.stop() }
+            var heard: [ToneLevels] = []
+            for (i, phone) in phones.enumerated() {
+                let audio = try phone.receivedAudio(from: atKill[i], to: atFive[i])
+                let levels = ToneAnalysis.levels(in: audio, candidates: Self.tones, skipSeconds: 0.3)
+                print("after the kill (marked \(markedAt) after it): \(phone.user) heard \(levels)")
+                #expect(levels.seconds >= 0.5, "\(phone.user) heard at least 0.5 s from the new instance within 5 s of the kill: \(levels)")
+                heard.append(levels)
+            }
+            ConferenceTests().expectMixMinus(heard, tones: Self.tones)
         }
     }
 

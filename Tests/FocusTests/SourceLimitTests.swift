@@ -82,19 +82,3 @@ struct FailureBudgetTests {
         #expect(budget.records.count <= 100)
     }
 }
-
-@Suite("Rate-limited refusal logs")
-struct LogLimiterTests {
-    @Test("one line per key per interval; other keys are not held back; the table stays bounded")
-    func limiter() {
-        var limiter = LogLimiter(intervalSeconds: 60)
-        limiter.capacity = 3
-        let first = limiter.shouldLog("a|quota", now: 0)
-        let again = limiter.shouldLog("a|quota", now: 30)
-        let other = limiter.shouldLog("b|quota", now: 30)
-        let later = limiter.shouldLog("a|quota", now: 61)
-        for i in 0..<100 { _ = limiter.shouldLog("spray\(i)", now: 70) }
-        let afterSpray = limiter.shouldLog("c|quota", now: 71)
-        #expect(first && !again && other && later && afterSpray)
-    }
-}

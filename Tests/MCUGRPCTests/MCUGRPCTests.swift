@@ -17,13 +17,13 @@ struct MCUGRPCTests {
     /// A server for `mcu` on 127.0.0.1 (a free port) and a client for it; stops both.
     func withServer<T>(
         _ mcu: any MCUController, token: String = token, callTimeout: Duration = .seconds(2), logs: LogRecorder? = nil,
-        _ body: (MCUControlServer, GRPCMCUController) async throws -> T
+        refusals: MCUControlRefusals = MCUControlRefusals(), _ body: (MCUControlServer, GRPCMCUController) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "mcu-grpc") { label in logs.map { $0.handler(label: label) } ?? SwiftLogNoOpLogHandler() }
         logger.logLevel = .info
         let server = MCUControlServer(
             mcu: mcu, identity: MCUInstanceIdentity(id: "mcu-a", mediaAddress: "127.0.0.1", loops: 1), host: "127.0.0.1", port: 0,
-            token: Self.token, logger: logger)
+            token: Self.token, logger: logger, refusals: refusals)
         let serving = Task { try await server.run() }
         defer {
             server.stop()
@@ -139,6 +139,43 @@ struct MCUGRPCTests {
         }
     }
 
+    @Test("a flood of refused calls is logged at warning once per source and reason per interval, with the count held back; every refusal is counted")
+    func refusalFlood() async throws {
+        let logs = LogRecorder()
+        let clock = ManualSeconds()
+        let refusals = MCUControlRefusals(intervalSeconds: 60, now: { clock.now })
+        try await withServer(ScriptedMCU(), token: "wrong", logs: logs, refusals: refusals) { server, client in
+            func knock(_ times: Int) async {
+                for _ in 0..<times {
+                    do throws(MCUControlError) { _ = try await client.hello(focus: "intruder") } catch {}
+                }
+            }
+            func warnings() -> [LogRecorder.Record] {
+                logs.records.filter { $0.level == .warning && $0.message.contains("MCU control call refused") }
+            }
+            await knock(50)
+            #expect(refusals.count(.wrongToken) == 50, "every refusal counted")
+            #expect(warnings().count == 1 && warnings().first?.metadata["heldBack"] == "0", "\(warnings())")
+            #expect(warnings().first?.metadata["peer"]?.hasPrefix("ipv4:127.0.0.1:") == true, "\(warnings())")
+            clock.advance(by: 59)
+            await knock(1)
+            #expect(warnings().count == 1, "still within the minute")
+            clock.advance(by: 2)
+            await knock(1)
+            #expect(warnings().count == 2 && warnings().last?.metadata["heldBack"] == "50", "\(warnings())")
+            // Another reason from the same source has its own line.
+            let port = try #require(await server.listeningPort())
+            let stub = try GRPCMCUController(host: "127.0.0.1", port: port, token: Self.token, logger: Logger(label: "t"), revision: 99)
+            defer { stub.shutdown() }
+            for _ in 0..<5 {
+                do throws(MCUControlError) { _ = try await stub.hello(focus: "future") } catch {}
+            }
+            #expect(refusals.count(.revision) == 5)
+            #expect(logs.records.filter { $0.level == .warning && $0.message.contains("protocol revision") }.count == 1)
+        }
+        #expect(MCUControlRefusals.address(of: "ipv6:[::1]:5000") == "::1" && MCUControlRefusals.address(of: "ipv4:10.1.2.3:9") == "10.1.2.3")
+    }
+
     @Test("a call the MCU does not answer within the deadline fails as such; a draining instance takes no new conference")
     func deadlineAndDrain() async throws {
         let mcu = ScriptedMCU()
@@ -190,8 +227,16 @@ final class ScriptedMCU: MCUController, Sendable {
 
 /// Log messages, for asserting what was logged.
 final class LogRecorder: Sendable {
-    private let lines = Mutex<[String]>([])
-    var messages: [String] { lines.withLock { $0 } }
+    /// One line: its level, message and metadata (the handler's and the call's).
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let lines = Mutex<[Record]>([])
+    var messages: [String] { lines.withLock { $0.map(\.message) } }
+    var records: [Record] { lines.withLock { $0 } }
 
     func handler(label: String) -> any LogHandler { Handler(recorder: self) }
 
@@ -203,8 +248,19 @@ final class LogRecorder: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(event: LogEvent) { recorder.lines.withLock { $0.append("\(event.message)") } }
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            let record = Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+            recorder.lines.withLock { $0.append(record) }
+        }
     }
+}
+
+/// Seconds that pass only when a test says so.
+final class ManualSeconds: Sendable {
+    private let seconds = Mutex<Double>(0)
+    var now: Double { seconds.withLock { $0 } }
+    func advance(by delta: Double) { seconds.withLock { $0 += delta } }
 }
 
 func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {

@@ -22,7 +22,12 @@
 ///   `dump-<YYYY-MM-DD-hh-mm-ss>-dec.wav` (what was received, after decoding, at the codec's rate and channels: 8 kHz
 ///   mono for PCMU, 48 kHz stereo for Opus) and `…-enc.wav` (what was sent) into `snd_path`. The files are completed
 ///   when the call ends; `stop()` moves the newest received file to the caller's `recording` URL. The speaker is
-///   ALSA's `null` device (`audio_player alsa,null`); decoding and recording happen on receipt, before the player.
+///   ALSA's `null` device (`audio_player alsa,null`); decoding and recording happen on receipt, before the player, so
+///   the file grows in real time and a silence with no packets adds nothing (`recordingMark()` cuts it at moments).
+///   A re-INVITE that resets the decoder (a direction other than sendrecv, e.g. hold, or a codec of another rate or
+///   channel count) ends the received recording for the rest of the call: 1.0 flushes the receive filters then and
+///   rebuilds them only when the send filters are gone too. A sendrecv re-INVITE with the same codec (a media move)
+///   keeps it.
 /// - Codecs: all codec modules stay loaded; the account's `audio_codecs=` restricts the offer and answer
 ///   (`opus/48000/2`, `PCMU/8000/1`).
 /// - SDES-SRTP: module `srtp.so` and the account's `mediaenc=srtp-mand` (RTP/SAVP with a=crypto, refuses plain RTP).
@@ -104,6 +109,8 @@ public final class BaresipInstance {
     private var control: BaresipControl?
     private var stopped = false
     private var finalLog: String?
+    /// The name sndfile gave the received-audio file that `stop()` moved to `recording` (see `recordingMark()`).
+    private(set) var recordedFileName: String?
     private var ownedFiles = [URL]()
     /// Index of the first event of the current call attempt: the waits look only from here, so a second call in one
     /// instance does not find the first call's events.
@@ -273,6 +280,7 @@ public final class BaresipInstance {
         if let received = newestRecording(suffix: "-dec.wav") {
             try? FileManager.default.removeItem(at: recording)
             try? FileManager.default.moveItem(at: received, to: recording)
+            recordedFileName = received.lastPathComponent
         }
         finalLog = readLog()
         for file in ownedFiles { try? FileManager.default.removeItem(at: file) }
@@ -327,7 +335,7 @@ public final class BaresipInstance {
         while process.isRunning && Date() < deadline { usleep(20_000) }
     }
 
-    private func newestRecording(suffix: String) -> URL? {
+    func newestRecording(suffix: String) -> URL? {
         let folder = directory.appendingPathComponent("recordings")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         // The names embed a seconds timestamp; among equal names-but-for-suffix the sort keeps the order baresip wrote.
