@@ -31,16 +31,19 @@ public final class GRPCMCUController: MCUController, Sendable {
     }
 
     private struct State {
-        var connections: Task<Void, Never>?
-        var watcher: Task<Void, Never>?
         var handler: (@Sendable (MCUEvent) -> Void)?
         var health = Health()
         var loadInterval: Duration = .seconds(1)
     }
 
-    /// Connects (lazily, at the first call) to the instance at `host`:`port` with `token`; each call times out after
-    /// `callTimeout`; with `tls` over mutual TLS. `revision` is the protocol revision announced (another than the current
-    /// one only to test refusals).
+    /// Finished by ``shutdown()``: ``run()`` then ends its connections and its stream.
+    private let stopped: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+    /// A value when the Watch stream is wanted (``startWatching(loadInterval:handler:)``).
+    private let watchWanted: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+
+    /// A client of the instance at `host`:`port` with `token`; each call times out after `callTimeout`; with `tls` over
+    /// mutual TLS. `revision` is the protocol revision announced (another than the current one only to test refusals).
+    /// Calls go through once ``run()`` runs (it keeps the connection and the Watch stream).
     public init(
         name: String? = nil, host: String, port: Int, token: String, tls: MCUControlTLS? = nil, callTimeout: Duration = .seconds(2),
         logger: Logger, revision: UInt32 = MCUProtocolRevision.current
@@ -65,29 +68,39 @@ public final class GRPCMCUController: MCUController, Sendable {
         var options = CallOptions.defaults
         options.timeout = callTimeout
         self.options = options
+        stopped = AsyncStream.makeStream(of: Void.self)
+        watchWanted = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Keeps the connection (and, once asked for, the Watch stream, reopened half a second after it breaks) until
+    /// ``shutdown()`` or cancellation: run it as a child task of whatever owns the client (the pool's watcher).
+    public func run() async {
         let client = self.client
-        let connections = Task { _ = try? await client.runConnections() }
-        state.withLock { $0.connections = connections }
-    }
-
-    /// Stops the event stream and closes the connection.
-    public func shutdown() {
-        let tasks = state.withLock { s -> [Task<Void, Never>] in
-            defer {
-                s.watcher = nil
-                s.handler = nil
+        await withDiscardingTaskGroup { group in
+            group.addTask { _ = try? await client.runConnections() }
+            group.addTask { [self] in
+                var wanted = false
+                for await _ in watchWanted.stream {
+                    wanted = true
+                    break
+                }
+                while wanted && !Task.isCancelled {
+                    await watchOnce()
+                    guard !Task.isCancelled else { return }
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
             }
-            return [s.watcher].compactMap { $0 }
+            for await _ in stopped.stream {}
+            group.cancelAll()
+            client.beginGracefulShutdown()
         }
-        for task in tasks { task.cancel() }
-        client.beginGracefulShutdown()
     }
 
-    deinit {
-        state.withLock { s in
-            s.watcher?.cancel()
-            s.connections?.cancel()
-        }
+    /// Ends ``run()``: the event stream stops and the connection closes.
+    public func shutdown() {
+        state.withLock { $0.handler = nil }
+        watchWanted.continuation.finish()
+        stopped.continuation.finish()
     }
 
     public var health: Health { state.withLock { $0.health } }
@@ -194,23 +207,14 @@ public final class GRPCMCUController: MCUController, Sendable {
         startWatching(handler: handler)
     }
 
-    /// Opens the Watch stream with `loadInterval` between reports; events go to `handler` (none: reports only).
+    /// Opens the Watch stream (in ``run()``) with `loadInterval` between reports; events go to `handler` (none: reports
+    /// only). Called again, it replaces the handler; a new interval applies when the stream is next opened.
     public func startWatching(loadInterval: Duration = .seconds(1), handler: (@Sendable (MCUEvent) -> Void)? = nil) {
-        let previous = state.withLock { s -> Task<Void, Never>? in
+        state.withLock { s in
             if let handler { s.handler = handler }
             s.loadInterval = loadInterval
-            return s.watcher
         }
-        previous?.cancel()
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                guard let self else { return }
-                await self.watchOnce()
-                guard !Task.isCancelled else { return }
-                try? await Task.sleep(for: .milliseconds(500))
-            }
-        }
-        state.withLock { $0.watcher = task }
+        watchWanted.continuation.yield()
     }
 
     private func watchOnce() async {

@@ -75,18 +75,21 @@ public final class PooledMCUController: MCUController, Sendable {
 
     /// Watches the pool until cancelled: new instances are connected, silent ones marked down and their conferences
     /// moved, draining ones emptied. Reads the placements first, so a restarted focus reattaches to its conferences.
+    /// Each instance's client (its connection and event stream) runs as a child task of this.
     public func run() async {
-        await reattach()
-        while !Task.isCancelled {
-            await refresh()
-            state.withLock { $0.ready = true }
-            try? await Task.sleep(for: settings.interval)
+        await withDiscardingTaskGroup { group in
+            await reattach()
+            while !Task.isCancelled {
+                await refresh { client in group.addTask { await client.run() } }
+                state.withLock { $0.ready = true }
+                try? await Task.sleep(for: settings.interval)
+            }
+            let clients = state.withLock { s -> [GRPCMCUController] in
+                defer { s.members = [:] }
+                return s.members.values.map(\.client)
+            }
+            for client in clients { client.shutdown() }
         }
-        let clients = state.withLock { s -> [GRPCMCUController] in
-            defer { s.members = [:] }
-            return s.members.values.map(\.client)
-        }
-        for client in clients { client.shutdown() }
     }
 
     /// The placements in the store become the routes (a focus restarted mid-meeting finds its MCUs).
@@ -98,8 +101,8 @@ public final class PooledMCUController: MCUController, Sendable {
         if !placements.isEmpty { logger.info("pool: reattached to placed conferences", metadata: ["conferences": "\(placements.count)"]) }
     }
 
-    /// One look at the pool.
-    func refresh() async {
+    /// One look at the pool; `start` runs the client of each instance found.
+    func refresh(start: (GRPCMCUController) -> Void) async {
         let due = state.withLock { s -> [(ConferenceID, String)] in
             let now = ContinuousClock.now
             return s.leavingDeadlines.filter { $0.value <= now }.compactMap { entry in s.leaving[entry.key].map { (entry.key, $0) } }
@@ -112,7 +115,9 @@ public final class PooledMCUController: MCUController, Sendable {
             logger.warning("pool: cannot read the instances", metadata: ["error": "\(error)"])
             return
         }
-        for record in records { connect(record) }
+        for record in records {
+            if let client = connect(record) { start(client) }
+        }
         let now = ContinuousClock.now
         let members = state.withLock { Array($0.members.values) }
         for member in members where member.record.state == .up || member.record.state == .draining {
@@ -134,8 +139,8 @@ public final class PooledMCUController: MCUController, Sendable {
         }
     }
 
-    /// Makes (or updates) the client of a registered instance.
-    func connect(_ record: MCUInstance) {
+    /// Makes (or updates) the client of a registered instance; returns a new client, for the caller to run.
+    func connect(_ record: MCUInstance) -> GRPCMCUController? {
         let known = state.withLock { s -> Bool in
             guard s.members[record.id] != nil else { return false }
             // A re-registered instance (restarted: new addresses) gets a new client below.
@@ -145,10 +150,10 @@ public final class PooledMCUController: MCUController, Sendable {
             }
             return false
         }
-        guard !known, record.state == .up || record.state == .draining else { return }
+        guard !known, record.state == .up || record.state == .draining else { return nil }
         guard let (host, port) = Self.hostPort(record.registration.controlAddress) else {
             logger.warning("pool: an instance's control address is not IPv4:PORT", metadata: ["mcu": "\(record.id)", "address": "\(record.registration.controlAddress)"])
-            return
+            return nil
         }
         let client: GRPCMCUController
         do {
@@ -157,7 +162,7 @@ public final class PooledMCUController: MCUController, Sendable {
                 logger: logger)
         } catch {
             logger.warning("pool: cannot connect to an instance", metadata: ["mcu": "\(record.id)", "error": "\(error)"])
-            return
+            return nil
         }
         let id = record.id
         client.startWatching(loadInterval: .milliseconds(500)) { [weak self] event in self?.forward(event, from: id) }
@@ -168,6 +173,7 @@ public final class PooledMCUController: MCUController, Sendable {
         }
         replaced?.shutdown()
         logger.info("pool: instance found", metadata: ["mcu": "\(id)", "control": "\(record.registration.controlAddress)", "media": "\(record.registration.mediaAddress)"])
+        return client
     }
 
     /// An event from an instance, for the focus: only for conferences that instance holds now (a conference moved away

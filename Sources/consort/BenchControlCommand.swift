@@ -40,6 +40,8 @@ struct ControlBenchCommand: AsyncParsableCommand {
         var logger = Logger(label: "consort.bench.control")
         logger.logLevel = .error
         let client = try GRPCMCUController(host: host, port: port, token: token, callTimeout: .seconds(5), logger: logger)
+        // The client's connection runs as a child task, ended (shutdown, then awaited) when this returns or throws.
+        async let _: Void = client.run()
         defer { client.shutdown() }
         let hello = try await client.hello(focus: "bench")
 

@@ -29,6 +29,7 @@ struct McuProcessTests {
         let ready = await waitForLog(mcu, "MCU instance ready")
         #expect(ready.contains("MCU instance ready") && ready.contains("id=mcu-test"), "\(ready.suffix(1_500))")
         let client = try GRPCMCUController(host: "127.0.0.1", port: controlPort, token: Self.token, logger: Logger(label: "test"))
+        Task { await client.run() }  // ends at its shutdown()
         defer { client.shutdown() }
         let hello = try await client.hello(focus: "test")
         #expect(hello.id == "mcu-test" && hello.mediaAddress == "127.0.0.3")
@@ -76,6 +77,7 @@ struct McuProcessTests {
         defer { _ = stopProgram(mcu, grace: 1) }
         _ = await waitForLog(mcu, "MCU instance ready")
         let intruder = try GRPCMCUController(host: "127.0.0.1", port: controlPort, token: "wrong", logger: Logger(label: "test"))
+        Task { await intruder.run() }  // ends at its shutdown()
         defer { intruder.shutdown() }
         for _ in 0..<100 {
             do throws(MCUControlError) { _ = try await intruder.hello(focus: "intruder") } catch {}
@@ -135,7 +137,8 @@ extension McuProcessTests {
                 }
                 let client = try GRPCMCUController(
                     host: "127.0.0.1", port: controlPort, token: Self.token, tls: tls, callTimeout: .seconds(3), logger: Logger(label: "test"))
-                defer { client.shutdown() }
+                Task { await client.run() }  // ends at its shutdown()
+        defer { client.shutdown() }
                 return try await client.hello(focus: "test").id
             } catch {
                 return "refused: \(error)"

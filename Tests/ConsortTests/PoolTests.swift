@@ -127,10 +127,12 @@ struct PoolTests {
         return (line?.isEmpty ?? true) ? nil : line
     }
 
-    /// A control client for `instance`, as the focus has one.
+    /// A control client for `instance`, as the focus has one, running until it is shut down.
     func controlClient(_ instance: Instance) throws -> GRPCMCUController {
-        try GRPCMCUController(
+        let client = try GRPCMCUController(
             host: "127.0.0.1", port: instance.controlPort, token: Self.token, logger: Logger(label: "test"))
+        Task { await client.run() }  // ends at its shutdown()
+        return client
     }
 
     /// Packets each endpoint sent and received between two readings of `counters`.

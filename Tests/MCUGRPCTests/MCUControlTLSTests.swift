@@ -38,6 +38,7 @@ struct MCUControlTLSTests {
         func hello(_ tls: MCUControlTLS?) async -> String {
             do {
                 let client = try GRPCMCUController(host: "127.0.0.1", port: port, token: Self.token, tls: tls, callTimeout: .seconds(3), logger: logger)
+                Task { await client.run() }  // ends at its shutdown()
                 defer { client.shutdown() }
                 return try await client.hello(focus: "test").id
             } catch {

@@ -31,6 +31,7 @@ struct MCUGRPCTests {
         }
         let port = try #require(await server.listeningPort())
         let client = try GRPCMCUController(host: "127.0.0.1", port: port, token: token, callTimeout: callTimeout, logger: logger)
+        Task { await client.run() }  // ends at its shutdown()
         defer { client.shutdown() }
         return try await body(server, client)
     }
@@ -129,6 +130,7 @@ struct MCUGRPCTests {
             // A caller of another revision (the same token).
             let port = try #require(await server.listeningPort())
             let stub = try GRPCMCUController(host: "127.0.0.1", port: port, token: Self.token, logger: Logger(label: "t"), revision: 99)
+            Task { await stub.run() }  // ends at its shutdown()
             defer { stub.shutdown() }
             do throws(MCUControlError) {
                 _ = try await stub.hello(focus: "future")
@@ -166,6 +168,7 @@ struct MCUGRPCTests {
             // Another reason from the same source has its own line.
             let port = try #require(await server.listeningPort())
             let stub = try GRPCMCUController(host: "127.0.0.1", port: port, token: Self.token, logger: Logger(label: "t"), revision: 99)
+            Task { await stub.run() }  // ends at its shutdown()
             defer { stub.shutdown() }
             for _ in 0..<5 {
                 do throws(MCUControlError) { _ = try await stub.hello(focus: "future") } catch {}
