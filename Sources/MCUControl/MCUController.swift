@@ -19,8 +19,9 @@ public protocol MCUController: Sendable {
     func playAnnouncement(_ request: AnnouncementRequest) async throws(MCUControlError)
     /// Stops what plays to an endpoint (nothing happens when nothing plays; no `announcementFinished` is sent).
     func stopAnnouncement(_ conference: ConferenceID, _ endpoint: EndpointID) async
-    /// Where events (DTMF digits, finished announcements) go; replaces the previous handler. The handler is called
-    /// off the media loops, one event at a time in order; events that happen while no handler is set are dropped.
+    /// Where events (DTMF digits, finished announcements) go; replaces the previous handler. The handler is called in
+    /// order for each conference, possibly on a media loop and concurrently for conferences on different loops: it must
+    /// only queue the event and return. Events that happen while no handler is set are dropped.
     func setEventHandler(_ handler: @escaping @Sendable (MCUEvent) -> Void) async
     /// A conference's counters, or nil when it does not exist.
     func statistics(_ conference: ConferenceID) async -> ConferenceStatistics?

@@ -49,7 +49,8 @@ extension EmbeddedMCU {
         }.get()
     }
 
-    /// Where DTMF digits and finished announcements go: called in order from one task, never on a media loop.
+    /// Where DTMF digits, media timeouts and finished announcements go: called on the conference's loop, in order per
+    /// conference; the handler must only queue the event (``MCUController/setEventHandler(_:)``).
     public func setEventHandler(_ handler: @escaping @Sendable (MCUEvent) -> Void) async {
         events.setHandler(handler)
     }

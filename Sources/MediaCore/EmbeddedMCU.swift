@@ -68,7 +68,7 @@ public final class EmbeddedMCU: MCUController {
                 metadata: ["conference": "\(conference.id)", "ticks": "\(counts?.0 ?? 0)", "lateTicks": "\(counts?.1 ?? 0)"])
         }
         try? await group.shutdownGracefully()
-        await events.finish()
+        events.finish()
     }
 
     /// How many event loops run conferences.

@@ -1,48 +1,31 @@
 import MCUControl
 import Synchronization
 
-/// Carries events from the media loops to the focus's handler: a loop only appends to an unbounded stream (it never
-/// waits, and only an event costs anything), and one task calls the handler with each event in order, off the loops.
+/// Carries events from the media loops to the focus's handler, called on the loop where the event happened: in order
+/// for each conference (a conference lives on one loop), concurrently across loops. The handler must return at once —
+/// every one in Consort queues the event (the focus's per-conference work, a gRPC Watch stream) — so no task is needed
+/// between the loops and the handler, and a loop never waits for the focus.
 final class MCUEventDispatcher: Sendable {
-    private final class HandlerBox: Sendable {
-        let handler = Mutex<(@Sendable (MCUEvent) -> Void)?>(nil)
-    }
-
-    private let continuation: AsyncStream<MCUEvent>.Continuation
-    private let box: HandlerBox
-    private let task: Task<Void, Never>
-
-    init() {
-        let (stream, continuation) = AsyncStream.makeStream(of: MCUEvent.self, bufferingPolicy: .unbounded)
-        self.continuation = continuation
-        let box = HandlerBox()
-        self.box = box
-        task = Task {
-            for await event in stream {
-                box.handler.withLock { $0 }?(event)
-            }
-        }
-    }
+    private let handler = Mutex<(@Sendable (MCUEvent) -> Void)?>(nil)
 
     /// Replaces the handler (nil drops events).
     func setHandler(_ handler: (@Sendable (MCUEvent) -> Void)?) {
-        box.handler.withLock { $0 = handler }
+        self.handler.withLock { $0 = handler }
     }
 
-    /// Queues an event; callable from any thread, never blocks.
+    /// Hands an event to the handler; callable from any thread.
     func send(_ event: MCUEvent) {
-        continuation.yield(event)
+        handler.withLock { $0 }?(event)
     }
 
-    /// Delivers what is queued, then stops.
-    func finish() async {
-        continuation.finish()
-        await task.value
+    /// No more events (the MCU stopped).
+    func finish() {
+        setHandler(nil)
     }
 
     /// The sink for one endpoint's events.
     func sink(conference: ConferenceID, endpoint: EndpointID) -> EndpointEventSink {
-        EndpointEventSink(conference: conference, endpoint: endpoint, continuation: continuation)
+        EndpointEventSink(conference: conference, endpoint: endpoint, dispatcher: self)
     }
 }
 
@@ -50,21 +33,21 @@ final class MCUEventDispatcher: Sendable {
 struct EndpointEventSink: Sendable {
     let conference: ConferenceID
     let endpoint: EndpointID
-    let continuation: AsyncStream<MCUEvent>.Continuation
+    let dispatcher: MCUEventDispatcher
 
     func dtmf(_ digit: Character) {
-        continuation.yield(.dtmf(conference, endpoint, digit: String(digit)))
+        dispatcher.send(.dtmf(conference, endpoint, digit: String(digit)))
     }
 
     func mediaTimeout(seconds: Int) {
-        continuation.yield(.mediaTimeout(conference, endpoint, seconds: seconds))
+        dispatcher.send(.mediaTimeout(conference, endpoint, seconds: seconds))
     }
 
     func selfMute(_ muted: Bool) {
-        continuation.yield(.selfMute(conference, endpoint, muted: muted))
+        dispatcher.send(.selfMute(conference, endpoint, muted: muted))
     }
 
     func announcementFinished(_ prompt: String) {
-        continuation.yield(.announcementFinished(conference, endpoint, prompt: prompt))
+        dispatcher.send(.announcementFinished(conference, endpoint, prompt: prompt))
     }
 }
