@@ -55,7 +55,19 @@ struct PoolMembership: Sendable {
                     logger.notice("the pool drains this instance")
                     server.drain()
                 }
-            case .down?, .up?:
+            case .down?:
+                // Taken for dead (its reports were late: a stall, a busy machine, a partition): its conferences have
+                // moved on, so it drops them, then registers again to take new ones.
+                logger.warning("the pool marked this instance down (its reports came too late): dropping what moved away and registering again")
+                await fence()
+                do {
+                    _ = try await store.register(registration)
+                    logger.notice("registered in the pool again", metadata: ["id": "\(registration.id)"])
+                } catch {
+                    logger.warning("cannot register again in the pool store", metadata: ["error": "\(error)"])
+                }
+                return
+            case .up?:
                 break
             }
         } catch {
