@@ -123,7 +123,7 @@ moved = [p for p in r.get("perParticipant", []) if p["reinvites"] > 0]
 back = sorted(p["longestGapEndedAt"] - killed for p in moved if p.get("longestGapEndedAt"))
 reinv = sorted(x for p in moved for x in p["reinviteToMediaMilliseconds"])
 focus = open(os.path.join(out, "focus.log")).read()
-moves = re.findall(r'conference media moved.*?milliseconds=(\d+)', focus)
+moves = re.findall(r'milliseconds=(\d+)[^\n]*conference media moved', focus)
 print(f"placement before the kill: " + ", ".join(f"{i} {n}" for i, n in before) + f"; SIGKILL {victim}; after: " + ", ".join(f"{i} {n}" for i, n in after))
 print(f"calls set up {r['callsSetUp']} of {r['callsAttempted']}, lost {r['callsLost']}, silent in the last second {r['participantsSilentAtEnd']}, re-invited participants {len(moved)}")
 if back:
@@ -132,6 +132,8 @@ if reinv:
     print(f"re-INVITE → first packet from the new instance: median {statistics.median(reinv):.0f} ms, max {max(reinv):.0f} ms")
 if moves:
     print(f"focus: {len(moves)} meetings re-INVITEd in {min(map(int, moves))}–{max(map(int, moves))} ms each")
+downs = re.findall(r'mcu=(\S+)[^\n]*MCU instance down', focus)
+print(f"instances marked down: {', '.join(downs) or 'none'} (only the one killed is expected; another means a live instance missed pool.downAfterSeconds of reports)")
 missing = [p["name"] for p in moved if not p["reinviteToMediaMilliseconds"]]
 if missing: print(f"re-invited but no audio from the new instance: {missing[:10]}")
 for reason in r.get("lostReasons", []): print(f"  lost: {reason}")

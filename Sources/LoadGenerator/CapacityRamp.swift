@@ -66,7 +66,8 @@ public struct CapacityRamp: Sendable {
             try? await Task.sleep(for: .milliseconds(Int(ramp.settleSeconds * 1_000)))
             let start = await seconds.next()
             let cpuStart = sampler?.cpuSeconds()
-            try? await Task.sleep(for: .milliseconds(Int(ramp.stepSeconds * 1_000)))
+            // The window ends at the pacer's second that follows: wake half a second before it.
+            try? await Task.sleep(for: .milliseconds(Int((ramp.stepSeconds - 0.5) * 1_000)))
             let end = await seconds.next()
             let cpuEnd = sampler?.cpuSeconds()
             var step = CapacityStep(

@@ -52,9 +52,13 @@ final class LoadParticipant: @unchecked Sendable {
     private var lastSequence: UInt16 = 0
     private var lastSSRC: UInt32 = 0
     private var receivedAny = false
-    /// The current source's RTP timestamp, extended past wraps, and the smallest transit seen from it (nanoseconds).
+    /// The current source's RTP timestamp, extended past wraps, and the smallest transit (nanoseconds) seen from it in
+    /// this block of 100 packets and the one before: the schedule late frames are measured against follows a lasting
+    /// shift within two blocks (4 s), as an adaptive jitter buffer would, and still sees every short delay.
     private var extendedTimestamp: Int64 = 0
-    private var smallestTransit: Int64 = .max
+    private var blockSmallestTransit: Int64 = .max
+    private var previousBlockSmallestTransit: Int64 = .max
+    private var blockPackets = 0
 
     /// Opens and binds the socket (`address`, a port the kernel picks). Throws when it cannot.
     init(
@@ -190,12 +194,21 @@ final class LoadParticipant: @unchecked Sendable {
             extendedTimestamp += Int64(Int32(bitPattern: header.timestamp &- UInt32(truncatingIfNeeded: extendedTimestamp)))
         } else {
             extendedTimestamp = Int64(header.timestamp)
-            smallestTransit = .max
+            blockSmallestTransit = .max
+            previousBlockSmallestTransit = .max
+            blockPackets = 0
         }
         // 48 kHz RTP clock: 1 tick = 62_500 / 3 ns.
         let transit = Int64(now) - extendedTimestamp * 62_500 / 3
-        smallestTransit = min(smallestTransit, transit)
-        if transit - smallestTransit > Int64(ParticipantStatistics.lateFrameNanoseconds) { counted.lateFrames += 1 }
+        blockSmallestTransit = min(blockSmallestTransit, transit)
+        let schedule = min(blockSmallestTransit, previousBlockSmallestTransit)
+        if transit - schedule > Int64(ParticipantStatistics.lateFrameNanoseconds) { counted.lateFrames += 1 }
+        blockPackets += 1
+        if blockPackets == 100 {
+            previousBlockSmallestTransit = blockSmallestTransit
+            blockSmallestTransit = .max
+            blockPackets = 0
+        }
         if receivedAny, header.ssrc == lastSSRC {
             let delta = header.sequenceNumber &- lastSequence
             if delta == 0 || delta > 0x8000 {

@@ -23,8 +23,9 @@ public struct ParticipantStatistics: Sendable, Equatable, Codable {
     /// Times the sender's SSRC changed.
     public var sourceChanges: UInt64 = 0
     /// RTP packets that arrived more than ``lateFrameNanoseconds`` after their schedule: their transit (arrival less
-    /// the RTP timestamp's time) exceeded the smallest transit seen from that source by that much, so a 60 ms jitter
-    /// buffer would have played silence in their place.
+    /// the RTP timestamp's time) exceeded the smallest transit seen from that source in the last 100–200 packets by
+    /// that much, so a 60 ms jitter buffer would have played silence in their place. Arrival is taken when the pacer
+    /// drains the socket (every 20 ms), so the schedule absorbs that granularity.
     public var lateFrames: UInt64 = 0
     /// In-dialog INVITEs (re-INVITEs) received, answered or not.
     public var reinvites: UInt64 = 0
