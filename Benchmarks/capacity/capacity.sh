@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Participants per core: `consort loadgen --find-capacity` against a release `consort serve` for meetings of each size
-# in SIZES, one fresh server per size, and the table written into README.md between the capacity markers (the lines
+# in SIZES, one fresh server per size (Config/consort.yaml with the tenant limits lifted, see below), and the table written into README.md between the capacity markers (the lines
 # `<!-- capacity:begin -->` and `<!-- capacity:end -->`), so `make capacity` regenerates it. Everything stays on
 # loopback. Usage (from the package root; `make capacity` builds the release binary first):
 #   Benchmarks/capacity/capacity.sh
@@ -27,9 +27,22 @@ cleanup() {  # SIGTERM to the one server this script started, then wait (at most
 trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# Config/consort.yaml with the per-tenant limits lifted (every call goes to the default tenant): the share of the
+# mixing time and of the ports one tenant may take, its live meetings and participants. Otherwise the ramp measures
+# the default tenant's quota (50 meetings, 500 participants, half the tick time), not the server.
+python3 - "$root/Config/consort.yaml" "$OUT/capacity.yaml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for key, value in [("maxTenantTickShare", "1.0"), ("maxTenantPortShare", "1.0"), ("concurrentMeetings", "400"),
+                   ("concurrentParticipants", "2000")]:
+    text, n = re.subn(rf"^(\s*{key}:)\s*\S+", rf"\g<1> {value}", text, flags=re.M)
+    if n == 0: sys.exit(f"Config/consort.yaml has no {key}")
+open(sys.argv[2], "w").write(text)
+PY
+
 for p in $SIZES; do
 	port=$(free_port)
-	"$consort" serve --config "$root/Config/consort.yaml" --sip-address 127.0.0.1 --sip-port "$port" \
+	"$consort" serve --config "$OUT/capacity.yaml" --sip-address 127.0.0.1 --sip-port "$port" \
 		--rtp-ports 40000-49999 --admin-port 0 --log-level warning >"$OUT/serve-$p.log" 2>&1 &
 	started=$!
 	for _ in $(seq 100); do grep -q "accepting calls" "$OUT/serve-$p.log" 2>/dev/null && break; sleep 0.1; done
@@ -66,7 +79,7 @@ for p in sizes:
     rows.append(f"| {p} | {g['participants']} | {g['meetings']} | {sc:.2f} cores | {per} | {g['lateShare']*100:.2f} % / {g['lossShare']*100:.2f} % | {why} | {late} |")
 load = open("/proc/loadavg").read().split()[:3]
 stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-table = "\n".join(rows) + f"\n\n({stamp}, `make capacity`: release `consort serve`, {cores} cores shared with other work, load average {' '.join(load)} at the end; threshold {threshold*100:.2f} % late or lost.)\n"
+table = "\n".join(rows) + f"\n\n({stamp}, `make capacity`: release `consort serve` on Config/consort.yaml with the per-tenant limits lifted, {cores} cores shared with other work, load average {' '.join(load)} at the end; threshold {threshold*100:.2f} % late or lost.)\n"
 print(table)
 if readme != "-":
     text = open(readme).read()

@@ -18,6 +18,8 @@ public struct CapacityStep: Sendable, Codable, Equatable {
     public var loadgenLateTicks: Int
     /// The server's CPU over the window in cores (with `--server-pid`).
     public var serverCores: Double?
+    /// A second window, after the first of this size went over the threshold.
+    public var remeasured = false
 
     init(meetings: Int, participants: Int, callsFailed: Int, start: PacerSecond, end: PacerSecond) {
         self.meetings = meetings
@@ -42,6 +44,9 @@ public struct CapacityStep: Sendable, Codable, Equatable {
     /// Packets lost: the larger of the sequence gaps' share and the shortfall against one packet per participant per
     /// 20 ms (a server that skips ticks leaves no sequence gap, but sends less).
     public var lossShare: Double
+
+    /// Whether the late or the lost share is over `threshold`.
+    public func fails(_ threshold: Double) -> Bool { lateShare > threshold || lossShare > threshold }
 
     /// Participants per core of server CPU, when the CPU was sampled.
     public var participantsPerCore: Double? {
@@ -88,7 +93,7 @@ public struct CapacityReport: Sendable, Codable {
             lines.append(
                 String(format: "  %4d  %8d  %12d  %6.2f  %7.2f  ", i + 1, s.meetings, s.participants, s.lateShare * 100, s.lossShare * 100)
                     + String(repeating: " ", count: max(0, 12 - cores.count)) + cores + "  "
-                    + String(repeating: " ", count: max(0, 17 - perCore.count)) + perCore + "  \(s.loadgenLateTicks)")
+                    + String(repeating: " ", count: max(0, 17 - perCore.count)) + perCore + "  \(s.loadgenLateTicks)" + (s.remeasured ? "  (again)" : ""))
         }
         lines.append("  stopped: \(stopReason)")
         if let good = lastGood {

@@ -75,6 +75,8 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "With --find-capacity: participants added per step, rounded to whole meetings.") var stepParticipants = 50
     @Option(help: "With --find-capacity: seconds each step is measured.") var stepSeconds = 5.0
     @Option(help: "With --find-capacity: seconds after a step's calls are up before its measurement.") var settle = 2.0
+    @Flag(inversion: .prefixedNo, help: "With --find-capacity: measure a step over the threshold once more before stopping.")
+    var confirm = true
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .warning
 
@@ -126,6 +128,7 @@ extension LoadgenCommand {
         ramp.stepParticipants = stepParticipants
         ramp.stepSeconds = stepSeconds
         ramp.settleSeconds = settle
+        ramp.confirm = confirm
         if let problem = ramp.validationProblem() { throw ValidationError(problem) }
         let quiet = json
         let terminal = isatty(STDOUT_FILENO) == 1 && !quiet
