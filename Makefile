@@ -7,7 +7,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # documents).
 APT_PACKAGES := libopus-dev libsrtp2-dev libssl-dev openssl libsqlite3-dev postgresql pkg-config gcc python3 python3-cryptography valgrind sip-tester iproute2 util-linux baresip-core ffmpeg libxml2-utils curl
 
-.PHONY: deps build release run test grpc-generate janus-deps perf-janus perf-compare bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp fuzz-confinfo clean
+.PHONY: deps build release run test grpc-generate janus-deps perf-janus perf-compare pool-failover capacity bench bench-check bench-thresholds fuzz-rtp fuzz-rtcp fuzz-sip fuzz-sdp fuzz-confinfo clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -46,6 +46,16 @@ perf-janus: release janus-deps
 
 perf-compare: release janus-deps
 	Benchmarks/perf-compare/perf-compare.sh all
+
+# SIGKILL of a pool MCU under load (README, Operating a pool): PostgreSQL, two `consort mcu` and a focus of its own,
+# loadgen 10 meetings × 10, the instance with the most meetings killed; prints kill → audio back, calls lost, placement.
+pool-failover: release
+	Benchmarks/pool-failover/failover.sh
+
+# Participants per core for meetings of 5, 20 and 100 (`consort loadgen --find-capacity` against a release `consort
+# serve`); rewrites the table between the capacity markers in README.md.
+capacity: release
+	Benchmarks/capacity/capacity.sh
 
 # The full benchmark suite (package-benchmark, in its own package under Benchmarks/).
 bench: deps

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 import MediaBench
 import NIOPosix
@@ -33,38 +34,35 @@ public struct LoadGenerator: Sendable {
             sampler = s
         }
         logger.info("encoding the synthetic speech clips")
-        let participants = try makeParticipants()
+        let participants = try makeParticipants(conferences: 0..<options.conferences, clips: try makeClips())
 
         let setupStart = MediaPacer.now()
         var calls: [Int: SIPOutgoingCall] = [:]
         var failures: [String] = []
         var agents: [String: SIPUserAgent] = [:]
+        let dialogs = LoadCallDialogs()
         var janus: JanusAudioBridge?
         // Every source address gets its own user agent, all on one event loop.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { group.shutdownGracefully { _ in } }
         switch options.mode {
         case .sip:
-            for address in Set(participants.map(\.localAddress)).sorted() {
-                var configuration = SIPConfiguration()
-                configuration.address = address
-                configuration.port = 0
-                configuration.tcp = false
-                configuration.userAgent = "consort-loadgen"
-                let ua = SIPUserAgent(configuration: configuration, logger: logger, eventLoop: group.next())
-                try await ua.start()
-                agents[address] = ua
-            }
-            (calls, failures) = await placeCalls(participants, agents: agents)
+            agents = try await startAgents(Set(participants.map(\.localAddress)), dialogs: dialogs, group: group)
+            (calls, failures) = await placeCalls(participants, agents: agents, dialogs: dialogs)
         case .janusAudioBridge:
             let bridge = JanusAudioBridge(options: options)
             janus = bridge
             failures = joinJanus(participants, bridge: bridge)
         }
         let setupSeconds = Double(MediaPacer.now() - setupStart) / 1e9
+        // The agents' handlers (re-INVITEs from the focus) run here until the agents stop; one queued during call setup
+        // waits for this.
+        let running = Array(agents.values)
+        async let agentWork: Void = Self.run(running)
         let live = participants.filter(\.hasDestination)
         logger.info("calls set up", metadata: ["ok": "\(live.count)", "failed": "\(failures.count)"])
 
+        let clockStart = (monotonic: MediaPacer.now(), wall: Date().timeIntervalSince1970)
         let pacer = MediaPacer(
             participants: live, seconds: options.mediaSeconds, sampler: sampler, warmup: options.warmup,
             window: options.window, repeats: options.repeats)
@@ -81,6 +79,7 @@ public struct LoadGenerator: Sendable {
             hangups = await hangUp(Array(calls.values))
             for agent in agents.values { await agent.stop() }
         }
+        await agentWork
         if let janus {
             janus.tearDown()
             hangups = live.count
@@ -88,7 +87,7 @@ public struct LoadGenerator: Sendable {
 
         let stats = participants.map(\.statistics)
         let windows = pacer.windows
-        return LoadReport(
+        var report = LoadReport(
             mode: options.mode == .sip ? "sip" : "janus", target: "\(options.targetHost):\(options.targetPort)",
             participants: options.participants, conferences: options.conferences, talkers: min(options.talkers, options.participants),
             callsAttempted: participants.count, callsSetUp: live.count, callsFailed: participants.count - live.count,
@@ -99,11 +98,30 @@ public struct LoadGenerator: Sendable {
             maxTickLatenessMilliseconds: Double(pacer.maxLatenessNanoseconds) / 1e6, hangups: hangups,
             serverPID: options.serverPID, windows: windows,
             medianCPUMillisecondsPerParticipantSecond: LoadReport.median(windows.map(\.cpuMillisecondsPerParticipantSecond)))
+        let lost = dialogs.lost
+        report.callsLost = lost.count
+        report.lostReasons = lost.prefix(5).map { "\($0.participant): \($0.reason)" }
+        let wall = { (t: UInt64) -> Double? in
+            t == 0 ? nil : clockStart.wall + (Double(t) - Double(clockStart.monotonic)) / 1e9
+        }
+        report.participantsSilentAtEnd = live.filter { $0.timeline.lastPacketAt + 1_000_000_000 < pacer.lastTickAt }.count
+        report.participantsReinvited = live.filter { $0.statistics.reinvites > 0 }.count
+        report.reinviteToMediaMilliseconds = LoadReport.Spread(live.flatMap { $0.timeline.reinviteToMedia.map { Double($0) / 1e6 } })
+        report.longestGapMilliseconds = LoadReport.Spread(live.map { Double($0.timeline.longestGap) / 1e6 })
+        if options.reportGaps {
+            report.perParticipant = live.map { p in
+                LoadReport.ParticipantOutcome(
+                    name: p.name, packetsReceived: p.statistics.packetsReceived, reinvites: p.statistics.reinvites,
+                    reinviteToMediaMilliseconds: p.timeline.reinviteToMedia.map { Double($0) / 1e6 },
+                    longestGapMilliseconds: Double(p.timeline.longestGap) / 1e6, longestGapEndedAt: wall(p.timeline.longestGapEndedAt),
+                    lastPacketAt: wall(p.timeline.lastPacketAt))
+            }
+        }
+        return report
     }
 
-    /// The clips (T voices, 4 room noises, 15 s each, encoded once like a phone would: complexity 10, FEC) and one
-    /// participant per seat, each starting at its own offset.
-    private func makeParticipants() throws -> [LoadParticipant] {
+    /// The clips (T voices, 4 room noises, 15 s each, encoded once like a phone would: complexity 10, FEC).
+    func makeClips() throws -> LoadClips {
         let frames = 750
         let input = OpusEncoderSettings(bitrate: 32_000, complexity: 10, inbandFEC: true, dtx: false, expectedLossPercent: 5)
         let talkers = min(options.talkers, options.participants)
@@ -115,22 +133,63 @@ public struct LoadGenerator: Sendable {
         for r in 0..<4 {
             rooms.append(try EncodedClip(source: .silence(seed: UInt64(100 + r)), frames: frames, settings: input))
         }
+        return LoadClips(voices: voices, rooms: rooms, frames: frames)
+    }
+
+    /// One participant per seat of `conferences`, each starting at its own offset in its clip.
+    func makeParticipants(conferences: Range<Int>, clips: LoadClips) throws -> [LoadParticipant] {
+        let talkers = min(options.talkers, options.participants)
         var result: [LoadParticipant] = []
-        for c in 0..<options.conferences {
+        for c in conferences {
             for p in 0..<options.participants {
-                let clip = p < talkers ? voices[p % voices.count] : rooms[p % rooms.count]
-                let address = options.sourceAddresses[result.count % options.sourceAddresses.count]
+                let clip = p < talkers ? clips.voices[p % clips.voices.count] : clips.rooms[p % clips.rooms.count]
+                let seat = c * options.participants + p
+                let address = options.sourceAddresses[seat % options.sourceAddresses.count]
                 result.append(try LoadParticipant(
-                    name: "\(meetingName(c))/\(p + 1)", conference: c, clip: clip, offset: (c * 37 + p * 53) % frames,
+                    name: "\(meetingName(c))/\(p + 1)", conference: c, seat: seat, clip: clip, offset: (c * 37 + p * 53) % clips.frames,
                     ssrc: UInt32(0x10_0000 + c * 1_000 + p), audioLevels: options.audioLevels, address: address))
             }
         }
         return result
     }
 
+    /// A SIP user agent on each source address, all on `group`'s loop, answering re-INVITEs through `dialogs`.
+    func startAgents(
+        _ addresses: Set<String>, dialogs: LoadCallDialogs, group: MultiThreadedEventLoopGroup
+    ) async throws -> [String: SIPUserAgent] {
+        var agents: [String: SIPUserAgent] = [:]
+        for address in addresses.sorted() {
+            var configuration = SIPConfiguration()
+            configuration.address = address
+            configuration.port = 0
+            configuration.tcp = false
+            configuration.userAgent = "consort-loadgen"
+            let ua = SIPUserAgent(configuration: configuration, logger: logger, eventLoop: group.next())
+            await ua.setHandler(.invite) { await dialogs.answer($0) }
+            await ua.onDialogTerminated { dialogs.ended($0, reason: $1) }
+            do {
+                try await ua.start()
+            } catch {
+                for started in agents.values { await started.stop() }
+                throw error
+            }
+            agents[address] = ua
+        }
+        return agents
+    }
+
+    /// Runs the agents' request handlers, each agent as a child task, until they stop.
+    static func run(_ agents: [SIPUserAgent]) async {
+        await withDiscardingTaskGroup { group in
+            for agent in agents { group.addTask { await agent.run() } }
+        }
+    }
+
     func meetingName(_ conference: Int) -> String { "\(options.meetingPrefix)\(conference + 1)" }
 
-    private func placeCalls(_ participants: [LoadParticipant], agents: [String: SIPUserAgent]) async -> ([Int: SIPOutgoingCall], [String]) {
+    func placeCalls(
+        _ participants: [LoadParticipant], agents: [String: SIPUserAgent], dialogs: LoadCallDialogs
+    ) async -> ([Int: SIPOutgoingCall], [String]) {
         var calls: [Int: SIPOutgoingCall] = [:]
         var failures: [String] = []
         // Indices are handed out in order; at most `setupConcurrency` INVITEs are in flight.
@@ -142,11 +201,11 @@ public struct LoadGenerator: Sendable {
                     let index = nextIndex
                     let participant = participants[index]
                     let meeting = meetingName(participant.conference)
-                    let setup = agents[participant.localAddress].map { SIPCallSetup(agent: $0, options: options) }
+                    let setup = agents[participant.localAddress].map { SIPCallSetup(agent: $0, options: options, dialogs: dialogs) }
                     group.addTask {
                         do {
                             guard let setup else { throw LoadGeneratorError("no user agent on \(participant.localAddress)") }
-                            return CallOutcome(index: index, call: try await setup.call(participant, meeting: meeting, index: index), error: nil)
+                            return CallOutcome(index: index, call: try await setup.call(participant, meeting: meeting, index: participant.seat), error: nil)
                         } catch {
                             return CallOutcome(index: index, call: nil, error: "\(error)")
                         }
@@ -181,7 +240,7 @@ public struct LoadGenerator: Sendable {
         return failures
     }
 
-    private func hangUp(_ calls: [SIPOutgoingCall]) async -> Int {
+    func hangUp(_ calls: [SIPOutgoingCall]) async -> Int {
         await withTaskGroup(of: Bool.self) { group in
             for call in calls {
                 group.addTask { [logger] in
@@ -207,4 +266,11 @@ private struct CallOutcome: Sendable {
     let index: Int
     let call: SIPOutgoingCall?
     let error: String?
+}
+
+/// The encoded clips participants replay: voices for talkers, room noise for the others.
+struct LoadClips {
+    let voices: [EncodedClip]
+    let rooms: [EncodedClip]
+    let frames: Int
 }

@@ -46,6 +46,9 @@ public struct LoadGeneratorOptions: Sendable {
     /// CPU windows, back to back.
     public var repeats = 3
 
+    /// Report every participant's receive gaps and re-INVITEs (``LoadReport/perParticipant``).
+    public var reportGaps = false
+
     /// Loopback addresses the participants' SIP and RTP sockets bind to, participant i on address i mod count (Linux
     /// routes all of 127.0.0.0/8 to `lo`): spread over many, a run measures the server rather than its per-source
     /// limits. Default: 127.0.0.1 alone.
@@ -69,7 +72,7 @@ public struct LoadGeneratorOptions: Sendable {
         }
         if !(1...65_535).contains(targetPort) { return "the target port must be 1-65535" }
         if participants < 1 || participants > 1_000 { return "--participants must be 1-1000" }
-        if conferences < 1 || conferences > 200 { return "--conferences must be 1-200" }
+        if conferences < 1 || conferences > 400 { return "--conferences must be 1-400" }
         if totalParticipants > 2_000 { return "at most 2000 participants in all" }
         if !(6_000...510_000).contains(janusBitrate) || !(1...10).contains(janusComplexity) {
             return "--janus-bitrate must be 6000-510000 and --janus-complexity 1-10"

@@ -42,6 +42,56 @@ public struct LoadReport: Sendable, Codable {
     public var windows: [CPUWindow]
     /// Median CPU ms per participant-second over the windows.
     public var medianCPUMillisecondsPerParticipantSecond: Double?
+    /// Calls that ended before the load generator hung up (the server sent BYE, or the dialog failed).
+    public var callsLost: Int = 0
+    /// The first few of them, with the reason.
+    public var lostReasons: [String] = []
+    /// Participants set up that received no RTP in the last second of media.
+    public var participantsSilentAtEnd: Int = 0
+    /// Participants that got at least one re-INVITE.
+    public var participantsReinvited: Int = 0
+    /// Re-INVITE to the first packet from the address it named, over every re-INVITE matched (ms).
+    public var reinviteToMediaMilliseconds: Spread?
+    /// Each participant's longest time between two packets received (ms): an outage shows here.
+    public var longestGapMilliseconds: Spread?
+    /// One entry per participant set up, with `--report-gaps`.
+    public var perParticipant: [ParticipantOutcome]?
+
+    /// The median and the largest of some measurements.
+    public struct Spread: Sendable, Codable, Equatable {
+        /// Median (mean of the middle two for an even count).
+        public var median: Double
+        /// Largest.
+        public var max: Double
+        /// How many measurements.
+        public var count: Int
+
+        /// nil for no values.
+        public init?(_ values: [Double]) {
+            guard let median = LoadReport.median(values), let max = values.max() else { return nil }
+            self.median = median
+            self.max = max
+            count = values.count
+        }
+    }
+
+    /// What one participant lived through, for outage measurements (`--report-gaps`).
+    public struct ParticipantOutcome: Sendable, Codable, Equatable {
+        /// "room3/7".
+        public var name: String
+        /// RTP packets received.
+        public var packetsReceived: UInt64
+        /// Re-INVITEs received.
+        public var reinvites: UInt64
+        /// For each re-INVITE matched: ms from its arrival to the first packet from its new address.
+        public var reinviteToMediaMilliseconds: [Double]
+        /// The longest time between two packets received (ms), and when it ended (Unix time, seconds): for an outage,
+        /// the moment audio came back.
+        public var longestGapMilliseconds: Double
+        public var longestGapEndedAt: Double?
+        /// When the last packet arrived (Unix time, seconds).
+        public var lastPacketAt: Double?
+    }
 
     /// Median of `values` (mean of the middle two for an even count).
     static func median(_ values: [Double]) -> Double? {
@@ -71,8 +121,20 @@ public struct LoadReport: Sendable, Codable {
             "  packets sent        \(media.packetsSent) (\(media.bytesSent) bytes; \(Int(expected)) expected), \(media.sendErrors) send errors",
             "  packets received    \(media.packetsReceived) (\(media.bytesReceived) bytes), RTCP \(media.rtcpReceived), other \(media.malformedReceived)",
             "  receive gaps        \(media.gaps) (\(media.packetsMissing) packets), reordered \(media.reordered), SSRC changes \(media.sourceChanges), silent participants \(participantsWithoutMedia)",
-            "  hung up             \(hangups)",
+            "  late frames         \(media.lateFrames) (> 60 ms behind schedule)",
+            "  hung up             \(hangups); calls lost \(callsLost); silent in the last second \(participantsSilentAtEnd)",
         ]
+        for reason in lostReasons { lines.append("    lost: \(reason)") }
+        if let gap = longestGapMilliseconds {
+            lines.append(String(format: "  longest receive gap median %.0f ms, max %.0f ms", gap.median, gap.max))
+        }
+        if media.reinvites > 0 {
+            var line = "  re-INVITEs          \(media.reinvites) to \(participantsReinvited) participants"
+            if let r = reinviteToMediaMilliseconds {
+                line += String(format: "; to the first packet from the new address: median %.0f ms, max %.0f ms (%d)", r.median, r.max, r.count)
+            }
+            lines.append(line)
+        }
         if let serverPID {
             lines.append("  server CPU (pid \(serverPID))")
             for (i, w) in windows.enumerated() {

@@ -9,12 +9,19 @@ import Glibc
 /// deadlines on the monotonic clock (`clock_nanosleep(TIMER_ABSTIME)` to start + k × 20 ms), so it never drifts. A
 /// tick that starts more than 5 ms after its deadline is late; a late tick still sends, so the packet rate holds.
 ///
-/// It also samples the server's CPU at tick boundaries: after the warm-up, then at the end of each window.
+/// It also samples the server's CPU at tick boundaries: after the warm-up, then at the end of each window. Participants
+/// can join while it runs (``add(_:)``, a capacity ramp), and ``onSecond`` hears the running totals once a second.
 final class MediaPacer: @unchecked Sendable {
     static let tickNanoseconds: UInt64 = 20_000_000
     static let lateNanoseconds: UInt64 = 5_000_000
 
-    private let participants: [LoadParticipant]
+    /// Every participant it sends for (the loop's thread once it runs).
+    private var participants: [LoadParticipant]
+    /// Participants handed over by ``add(_:)``, taken in at the next tick.
+    private let arrivals = Mutex<[LoadParticipant]>([])
+    private let hasArrivals = Atomic<Bool>(false)
+    /// Called on the loop's thread every 50 ticks with the totals so far; must return quickly.
+    var onSecond: (@Sendable (PacerSecond) -> Void)?
     private let ticks: Int
     private let sampler: ServerCPUSampler?
     private let warmupTicks: Int
@@ -30,6 +37,8 @@ final class MediaPacer: @unchecked Sendable {
     private(set) var maxLatenessNanoseconds: UInt64 = 0
     private(set) var windows: [CPUWindow] = []
     private(set) var wallSeconds = 0.0
+    /// When the last tick started (monotonic, ``now()``).
+    private(set) var lastTickAt: UInt64 = 0
 
     init(participants: [LoadParticipant], seconds: Double, sampler: ServerCPUSampler?, warmup: Double, window: Double, repeats: Int) {
         self.participants = participants
@@ -38,6 +47,12 @@ final class MediaPacer: @unchecked Sendable {
         warmupTicks = Int((warmup * 50).rounded())
         windowTicks = max(1, Int((window * 50).rounded()))
         self.repeats = repeats
+    }
+
+    /// Adds participants (their destination set); they send from the next tick on.
+    func add(_ joining: [LoadParticipant]) {
+        arrivals.withLock { $0 += joining }
+        hasArrivals.store(true, ordering: .releasing)
     }
 
     /// Asks the loop to stop at its next tick.
@@ -78,9 +93,21 @@ final class MediaPacer: @unchecked Sendable {
                 }
                 windowStart = cpu.map { (now, $0) }
             }
+            if hasArrivals.exchange(false, ordering: .acquiring) {
+                participants += arrivals.withLock { joining in
+                    defer { joining = [] }
+                    return joining
+                }
+            }
             for p in participants { p.sendFrame() }
             for p in participants { p.drain(batch) }
             ticksRun += 1
+            lastTickAt = now
+            if let onSecond, ticksRun % 50 == 0 {
+                onSecond(PacerSecond(
+                    at: now, ticks: ticksRun, lateTicks: lateTicks, participants: participants.count,
+                    totals: participants.reduce(ParticipantStatistics()) { $0 + $1.statistics }))
+            }
         }
         // The last window closes at the end of its last tick.
         if let sampler, let previous = windowStart, windows.count < repeats, ticksRun >= warmupTicks + windowTicks * (windows.count + 1) {
@@ -110,4 +137,17 @@ final class MediaPacer: @unchecked Sendable {
         var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
     }
+}
+
+/// The pacer's running totals, once a second.
+struct PacerSecond: Sendable {
+    /// When the tick that ends the second started (monotonic).
+    let at: UInt64
+    /// Ticks run so far, and those late.
+    let ticks: Int
+    let lateTicks: Int
+    /// Participants sending.
+    let participants: Int
+    /// Every participant's counters, summed.
+    let totals: ParticipantStatistics
 }

@@ -8,8 +8,8 @@ final class ReceiveBatch {
     let slotBytes = 2_048
     private let storage: UnsafeMutableRawBufferPointer
     private let lengths: UnsafeMutablePointer<UInt32>
-    private let ips: UnsafeMutablePointer<UInt32>
-    private let ports: UnsafeMutablePointer<UInt16>
+    fileprivate let ips: UnsafeMutablePointer<UInt32>
+    fileprivate let ports: UnsafeMutablePointer<UInt16>
 
     init(capacity: Int = 16) {
         self.capacity = max(1, min(capacity, 64))
@@ -38,4 +38,9 @@ final class ReceiveBatch {
     func datagram(_ i: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: storage[i * slotBytes..<i * slotBytes + Int(lengths[i])])
     }
+}
+
+extension ReceiveBatch {
+    /// The source of datagram `i` of the last receive: IPv4 address as `s_addr` (network order) and port.
+    func source(_ i: Int) -> (ip: UInt32, port: UInt16) { (ips[i], ports[i]) }
 }

@@ -3,21 +3,24 @@ import SIP
 import SIPWire
 
 /// Places one participant's call: INVITE `sip:<meeting>@target` with an Opus offer (plain RTP/AVP, rtcp-mux) whose
-/// port is the participant's socket, then points the participant's RTP at the port the answer names.
+/// port is the participant's socket, then points the participant's RTP at the port the answer names and records the
+/// call in `dialogs` (which answers its re-INVITEs).
 struct SIPCallSetup: Sendable {
     let agent: SIPUserAgent
     let options: LoadGeneratorOptions
+    let dialogs: LoadCallDialogs
 
     /// Calls the meeting and returns the established call. Throws with the reason when it is refused, times out, or the
     /// answer is unusable (no Opus, media or Contact off loopback).
     func call(_ participant: LoadParticipant, meeting: String, index: Int) async throws -> SIPOutgoingCall {
         let uri = SIPURI(user: meeting, host: options.targetHost, port: options.targetPort)
         let from = SIPNameAddress(uri: SIPURI(user: "loadgen-\(index)", host: participant.localAddress))
+        let cname = "loadgen-\(index)"
         let policy = SDPAnswerPolicy(address: participant.localAddress, allowVideo: false, sessionID: UInt64(participant.ssrc))
         let offer = SDPOfferAnswer.offer(
             policy: policy,
             options: SDPOfferOptions(
-                audio: SDPLocalMedia(port: participant.localPort, ssrc: participant.ssrc, cname: "loadgen-\(index)"),
+                audio: SDPLocalMedia(port: participant.localPort, ssrc: participant.ssrc, cname: cname),
                 audioLevel: options.audioLevels))
         let agent = self.agent
         let call = try await withTimeout(options.setupTimeout) {
@@ -38,6 +41,7 @@ struct SIPCallSetup: Sendable {
                 throw LoadGeneratorError("the answer chose \(audio.codec ?? "no codec"), not Opus")
             }
             try participant.setDestination(host: host, port: port, payloadType: payloadType)
+            dialogs.add(call.dialog.id, participant: participant, offer: offer, cname: cname)
         } catch {
             if call.response.contacts.first.map({ LoopbackAddress.isLoopbackIPv4($0.uri.host) }) ?? true {
                 _ = try? await withTimeout(5) { try await call.dialog.bye() }

@@ -2,6 +2,10 @@ import ArgumentParser
 import LoadGenerator
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `consort loadgen`: real SIP calls with real Opus RTP against a server on loopback, with the server's CPU per
 /// participant-second when its pid is given.
 struct LoadgenCommand: AsyncParsableCommand {
@@ -27,7 +31,8 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "Meeting names are this prefix followed by 1, 2, … (sip:room1@target, …).")
     var meetingPrefix = "room"
     @Option(help: "Participants per meeting.") var participants = 3
-    @Option(help: "Meetings, each with --participants participants.") var conferences = 1
+    @Option(help: "Meetings, each with --participants participants (default 1; with --find-capacity, the most the ramp adds: default as many as 2000 participants make).")
+    var conferences: Int?
     @Option(help: "Seconds of media once the calls are up (raised to --warmup + --window × --repeat with --server-pid).")
     var seconds = 10.0
     @Option(help: "Participants per meeting who talk (speech-like signal); the others send room noise.") var talkers = 3
@@ -51,6 +56,27 @@ struct LoadgenCommand: AsyncParsableCommand {
             per-source limits. Default: 127.0.0.1.
             """)
     var sourceAddresses: String?
+    @Flag(
+        help: """
+            Report every participant's longest receive gap (and when it ended, Unix time), its re-INVITEs and the time \
+            from each to the first packet from the new address (JSON: perParticipant). For outage measurements.
+            """)
+    var reportGaps = false
+    @Flag(
+        help: """
+            Ramp meetings of --participants against the target, --step-participants at a time (whole meetings), each \
+            step measured for --step-seconds after --settle seconds, until the receivers see more than --threshold of \
+            frames late (> 60 ms behind schedule) or packets lost, or the server refuses calls; report the last good size \
+            (with --server-pid, also the server's cores and participants per core). Progress: one updating line on a \
+            terminal, a line a second otherwise.
+            """)
+    var findCapacity = false
+    @Option(help: "With --find-capacity: the late or lost share that fails a step (0.005 = 0.5 %).") var threshold = 0.005
+    @Option(help: "With --find-capacity: participants added per step, rounded to whole meetings.") var stepParticipants = 50
+    @Option(help: "With --find-capacity: seconds each step is measured.") var stepSeconds = 5.0
+    @Option(help: "With --find-capacity: seconds after a step's calls are up before its measurement.") var settle = 2.0
+    @Flag(inversion: .prefixedNo, help: "With --find-capacity: measure a step over the threshold once more before stopping.")
+    var confirm = true
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .warning
 
@@ -68,7 +94,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         options.janusBitrate = janusBitrate
         options.janusComplexity = janusComplexity
         options.participants = participants
-        options.conferences = conferences
+        options.conferences = conferences ?? (findCapacity ? max(1, min(400, 2_000 / max(1, participants))) : 1)
         options.seconds = seconds
         options.talkers = talkers
         options.audioLevels = levels
@@ -77,6 +103,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         options.warmup = warmup
         options.window = window
         options.repeats = repeats
+        options.reportGaps = reportGaps
         if let sourceAddresses {
             guard let addresses = LoopbackAddress.range(sourceAddresses) else {
                 throw ValidationError("--source-addresses must be FIRST-LAST, two IPv4 loopback addresses (127.x.x.x), FIRST <= LAST")
@@ -84,8 +111,35 @@ struct LoadgenCommand: AsyncParsableCommand {
             options.sourceAddresses = addresses
         }
         if let problem = options.validationProblem() { throw ValidationError(problem) }
+        if findCapacity {
+            try await runCapacityRamp(options)
+            return
+        }
         let report = try await LoadGenerator(options: options, logger: Logger(label: "consort.loadgen")).run()
         print(json ? report.json : report.text)
         if report.callsSetUp == 0 { throw ExitCode(1) }
+    }
+}
+
+extension LoadgenCommand {
+    func runCapacityRamp(_ options: LoadGeneratorOptions) async throws {
+        var ramp = CapacityRampOptions()
+        ramp.threshold = threshold
+        ramp.stepParticipants = stepParticipants
+        ramp.stepSeconds = stepSeconds
+        ramp.settleSeconds = settle
+        ramp.confirm = confirm
+        if let problem = ramp.validationProblem() { throw ValidationError(problem) }
+        let quiet = json
+        let terminal = isatty(STDOUT_FILENO) == 1 && !quiet
+        let report = try await CapacityRamp(options: options, ramp: ramp, logger: Logger(label: "consort.loadgen")).run { progress in
+            if quiet { return }
+            // Straight to the descriptor: the pacer's thread must not wait on stdout's buffer lock, and each line shows at once.
+            let text = terminal ? "\r" + progress.line + "\u{1B}[K" : progress.line + "\n"
+            _ = text.utf8CString.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
+        }
+        if terminal { print("") }
+        print(json ? report.json : report.text)
+        if report.lastGood == nil { throw ExitCode(1) }
     }
 }

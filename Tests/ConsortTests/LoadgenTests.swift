@@ -1,6 +1,7 @@
 import Foundation
 import LoadGenerator
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 
@@ -101,5 +102,53 @@ struct LoadgenTests {
         #expect(report.callsSetUp == 8, "\(report.failureReasons)")
         #expect(report.participantsWithoutMedia == 0)
         #expect(report.hangups == 8)
+    }
+
+    @Test("--find-capacity ramps 2 meetings of 3, a meeting a step: each step measured, the last good size reported, every call hung up")
+    func findCapacity() async throws {
+        let port = freePort()
+        let server = try launchProgram(
+            consortBinary,
+            ["serve", "--config", packageRoot.appendingPathComponent("Config/consort.yaml").path, "--sip-address", "127.0.0.1",
+             "--sip-port", "\(port)", "--rtp-ports", "\(port + 10)-\(port + 200)", "--admin-port", "0", "--log-level", "info"])
+        defer { _ = stopProgram(server) }
+        for _ in 0..<200 {
+            if let log = try? String(contentsOf: server.1, encoding: .utf8), log.contains("accepting calls") { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        var options = LoadGeneratorOptions()
+        options.targetPort = port
+        options.meetingPrefix = "ramp-"
+        options.participants = 3
+        options.conferences = 2
+        options.serverPID = server.0.processIdentifier
+        options.sourceAddresses = try #require(LoopbackAddress.range("127.0.0.2-127.0.0.7"))
+        var ramp = CapacityRampOptions()
+        ramp.stepParticipants = 3
+        ramp.settleSeconds = 0.5
+        ramp.stepSeconds = 1
+        // A threshold no healthy run reaches, so the ramp goes to its cap even on a loaded machine; what is checked is
+        // the ramp itself.
+        ramp.threshold = 0.5
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "loadgen-test")
+        logger.logLevel = .warning
+        let report = try await CapacityRamp(options: options, ramp: ramp, logger: logger).run { progress in
+            lines.withLock { $0.append(progress.line) }
+        }
+        print(report.text)
+        #expect(report.steps.map(\.participants) == [3, 6])
+        #expect(report.steps.map(\.meetings) == [1, 2])
+        #expect(report.lastGood?.participants == 6)
+        #expect(report.stopReason.contains("reached --conferences 2"))
+        for step in report.steps {
+            #expect(step.callsFailed == 0)
+            #expect(step.seconds > 0.9 && step.seconds < 1.5)
+            #expect(step.packetsReceived > UInt64(step.participants * 40), "the mix comes back to everyone: \(step)")
+            #expect(step.lossShare < 0.2 && step.serverCores != nil)
+        }
+        #expect(report.hangups == 6 && report.callsLost == 0)
+        let progress = lines.withLock { $0 }
+        #expect(progress.count >= 2 && progress.allSatisfy { $0.hasPrefix("step ") && $0.contains("calls up") }, "\(progress)")
     }
 }
