@@ -4,6 +4,7 @@
 # Everything stays on 127.0.0.1. Usage (from the package root; `make perf-compare` / `make perf-janus` call it):
 #   Benchmarks/perf-compare/perf-compare.sh [all|consort|janus]
 # Environment: WARMUP (s, 5), WINDOW (s, 20), REPEAT (3), TALKERS (3), LEVELS (0/1: RFC 6464 levels in the load),
+#   CONFIG (the server's configuration file, default Config/consort.yaml),
 #   CONSORT_SHAPES / JANUS_SHAPES ("PxM ...", participants × meetings), OUT (directory for the JSON reports),
 #   CONSORT (the server binary, default .build/release/consort) and LOADGEN (the binary whose `loadgen` runs, default
 #   $CONSORT): an older server measured with the same load generator, back to back, gives a before/after ratio.
@@ -34,7 +35,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 run_consort() {  # participants meetings
 	local p=$1 m=$2 port; port=$(free_port)
-	"$consort" serve --config "$root/Config/consort.yaml" --sip-address 127.0.0.1 --sip-port "$port" \
+	"$consort" serve --config "${CONFIG:-$root/Config/consort.yaml}" --sip-address 127.0.0.1 --sip-port "$port" \
 		--rtp-ports 44000-47999 --log-level warning >"$OUT/consort-serve-${p}x${m}.log" 2>&1 &
 	started=$!
 	sleep 1.5
