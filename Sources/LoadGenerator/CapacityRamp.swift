@@ -47,7 +47,10 @@ public struct CapacityRamp: Sendable {
             guard let progress, let previous else { return }
             progress(CapacityProgress(second, previous: previous, step: stepNumber.value))
         }
-        let pacing = Task { await pacer.run() }
+        // The pacer and the agents' handlers (re-INVITEs) run as child tasks for the whole ramp.
+        async let pacing: Void = withTaskCancellationHandler { await pacer.run() } onCancel: { pacer.stop() }
+        let running = Array(agents.values)
+        async let agentWork: Void = LoadGenerator.run(running)
 
         var calls: [SIPOutgoingCall] = []
         var steps: [CapacityStep] = []
@@ -88,9 +91,10 @@ public struct CapacityRamp: Sendable {
             lastGood = step
         }
         pacer.stop()
-        await pacing.value
+        await pacing
         let hangups = await generator.hangUp(calls)
         for agent in agents.values { await agent.stop() }
+        await agentWork
         return CapacityReport(
             target: "\(options.targetHost):\(options.targetPort)", participantsPerMeeting: options.participants,
             talkers: min(options.talkers, options.participants), threshold: ramp.threshold, steps: steps, lastGood: lastGood,
