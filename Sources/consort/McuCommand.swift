@@ -1,4 +1,5 @@
 import ArgumentParser
+import Admin
 import Foundation
 import Logging
 import FocusPostgres
@@ -26,6 +27,8 @@ struct McuCommand: AsyncParsableCommand {
     @Option(help: "This instance's id in the pool (default: mcu-<media address>-<control port>).") var id: String?
     @Option(help: "The shared database the instance registers in, a postgres:// URL (overrides focus.database).")
     var database: String?
+    @Option(help: "Where to serve GET /metrics (Prometheus) and /health, IPv4:PORT (overrides pool.metricsAddress).")
+    var metricsAddress: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
@@ -35,6 +38,7 @@ struct McuCommand: AsyncParsableCommand {
         if let controlAddress { configuration.pool.controlAddress = controlAddress }
         if let mediaAddress { configuration.media.mcu.bindAddress = mediaAddress }
         if let rtpPorts { configuration.media.mcu.rtpPorts = rtpPorts }
+        if let metricsAddress { configuration.pool.metricsAddress = metricsAddress }
         if let problem = configuration.validationProblem() { throw ValidationError(problem) }
         let secret = token ?? ProcessInfo.processInfo.environment["CONSORT_MCU_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.pool.token
         guard !secret.isEmpty else {
@@ -43,6 +47,11 @@ struct McuCommand: AsyncParsableCommand {
         // The pool store: where the focus finds this instance. Without a shared database the instance still serves
         // MCUControl, but no focus will find it by itself.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let (host, port) = PoolConfiguration.hostPort(configuration.pool.metricsAddress) {
+            // The backend first, so the MCU's media counters are made on the registry /metrics renders.
+            _ = AdminMetrics.registry
+            services.append(.init(service: MetricsServer(host: host, port: port, logger: logger)))
+        }
         var store: (any MCUPoolStore)?
         switch try FocusDatabase(setting: database ?? configuration.focus.database) {
         case .postgres(let location):

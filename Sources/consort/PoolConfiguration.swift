@@ -19,10 +19,12 @@ struct PoolConfiguration: Codable, Equatable {
     var drainSeconds = 60.0
     /// Mutual TLS on the control channel; off while its paths are empty.
     var tls = PoolTLSConfiguration()
+    /// Where `consort mcu` serves GET /metrics and /health (IPv4:PORT); empty: not served.
+    var metricsAddress = ""
 
     init() {}
 
-    enum CodingKeys: String, CodingKey { case enabled, controlAddress, token, callTimeoutSeconds, downAfterSeconds, drainSeconds, tls }
+    enum CodingKeys: String, CodingKey { case enabled, controlAddress, token, callTimeoutSeconds, downAfterSeconds, drainSeconds, tls, metricsAddress }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -34,6 +36,7 @@ struct PoolConfiguration: Codable, Equatable {
         downAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .downAfterSeconds) ?? defaults.downAfterSeconds
         drainSeconds = try c.decodeIfPresent(Double.self, forKey: .drainSeconds) ?? defaults.drainSeconds
         tls = try c.decodeIfPresent(PoolTLSConfiguration.self, forKey: .tls) ?? defaults.tls
+        metricsAddress = try c.decodeIfPresent(String.self, forKey: .metricsAddress) ?? defaults.metricsAddress
     }
 
     /// The token: CONSORT_MCU_TOKEN when set, else `token`.
@@ -58,6 +61,9 @@ struct PoolConfiguration: Codable, Equatable {
         if enabled && resolvedToken.isEmpty { return "pool.enabled needs the control token: set pool.token or CONSORT_MCU_TOKEN" }
         if !(drainSeconds >= 0 && drainSeconds <= 3_600) { return "pool.drainSeconds: between 0 and 3600" }
         if let problem = tls.validationProblem() { return problem }
+        if !metricsAddress.isEmpty && Self.hostPort(metricsAddress) == nil {
+            return "pool.metricsAddress: \(metricsAddress) is not IPv4:PORT (e.g. 10.0.0.5:9464), or empty for none"
+        }
         return nil
     }
 }

@@ -149,3 +149,26 @@ extension McuProcessTests {
         #expect(await hello("impostor").hasPrefix("refused"), "a certificate the CA did not sign")
     }
 }
+
+extension McuProcessTests {
+    @Test("--metrics-address serves /metrics and /health: refused control calls and the MCU's media gauges are there")
+    func metricsEndpoint() async throws {
+        let controlPort = freePort()
+        let metricsPort = freePort()
+        let mcu = try launch(controlPort: controlPort, rtpBase: freePortBlock(count: 100), extra: ["--metrics-address", "127.0.0.1:\(metricsPort)"])
+        defer { _ = stopProgram(mcu, grace: 1) }
+        let ready = await waitForLog(mcu, "MCU instance ready")
+        try #require(ready.contains("MCU instance ready"), "\(ready.suffix(1_500))")
+        let listening = await waitForLog(mcu, "metrics listening")
+        #expect(listening.contains("http://127.0.0.1:\(metricsPort)/metrics"), "\(listening.suffix(1_000))")
+        let intruder = try GRPCMCUController(host: "127.0.0.1", port: controlPort, token: "wrong", logger: Logger(label: "test"))
+        Task { await intruder.run() }  // ends at its shutdown()
+        defer { intruder.shutdown() }
+        do throws(MCUControlError) { _ = try await intruder.hello(focus: "intruder") } catch {}
+        let health = try await AdminHTTP.request("GET", "http://127.0.0.1:\(metricsPort)/health")
+        #expect(health.status == 200)
+        let metrics = try await AdminHTTP.request("GET", "http://127.0.0.1:\(metricsPort)/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains("consort_mcu_control_refused_total"), "\(metrics.text.prefix(2_000))")
+    }
+}
