@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "LoadGenerator",
             dependencies: [
-                "SIP", "SIPWire", "SDP", "RTPWire", "OpusCodec", "MediaBench", "CConsortSockets", .product(name: "Logging", package: "swift-log"),
+                "SIP", "SIPWire", "SDP", "RTPWire", "OpusCodec", "MediaBench", "MediaCore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

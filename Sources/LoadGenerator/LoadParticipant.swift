@@ -1,4 +1,5 @@
 import MediaBench
+import MediaCore
 import RTPWire
 import Synchronization
 
@@ -156,7 +157,7 @@ final class LoadParticipant: @unchecked Sendable {
 
     /// Reads every datagram waiting on the socket, a batch per system call, and counts RTP (sequence gaps per source,
     /// late frames, receive gaps) and RTCP.
-    func drain(_ batch: ReceiveBatch) {
+    func drain(_ batch: DatagramBatch) {
         var expected: MediaDestination?
         while true {
             let received = batch.receive(from: socket)
@@ -169,7 +170,7 @@ final class LoadParticipant: @unchecked Sendable {
             }
             guard let expected else { return }
             for i in 0..<received {
-                let source = batch.source(i)
+                let source = batch.sender(i)
                 count(batch.datagram(i), at: now, fromNewAddress: source.ip == expected.address && source.port == expected.port)
             }
             if received < batch.capacity { return }

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -29,7 +30,7 @@ final class MediaPacer: @unchecked Sendable {
     private let repeats: Int
     private let stopRequested = Atomic<Bool>(false)
     /// Where every participant's replies are read, one socket at a time (the loop's thread only).
-    private let batch = ReceiveBatch()
+    private let batch = DatagramBatch()
 
     /// Results, valid after `run()` returns.
     private(set) var ticksRun = 0

@@ -58,9 +58,7 @@ final class UDPSocket: @unchecked Sendable {  // handed to one conference loop, 
     /// Reads up to `limit` queued datagrams into `batch` with one `recvmmsg`; how many (0 when none was queued). No allocation.
     @inline(__always)
     func receive(into batch: DatagramBatch, limit: Int) -> Int {
-        let count = UInt32(clamping: min(limit, batch.capacity))
-        let n = consort_receive_batch(descriptor, batch.storage.baseAddress, batch.slotBytes, count, batch.lengths, batch.ips, batch.ports)
-        return max(0, Int(n))
+        batch.receive(from: descriptor, limit: limit)
     }
 
     /// Whether the last poll of `readiness` found this socket readable; the first ask adds the socket to it.
