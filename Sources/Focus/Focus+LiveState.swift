@@ -136,6 +136,15 @@ extension Focus {
         public var dropped = 0
         /// Subscriptions to the conference event package carried on (each got the full state again).
         public var subscriptions = 0
+
+        static func += (total: inout Reattachment, one: Reattachment) {
+            total.conferences += one.conferences
+            total.calls += one.calls
+            total.mediaKept += one.mediaKept
+            total.mediaRemade += one.mediaRemade
+            total.dropped += one.dropped
+            total.subscriptions += one.subscriptions
+        }
     }
 
     /// Takes over the live conferences in the store, as a focus restarted mid-meeting: each conference gets its
@@ -171,14 +180,7 @@ extension Focus {
         }
         if !stored.isEmpty { await mcu.waitUntilReady() }
         let byConference = Dictionary(grouping: participants, by: \.conference)
-        for record in stored {
-            let taken = await reattach(record, calls: byConference[record.id] ?? [])
-            result.conferences += taken.conferences
-            result.calls += taken.calls
-            result.mediaKept += taken.mediaKept
-            result.mediaRemade += taken.mediaRemade
-            result.dropped += taken.dropped
-        }
+        for record in stored { result += await reattach(record, calls: byConference[record.id] ?? []) }
         for subscription in watching where await reattach(subscription) { result.subscriptions += 1 }
         return result
     }
@@ -209,7 +211,7 @@ extension Focus {
         let id = record.id
         guard let tenant = directory.tenant(id: id.tenant) else {
             logger.warning("a stored conference's tenant is gone: its calls end", metadata: ["meeting": "\(id)"])
-            await byeAll(stored, reason: "tenant removed")
+            await byeAll(stored)
             await forgetConference(id)
             result.dropped = stored.count
             return result
@@ -224,7 +226,7 @@ extension Focus {
         } catch {
             logger.warning("no MCU for a stored conference: its calls end", metadata: ["meeting": "\(id)", "reason": "\(error.reason)"])
             conferences.withLock { if $0[id] === conference { $0[id] = nil } }
-            await byeAll(stored, reason: "no media")
+            await byeAll(stored)
             await forgetConference(id)
             result.dropped = stored.count
             return result
@@ -251,7 +253,8 @@ extension Focus {
                 await forgetCall(call.endpoint, in: id)
             }
         }
-        await conference.restore(record, endpoints: Set(restored.map(\.0.endpoint)))
+        let takenOver = Set(restored.map(\.0.endpoint))
+        await conference.restore(record, endpoints: takenOver)
         var remake: [EndpointID] = []
         for (call, dialog) in restored {
             let key = AdmissionKey(conference: id, endpoint: call.endpoint)
@@ -264,13 +267,7 @@ extension Focus {
             }
             mediaRequests.withLock { $0[key] = call.media }
             await conference.setDialog(dialog, for: call.endpoint)
-            usage.withLock { table in
-                var u = table[id.tenant] ?? TenantUsage()
-                u.conferences.insert(id.meeting)
-                u.participants += 1
-                table[id.tenant] = u
-                counters.usage(tenant: id.tenant, conferences: u.conferences.count, participants: u.participants)
-            }
+            takeSeat(id)
             if let waiting = call.waiting {
                 let stage: Admission.Stage = waiting == .pin ? .pin(digits: "", failures: 0) : .lobby
                 await beginAdmission(key, Admission(stage: stage, lobbyAfterPIN: false, muted: call.mutedOnAdmission, source: call.source))
@@ -284,7 +281,7 @@ extension Focus {
             persistCall(dialog.id)  // its CSeq moved on
         }
         // Endpoints the MCU holds for calls nobody took over (they ended while no focus ran).
-        for endpoint in onMCU where !restored.contains(where: { $0.0.endpoint == endpoint }) {
+        for endpoint in onMCU.subtracting(takenOver) {
             await mcu.removeEndpoint(id, endpoint)
         }
         conferenceChanged(conference)
@@ -300,7 +297,7 @@ extension Focus {
     }
 
     /// BYE in each stored dialog that could be restored (the phones still think they are in a call), without waiting.
-    private func byeAll(_ stored: [LiveParticipant], reason: String) async {
+    private func byeAll(_ stored: [LiveParticipant]) async {
         for call in stored {
             guard let dialog = try? await agent.restoreDialog(call.dialog) else { continue }
             work.start { _ = try? await dialog.bye() }

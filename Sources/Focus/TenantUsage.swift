@@ -12,20 +12,31 @@ extension Focus {
     /// Takes a seat (and the conference's slot when it is the first) within the tenant's quotas.
     func reserveUsage(_ tenant: Tenant, conference: ConferenceID) throws(JoinRefusal) {
         let refusal: JoinRefusal? = usage.withLock { table in
-            var u = table[tenant.id] ?? TenantUsage()
+            let u = table[tenant.id] ?? TenantUsage()
             if !u.conferences.contains(conference.meeting) && u.conferences.count >= tenant.quotas.concurrentMeetings {
                 return .quota("the tenant's limit of \(tenant.quotas.concurrentMeetings) concurrent meetings is reached")
             }
             if u.participants >= tenant.quotas.concurrentParticipants {
                 return .quota("the tenant's limit of \(tenant.quotas.concurrentParticipants) concurrent participants is reached")
             }
-            u.conferences.insert(conference.meeting)
-            u.participants += 1
-            table[tenant.id] = u
-            counters.usage(tenant: tenant.id, conferences: u.conferences.count, participants: u.participants)
+            seat(conference, in: &table)
             return nil
         }
         if let refusal { throw refusal }
+    }
+
+    /// Takes a seat (and the conference's slot) without a quota check: a call taken over from the store held it before.
+    func takeSeat(_ conference: ConferenceID) {
+        usage.withLock { seat(conference, in: &$0) }
+    }
+
+    /// A seat taken in `table` (under its lock), shown in the gauges.
+    private func seat(_ conference: ConferenceID, in table: inout [String: TenantUsage]) {
+        var u = table[conference.tenant] ?? TenantUsage()
+        u.conferences.insert(conference.meeting)
+        u.participants += 1
+        table[conference.tenant] = u
+        counters.usage(tenant: conference.tenant, conferences: u.conferences.count, participants: u.participants)
     }
 
     /// Gives a seat back.
