@@ -136,7 +136,29 @@ public final class ConferenceMixer {
         profile.ticks &+= 1
         measureLevels()
         chooseSpeakers()
+        if tickCount % Self.lossAdaptationTicks == 0 { adaptToLoss() }
         mixAndEncode()
+    }
+
+    /// Ticks between two looks at the receivers' loss: a second (RTCP reports come every few seconds).
+    static let lossAdaptationTicks: UInt64 = 50
+
+    /// Lets each adaptive Opus stream follow the worst loss its receivers report: a speaker's own stream its peer's,
+    /// the shared stream of a group that of its listeners. A stream that starts a speaker (a copy of the shared one)
+    /// or takes over a former speaker's state carries the other's protection until the next look.
+    private func adaptToLoss() {
+        for g in groups {
+            var worst = 0
+            for p in participants where p.group === g && p.ownStream == nil && !p.isIsolated {
+                worst = max(worst, p.reportedLossPercent)
+            }
+            if g.shared.protect(againstLossPercent: worst) { profile.protectionChanges &+= 1 }
+        }
+        for p in participants {
+            if let stream = p.ownStream, stream.protect(againstLossPercent: p.reportedLossPercent) {
+                profile.protectionChanges &+= 1
+            }
+        }
     }
 
     // MARK: - Levels

@@ -53,6 +53,16 @@ final class EncodedStream {
         if let opus, let source = other.opus { opus.copyState(from: source) }
     }
 
+    /// The loss (%) an adaptive Opus stream protects against with in-band FEC, nil while it is unprotected (CELT).
+    var protectedLossPercent: Int? { opus?.protectedLossPercent }
+
+    /// Adapts an adaptive Opus stream to the worst loss its receivers report (``OpusEncoder/protect(againstLossPercent:)``);
+    /// returns whether its protection changed. Other formats ignore it.
+    @discardableResult
+    func protect(againstLossPercent loss: Int) -> Bool {
+        opus?.protect(againstLossPercent: loss) ?? false
+    }
+
     /// Encodes one 20 ms, 48 kHz mono frame into ``packetsPerTick`` packets. Returns false on an encoder failure
     /// (counted by the caller).
     @inline(__always)

@@ -67,6 +67,9 @@ public final class MixerParticipant {
     var lastActiveTick: UInt64 = 0
     /// The encoder of what this participant hears while it speaks, and for a while after (``isHandingOver``).
     var ownStream: EncodedStream?
+    /// The loss (%) the peer last reported about what it is sent (RTCP, RFC 3550 §6.4.1 fraction lost), 0 before any
+    /// report. An adaptive Opus stream protects itself against the worst of its receivers (``ConferenceMixer``).
+    public var reportedLossPercent = 0
     /// A former speaker that still hears its own encoder, now fed the listeners' mix, until it can move to the shared
     /// stream without a seam (see ``ConferenceMixer``).
     var isHandingOver = false

@@ -66,7 +66,11 @@ extension MediaEndpoint {
     }
 
     private func noteReportBlock(_ block: RTCPReportBlock, nowCompact: UInt32) {
-        guard block.ssrc == localSSRC, block.lastSR != 0 else { return }
+        guard block.ssrc == localSSRC else { return }
+        // The loss the peer saw in what we sent since its last report (fraction lost, 8-bit fixed point): an adaptive
+        // Opus stream turns in-band FEC on for it.
+        participant.reportedLossPercent = (Int(block.fractionLost) * 100 + 128) / 256
+        guard block.lastSR != 0 else { return }
         let rtt = nowCompact &- block.lastSR &- block.delaySinceLastSR
         // Anything above a minute is a wrapped or bogus value.
         if rtt < 65_536 * 60 { rtcpState.roundTripMilliseconds = Double(rtt) * 1000 / 65_536 }

@@ -27,7 +27,7 @@ public final class OpusEncoder: @unchecked Sendable {
         let encoder = OpaquePointer(raw)
         let application: Int32 =
             switch settings.application {
-            case .voip: OPUS_APPLICATION_VOIP
+            case .voip, .adaptive: OPUS_APPLICATION_VOIP
             case .audio: OPUS_APPLICATION_AUDIO
             case .restrictedLowDelay: OPUS_APPLICATION_RESTRICTED_LOWDELAY
             }
@@ -50,8 +50,14 @@ public final class OpusEncoder: @unchecked Sendable {
                 }
             status = consort_opus_encoder_set_max_bandwidth(encoder, value)
         }
-        if status == OPUS_OK && settings.application == .voip {
+        if status == OPUS_OK && (settings.application == .voip || (settings.application == .adaptive && settings.dtx)) {
+            // libopus 1.3 applies DTX in SILK only: with DTX on, adaptive is voip.
             status = consort_opus_encoder_set_signal(encoder, OPUS_SIGNAL_VOICE)
+        }
+        if status == OPUS_OK && settings.application == .adaptive && !settings.dtx {
+            // Unprotected to start with: the music hint and no expected loss keep libopus 1.3 in CELT at 32 kbit/s.
+            status = consort_opus_encoder_set_signal(encoder, OPUS_SIGNAL_MUSIC)
+            if status == OPUS_OK { status = consort_opus_encoder_set_packet_loss_perc(encoder, 0) }
         }
         guard status == OPUS_OK else {
             free(raw)
@@ -80,11 +86,46 @@ public final class OpusEncoder: @unchecked Sendable {
         return length < 0 ? nil : Int(length)
     }
 
-    /// Makes this encoder continue exactly where `other` is: same history, same prediction state.
+    /// Makes this encoder continue exactly where `other` is: same history, same prediction state, same protection.
     /// A receiver decoding `other`'s stream can go on decoding this one's without a glitch. Both must have the same channels.
     public func copyState(from other: OpusEncoder) {
         precondition(other.stateSize == stateSize, "copyState needs encoders with the same channel count")
         memcpy(UnsafeMutableRawPointer(state), UnsafeRawPointer(other.state), stateSize)
+        protectedLossPercent = other.protectedLossPercent
+    }
+
+    /// With ``OpusEncoderSettings/Application/adaptive``: the loss (%) the encoder now protects against with SILK or
+    /// hybrid and in-band FEC, or nil while it codes CELT, unprotected.
+    public private(set) var protectedLossPercent: Int?
+
+    /// Whether ``protect(againstLossPercent:)`` can change anything: the adaptive application with in-band FEC on and
+    /// DTX off (with DTX it codes SILK/hybrid throughout, as voip; without FEC, CELT throughout).
+    public var adaptsToLoss: Bool { settings.application == .adaptive && settings.inbandFEC && !settings.dtx }
+
+    /// Adapts the coding mode to the loss (%) the stream's receivers report: from ``OpusEncoderSettings/adaptiveFECLossPercent``
+    /// up, the speech hint and that expected loss make libopus code SILK/hybrid with in-band FEC sized for it (never
+    /// less than ``OpusEncoderSettings/expectedLossPercent``); below half of it, back to CELT without FEC. libopus
+    /// switches mode between two frames without a seam. Returns whether the setting changed; does nothing (false)
+    /// unless ``adaptsToLoss``. Never allocates.
+    @discardableResult
+    public func protect(againstLossPercent loss: Int) -> Bool {
+        guard adaptsToLoss else { return false }
+        let threshold = settings.adaptiveFECLossPercent
+        let wanted: Int?
+        if loss >= threshold {
+            wanted = min(100, max(loss, settings.expectedLossPercent))
+        } else if protectedLossPercent != nil && loss * 2 >= threshold {
+            wanted = protectedLossPercent  // between half the threshold and it: stay protected as before
+        } else {
+            wanted = nil
+        }
+        guard wanted != protectedLossPercent else { return false }
+        let signal = wanted == nil ? OPUS_SIGNAL_MUSIC : OPUS_SIGNAL_VOICE
+        guard consort_opus_encoder_set_signal(state, signal) == OPUS_OK,
+            consort_opus_encoder_set_packet_loss_perc(state, Int32(wanted ?? 0)) == OPUS_OK
+        else { return false }
+        protectedLossPercent = wanted
+        return true
     }
 
     /// Forgets all history, as if new.

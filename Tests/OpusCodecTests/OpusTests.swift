@@ -94,7 +94,7 @@ struct OpusTests {
 
     @Test("in-band FEC rebuilds a lost frame from the next packet (RFC 7587 §3.1.2)")
     func forwardErrorCorrection() throws {
-        let encoder = try OpusEncoder(OpusEncoderSettings(bitrate: 24_000, inbandFEC: true, expectedLossPercent: 20))
+        let encoder = try OpusEncoder(OpusEncoderSettings(bitrate: 24_000, inbandFEC: true, expectedLossPercent: 20, application: .voip))
         let decoder = try OpusDecoder()
         let packets = encodeFrames(sine(440, count: 48_000), with: encoder)
         for p in packets[0..<20] { _ = try decode(p, with: decoder) }
@@ -105,6 +105,45 @@ struct OpusTests {
         }
         #expect(n == 960)
         #expect(goertzelPower(pcm, frequency: 440, sampleRate: 48_000) > 0.005)
+    }
+
+    @Test("adaptive: CELT while unprotected; from the threshold SILK/hybrid whose FEC rebuilds a lost frame; off below half of it; no seam at a switch")
+    func adaptiveProtection() throws {
+        let encoder = try OpusEncoder(OpusEncoderSettings(bitrate: 32_000, application: .adaptive, adaptiveFECLossPercent: 3))
+        let decoder = try OpusDecoder()
+        let tone = sine(440, amplitude: 8_000, count: 48_000 * 3)
+        func encodeSecond(_ second: Int) -> [[UInt8]] {
+            encodeFrames(Array(tone[(second * 48_000)..<((second + 1) * 48_000)]), with: encoder)
+        }
+        #expect(encoder.adaptsToLoss && encoder.protectedLossPercent == nil)
+        let clean = encodeSecond(0)
+        #expect(clean.allSatisfy { $0[0] >> 3 >= 16 }, "CELT TOCs: \(clean.map { $0[0] >> 3 })")
+        #expect(!encoder.protect(againstLossPercent: 2), "below the threshold: no change")
+        #expect(encoder.protect(againstLossPercent: 10) && encoder.protectedLossPercent == 10)
+        let lossy = encodeSecond(1)
+        #expect(lossy.suffix(45).allSatisfy { $0[0] >> 3 < 16 }, "SILK/hybrid TOCs: \(lossy.map { $0[0] >> 3 })")
+        #expect(encoder.protect(againstLossPercent: 1) && encoder.protectedLossPercent == nil, "below half the threshold: off")
+        #expect(encodeSecond(2).suffix(45).allSatisfy { $0[0] >> 3 >= 16 })
+
+        // Decoded straight through both switches, every frame carries the tone: no dropout at a mode change.
+        var quiet: [Int] = []
+        for (i, p) in (clean + lossy).enumerated() {
+            let pcm = try decode(p, with: decoder)
+            if i >= 5, goertzelPower(pcm, frequency: 440, sampleRate: 48_000) < 0.01 { quiet.append(i) }
+            // Lose frame 70 (protected): its FEC in frame 71 rebuilds it.
+            if i == 69 {
+                var rebuilt = [Int16](repeating: 0, count: 960)
+                let n = try lossy[21].withUnsafeBytes { next in
+                    try rebuilt.withUnsafeMutableBufferPointer { try decoder.decodeFEC(from: next, frameSamples: 960, into: $0).get() }
+                }
+                #expect(n == 960 && goertzelPower(rebuilt, frequency: 440, sampleRate: 48_000) > 0.01)
+                break
+            }
+        }
+        #expect(quiet.isEmpty, "frames without the tone: \(quiet)")
+
+        let plain = try OpusEncoder(OpusEncoderSettings(dtx: true, application: .adaptive))
+        #expect(!plain.adaptsToLoss && !plain.protect(againstLossPercent: 50), "with DTX, adaptive is voip throughout")
     }
 
     @Test("a corrupt packet yields an error, not a crash")
