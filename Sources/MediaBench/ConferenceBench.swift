@@ -218,7 +218,8 @@ public final class ConferenceBench {
         return MixerBenchResult(
             participants: options.participants, speakers: options.mixer.speakers, talkers: options.talkers,
             conferences: options.conferences, levels: options.levels, dtx: options.dtx,
-            complexity: options.opus.complexity, bitrate: options.opus.bitrate, srtp: options.srtp.rawValue,
+            complexity: options.opus.complexity, bitrate: options.opus.bitrate, application: options.opus.application.rawValue,
+            srtp: options.srtp.rawValue,
             ticks: ticks, nsPerTick: nsPerTick, nsPerParticipantTick: nsPerTick / total,
             libraryShare: nanoseconds > 0 ? codec / Double(nanoseconds) : 0,
             realtimeParticipantsPerCore: total * 20_000_000 / nsPerTick)

@@ -8,6 +8,8 @@ public struct MixerBenchResult: Sendable, Codable, Equatable {
     public var dtx: Bool
     public var complexity: Int
     public var bitrate: Int
+    /// The mixer's Opus application (``OpusEncoderSettings/Application``): adaptive codes CELT in a loss-free run.
+    public var application: String
     public var srtp: String
     /// Ticks run (each tick runs every conference once).
     public var ticks: Int
@@ -33,7 +35,7 @@ public struct MixerBenchResult: Sendable, Codable, Equatable {
         return """
             consort bench mixer: \(conferences) conference(s) × \(participants) participants, \(speakers) speakers, \
             \(talkers) talkers, levels \(levels ? "on" : "off"), input DTX \(dtx ? "on" : "off"), \
-            Opus c\(complexity) \(bitrate / 1000) kbit/s, SRTP \(srtp)
+            Opus \(application) c\(complexity) \(bitrate / 1000) kbit/s, SRTP \(srtp)
               ticks                          \(ticks)
               ticks/s                        \(f(ticksPerSecond, 1))
               ns per tick                    \(f(nsPerTick))

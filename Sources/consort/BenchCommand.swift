@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import MediaBench
+import OpusCodec
 
 /// `consort bench`: measurements for load testers.
 struct BenchCommand: ParsableCommand {
@@ -37,6 +38,11 @@ struct MixerBenchCommand: AsyncParsableCommand {
     @Flag(help: "Encode the input's silence with DTX, so quiet participants send almost nothing.") var dtx = false
     @Option(help: "Opus encoder complexity 0-10 of the mixer. Default: the configuration's.") var complexity: Int?
     @Option(help: "Opus bit rate of the mixer in bit/s. Default: the configuration's.") var bitrate: Int?
+    @Option(
+        help: """
+            Opus application of the mixer: adaptive (CELT while nobody reports loss, as in a clean run), voip (SILK/hybrid,             like floor.sh's encoder), audio or restrictedLowDelay. Default: the configuration's.
+            """)
+    var application: OpusEncoderSettings.Application?
     @Option(help: "Participants per conference that also send VP8 video (everyone then receives video).") var videoSenders = 0
     @Option(help: "SRTP on the media path: gcm (AEAD_AES_128_GCM), cm (AES_CM_128_HMAC_SHA1_80) or off.")
     var srtp: MixerBenchOptions.SRTPMode = .gcm
@@ -63,6 +69,7 @@ struct MixerBenchCommand: AsyncParsableCommand {
         options.dtx = dtx
         if let complexity { options.opus.complexity = complexity }
         if let bitrate { options.opus.bitrate = bitrate }
+        if let application { options.opus.application = application }
         options.srtp = srtp
         options.videoSenders = videoSenders
         if let problem = options.validationProblem() { throw ValidationError(problem) }
@@ -82,3 +89,4 @@ struct MixerBenchCommand: AsyncParsableCommand {
 }
 
 extension MixerBenchOptions.SRTPMode: ExpressibleByArgument {}
+extension OpusEncoderSettings.Application: ExpressibleByArgument {}

@@ -61,7 +61,7 @@ struct MixerBenchTests {
         let keys = Set(json?.keys.map { $0 } ?? [])
         #expect(
             keys == [
-                "participants", "speakers", "talkers", "conferences", "levels", "dtx", "complexity", "bitrate", "srtp",
+                "participants", "speakers", "talkers", "conferences", "levels", "dtx", "complexity", "bitrate", "application", "srtp",
                 "ticks", "nsPerTick", "nsPerParticipantTick", "libraryShare", "realtimeParticipantsPerCore",
             ])
     }
