@@ -52,6 +52,18 @@ public final class EmbeddedMCU: MCUController {
         group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         loopList = group.makeIterator().map { $0 }
         ports = PortAllocator(range: range, maxTenantShare: configuration.maxTenantPortShare)
+        if !manualTicks && configuration.realtimePriority > 0 {
+            RealtimeScheduling.apply(priority: configuration.realtimePriority, to: loopList, logger: self.logger)
+        }
+    }
+
+    /// How many of the loops that run conferences run under SCHED_RR (``MCUConfiguration/realtimePriority``).
+    public func realtimeLoopCount() async -> Int {
+        var count = 0
+        for loop in loopList where (try? await loop.submit { RealtimeScheduling.currentThreadIsRealtime() }.get()) == true {
+            count += 1
+        }
+        return count
     }
 
     /// Stops every conference and the event loops.

@@ -9,6 +9,11 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
     public var advertisedAddress: String? = nil
     /// Event loops that run conferences; 0 means one per core.
     public var loops: Int = 0
+    /// The real-time priority (SCHED_RR, 1-99) of the threads of the loops that run conferences, so a tick is not kept
+    /// waiting by other work on the machine (as FreeSWITCH's and Asterisk's real-time options); 0 leaves them at the
+    /// normal policy. Needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least this; without it the MCU says so and runs at
+    /// the normal policy. Not applied with manual ticks.
+    public var realtimePriority: Int = 10
     /// Consecutive in-sequence RTP packets (one source address:port, one SSRC) a stream from the SIP request's source
     /// IP must send before it is accepted (callers behind NAT); packets from the SDP's own address are accepted at once.
     public var probationPackets: Int = 4
@@ -35,7 +40,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case rtpPorts, bindAddress, advertisedAddress, loops, selfMuteDTMF, mediaTimeoutSeconds, probationPackets, unverifiedSendSeconds
-        case holdTimeoutSeconds, maxTenantPortShare, maxTenantTickShare
+        case holdTimeoutSeconds, maxTenantPortShare, maxTenantTickShare, realtimePriority
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,6 +50,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         bindAddress = try c.decodeIfPresent(String.self, forKey: .bindAddress) ?? d.bindAddress
         advertisedAddress = try c.decodeIfPresent(String.self, forKey: .advertisedAddress)
         loops = try c.decodeIfPresent(Int.self, forKey: .loops) ?? d.loops
+        realtimePriority = try c.decodeIfPresent(Int.self, forKey: .realtimePriority) ?? d.realtimePriority
         selfMuteDTMF = try c.decodeIfPresent(String.self, forKey: .selfMuteDTMF) ?? d.selfMuteDTMF
         mediaTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .mediaTimeoutSeconds) ?? d.mediaTimeoutSeconds
         probationPackets = try c.decodeIfPresent(Int.self, forKey: .probationPackets) ?? d.probationPackets
@@ -67,6 +73,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         if MediaAddress(host: bindAddress, port: 0) == nil { return "media.bindAddress must be an IPv4 address, not \(bindAddress)" }
         if let a = advertisedAddress, MediaAddress(host: a, port: 0) == nil { return "media.advertisedAddress must be an IPv4 address, not \(a)" }
         if loops < 0 { return "media.loops must be 0 (one per core) or more" }
+        if !(0...99).contains(realtimePriority) { return "media.realtimePriority must be 0 (off) or a SCHED_RR priority 1-99, not \(realtimePriority)" }
         if !selfMuteDTMF.allSatisfy({ "0123456789*#".contains($0) }) { return "media.selfMuteDTMF may hold only 0-9, * and #" }
         if mediaTimeoutSeconds < 0 || mediaTimeoutSeconds > 86_400 { return "media.mediaTimeoutSeconds must be 0 (off) to 86400" }
         if holdTimeoutSeconds < 0 || holdTimeoutSeconds > 86_400 { return "media.holdTimeoutSeconds must be 0 (off) to 86400" }
