@@ -70,6 +70,8 @@ public final class MixerParticipant {
     /// The loss (%) the peer last reported about what it is sent (RTCP, RFC 3550 §6.4.1 fraction lost), 0 before any
     /// report. An adaptive Opus stream protects itself against the worst of its receivers (``ConferenceMixer``).
     public var reportedLossPercent = 0
+    /// Whether what it hears is coded with in-band FEC against reported loss (adaptive Opus, ``reportedLossPercent``).
+    public var receivesLossProtection: Bool { (ownStream ?? group.shared).protectedLossPercent != nil }
     /// A former speaker that still hears its own encoder, now fed the listeners' mix, until it can move to the shared
     /// stream without a seam (see ``ConferenceMixer``).
     var isHandingOver = false

@@ -12,7 +12,8 @@ extension MediaConference {
         metrics.jitterBufferDelay.record(endpoint.jitterBufferDelaySeconds)
     }
 
-    /// Brings the conference's share of the tenant's gauges (conferences, endpoints, speakers) up to date: once a
+    /// Brings the conference's share of the tenant's gauges (conferences, endpoints, speakers, endpoints sent
+    /// loss-protected audio) up to date: once a
     /// second, when an endpoint joins or leaves, and at start and stop (`active`; stopped, it counts for nothing).
     func publishGauges(active: Bool? = nil) {
         if let active { metrics.active = active }
@@ -20,7 +21,10 @@ extension MediaConference {
         if metrics.active {
             now.conferences = 1
             now.endpoints = endpoints.count
-            for endpoint in endpoints where endpoint.participant.isSpeaker { now.speakers += 1 }
+            for endpoint in endpoints {
+                if endpoint.participant.isSpeaker { now.speakers += 1 }
+                if endpoint.participant.receivesLossProtection { now.lossProtected += 1 }
+            }
         }
         metrics.publish(now)
     }

@@ -22,6 +22,7 @@ final class MediaMetrics {
         static let conferences = "consort_media_conferences"
         static let endpoints = "consort_media_endpoints"
         static let speakers = "consort_media_speakers"
+        static let lossProtected = "consort_media_loss_protected_endpoints"
     }
 
     /// RTP packets and bytes accepted from endpoints and sent to them, by `kind` (audio, video).
@@ -42,6 +43,8 @@ final class MediaMetrics {
     let conferences: Meter
     let endpoints: Meter
     let speakers: Meter
+    /// Endpoints sent SILK/hybrid audio with in-band FEC because their receivers reported loss (adaptive Opus).
+    let lossProtected: Meter
     /// Whether the conference counts in the gauges (between `start` and `stop`).
     var active = false
     /// What the conference adds to the tenant's gauges now.
@@ -83,6 +86,7 @@ final class MediaMetrics {
         conferences = Meter(label: Name.conferences, dimensions: [t])
         endpoints = Meter(label: Name.endpoints, dimensions: [t])
         speakers = Meter(label: Name.speakers, dimensions: [t])
+        lossProtected = Meter(label: Name.lossProtected, dimensions: [t])
     }
 
     /// Adds what an endpoint counted since its last report.
@@ -109,6 +113,9 @@ final class MediaMetrics {
         if now.conferences != before.conferences { conferences.increment(by: Double(now.conferences - before.conferences)) }
         if now.endpoints != before.endpoints { endpoints.increment(by: Double(now.endpoints - before.endpoints)) }
         if now.speakers != before.speakers { speakers.increment(by: Double(now.speakers - before.speakers)) }
+        if now.lossProtected != before.lossProtected {
+            lossProtected.increment(by: Double(now.lossProtected - before.lossProtected))
+        }
     }
 }
 
@@ -117,4 +124,5 @@ struct MediaGaugeContribution: Equatable {
     var conferences = 0
     var endpoints = 0
     var speakers = 0
+    var lossProtected = 0
 }

@@ -1,3 +1,4 @@
+import Admin
 import Foundation
 import MCUControl
 import MediaCore
@@ -52,8 +53,17 @@ struct AdaptiveFECTests {
 
     @Test("CELT while nobody reports loss; a receiver reporting 10 % gets SILK/hybrid with FEC, the others stay CELT; back to CELT when the loss is gone")
     func followsReportedLoss() async throws {
+        _ = AdminMetrics.registry  // the process's one swift-metrics backend, before any conference exists
         let rig = try ManualMediaRig()
-        let conference = ConferenceID(tenant: "t", meeting: "adaptive")
+        let tenant = "adaptive-\(UInt32.random(in: 1...UInt32.max))"
+        let conference = ConferenceID(tenant: tenant, meeting: "adaptive")
+        func protectedEndpoints() -> Double? {
+            let series = #"consort_media_loss_protected_endpoints{tenant="\#(tenant)"}"#
+            for line in AdminMetrics.registry.emitToString().split(separator: "\n") where line.hasPrefix(series + " ") {
+                return Double(line.dropFirst(series.count + 1))
+            }
+            return nil
+        }
         try await rig.mcu.addConference(conference)
         let talker = try await join(rig, conference, "talker")
         let listener = try await join(rig, conference, "listener")
@@ -90,6 +100,7 @@ struct AdaptiveFECTests {
         #expect(lossy.listener.suffix(20).allSatisfy { $0.config < 16 }, "SILK/hybrid to the lossy listener: \(lossy.listener.map(\.config))")
         #expect(lossy.talker.suffix(50).allSatisfy { $0.config >= 16 }, "still CELT to the talker: \(lossy.talker.map(\.config))")
         #expect(lossy.listener.allSatisfy { $0.ssrc == listenerSSRC }, "the same stream on: no SSRC change at the switch")
+        #expect(protectedEndpoints() == 1, "the tenant's gauge counts the protected listener")
 
         // The talker reports loss too; then the listener reports 1 %, below half the 3 % threshold: CELT again.
         rig.send(Self.receiverReport(from: 0x7A1C, about: talkerSSRC, fractionLost: 26), from: talker.port, to: talker.mcuPort)
@@ -97,6 +108,8 @@ struct AdaptiveFECTests {
         let swapped = phase(75)
         #expect(swapped.talker.suffix(20).allSatisfy { $0.config < 16 }, "SILK/hybrid to the talker: \(swapped.talker.map(\.config))")
         #expect(swapped.listener.suffix(20).allSatisfy { $0.config >= 16 }, "CELT to the listener again: \(swapped.listener.map(\.config))")
+        #expect(protectedEndpoints() == 1, "now the talker")
         await rig.shutdown()
+        #expect(protectedEndpoints() == 0, "nothing once the conference is gone")
     }
 }
