@@ -29,11 +29,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # Config/consort.yaml with the per-tenant limits lifted (every call goes to the default tenant): the share of the
 # mixing time and of the ports one tenant may take, its live meetings and participants. Otherwise the ramp measures
-# the default tenant's quota (50 meetings, 500 participants, half the tick time), not the server.
+# the default tenant's quota (50 meetings, 500 participants, half the tick time), not the server. The MCU's own
+# guard, media.maxTickShare, is lifted too: the ramp is to find where the media breaks, not where it refuses calls.
 python3 - "$root/Config/consort.yaml" "$OUT/capacity.yaml" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-for key, value in [("maxTenantTickShare", "1.0"), ("maxTenantPortShare", "1.0"), ("concurrentMeetings", "400"),
+for key, value in [("maxTenantTickShare", "1.0"), ("maxTickShare", "1.0"), ("maxTenantPortShare", "1.0"), ("concurrentMeetings", "400"),
                    ("concurrentParticipants", "2000")]:
     text, n = re.subn(rf"^(\s*{key}:)\s*\S+", rf"\g<1> {value}", text, flags=re.M)
     if n == 0: sys.exit(f"Config/consort.yaml has no {key}")

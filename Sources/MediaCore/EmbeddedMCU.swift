@@ -338,24 +338,36 @@ public final class EmbeddedMCU: MCUController {
 
     // MARK: - Tick time
 
-    /// The tick time `tenant`'s conferences took in the last second, in nanoseconds.
-    func measuredTickTime(tenant: String) -> UInt64 {
+    /// The tick time `tenant`'s conferences, and all conferences, took in the last second, in nanoseconds.
+    func measuredTickTime(tenant: String) -> (tenant: UInt64, all: UInt64) {
         conferences.withLock { table in
-            table.values.reduce(0) { $1.id.tenant == tenant ? $0 &+ $1.recentBusyNanoseconds.load(ordering: .relaxed) : $0 }
+            table.values.reduce((tenant: 0, all: 0)) { sum, conference in
+                let busy = conference.recentBusyNanoseconds.load(ordering: .relaxed)
+                return (conference.id.tenant == tenant ? sum.tenant &+ busy : sum.tenant, sum.all &+ busy)
+            }
         }
     }
 
-    /// Refuses (`capacity`) a new endpoint of a tenant whose conferences took more than `maxTenantTickShare` of the
-    /// MCU's tick time in the last second: what is left stays for the other tenants' quotas.
+    /// Refuses (`capacity`) a new endpoint when, in the last second, its tenant's conferences took more than
+    /// `maxTenantTickShare` of the MCU's tick time (what is left stays for the other tenants' quotas), or all
+    /// conferences together more than `maxTickShare` (what is left stays for the calls already mixing and the other
+    /// threads).
     func checkTickShare(tenant: String) throws(MCUControlError) {
         let used = measuredTickTime(tenant: tenant)
-        let budget = Double(loopList.count) * 1e9 * configuration.maxTenantTickShare
-        guard Double(used) > budget else { return }
+        let second = Double(loopList.count) * 1e9
         let percent = { (value: Double) in String(Int((value * 100).rounded())) }
-        throw MCUControlError(
-            .capacity,
-            "tenant \(tenant) uses \(percent(Double(used) / (Double(loopList.count) * 1e9)))% of the media tick time "
-                + "(its share is \(percent(configuration.maxTenantTickShare))%)")
+        if Double(used.tenant) > second * configuration.maxTenantTickShare {
+            throw MCUControlError(
+                .capacity,
+                "tenant \(tenant) uses \(percent(Double(used.tenant) / second))% of the media tick time "
+                    + "(its share is \(percent(configuration.maxTenantTickShare))%)")
+        }
+        if Double(used.all) > second * configuration.maxTickShare {
+            throw MCUControlError(
+                .capacity,
+                "the media loops are busy \(percent(Double(used.all) / second))% of the time "
+                    + "(media.maxTickShare is \(percent(configuration.maxTickShare))%)")
+        }
     }
 
     /// The loop whose conferences took the least tick time in the last second; among equals, the one with the fewest

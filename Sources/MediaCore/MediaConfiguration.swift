@@ -29,6 +29,10 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
     /// take, as measured over the last second; a new endpoint past it is refused with `capacity` (503 + Retry-After),
     /// so one tenant's heavy meetings cannot take the mixing time another's quota needs.
     public var maxTenantTickShare: Double = 0.5
+    /// The largest share (0-1] of the MCU's tick time all conferences together may take, as measured over the last
+    /// second; a new endpoint past it is refused with `capacity` (503 + Retry-After) whatever its tenant. It keeps time
+    /// for what is already mixing and, with real-time loops (``realtimePriority``), for the normal threads (SIP, focus).
+    public var maxTickShare: Double = 0.85
     /// The DTMF sequence (RFC 4733) that toggles a participant's self-mute; empty turns it off.
     public var selfMuteDTMF: String = "*6"
     /// Seconds without RTP or RTCP from an endpoint before the focus is told (and hangs up); 0 turns the check off.
@@ -40,7 +44,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case rtpPorts, bindAddress, advertisedAddress, loops, selfMuteDTMF, mediaTimeoutSeconds, probationPackets, unverifiedSendSeconds
-        case holdTimeoutSeconds, maxTenantPortShare, maxTenantTickShare, realtimePriority
+        case holdTimeoutSeconds, maxTenantPortShare, maxTenantTickShare, maxTickShare, realtimePriority
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +62,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         holdTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .holdTimeoutSeconds) ?? d.holdTimeoutSeconds
         maxTenantPortShare = try c.decodeIfPresent(Double.self, forKey: .maxTenantPortShare) ?? d.maxTenantPortShare
         maxTenantTickShare = try c.decodeIfPresent(Double.self, forKey: .maxTenantTickShare) ?? d.maxTenantTickShare
+        maxTickShare = try c.decodeIfPresent(Double.self, forKey: .maxTickShare) ?? d.maxTickShare
     }
 
     /// The port range as numbers, or nil when `rtpPorts` is malformed.
@@ -81,6 +86,7 @@ public struct MCUConfiguration: Sendable, Equatable, Codable {
         if unverifiedSendSeconds < 0 || unverifiedSendSeconds > 60 { return "media.unverifiedSendSeconds must be 0 to 60" }
         if !(maxTenantPortShare > 0 && maxTenantPortShare <= 1) { return "media.maxTenantPortShare must be more than 0 and at most 1" }
         if !(maxTenantTickShare > 0 && maxTenantTickShare <= 1) { return "media.maxTenantTickShare must be more than 0 and at most 1" }
+        if !(maxTickShare > 0 && maxTickShare <= 1) { return "media.maxTickShare must be more than 0 and at most 1" }
         return nil
     }
 }

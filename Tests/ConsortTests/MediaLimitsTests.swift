@@ -233,4 +233,40 @@ struct MediaLimitsTests {
         #expect(load.loops == 1 && (load.tickMicrosecondsPerSecond ?? 0) >= cost, "\(load)")
         #expect(text.contains(#"consort_media_tick_microseconds_total{tenant="heavy"}"#))
     }
+
+    @Test("tick share of the whole MCU: past maxTickShare every tenant's new endpoint is refused (capacity), the light one's too")
+    func totalTickShare() async throws {
+        let mcu = try makeMCU {
+            $0.loops = 1
+            $0.maxTenantTickShare = 1
+            $0.maxTickShare = 0.000_01  // 10 µs of each second: one busy conference passes it
+        }
+        let heavy = ConferenceID(tenant: "heavy", meeting: "m"), light = ConferenceID(tenant: "light", meeting: "m")
+        try await mcu.addConference(heavy)
+        let peers = (0..<3).map { _ in TestPeer() }
+        var ports: [Int] = []
+        for (i, peer) in peers.enumerated() {
+            let answer = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: heavy, endpoint: EndpointID("h\(i)"), offer: offer(port: peer.port), advertisedAddress: "127.0.0.1"))
+            ports.append(try #require(answer.media.first?.localPort))
+        }
+        for n in 0..<75 {
+            for (peer, port) in zip(peers, ports) {
+                peer.send(rtpPacket(seq: UInt16(n), ts: UInt32(n) * 960, ssrc: UInt32(port), payload: Self.silence), to: port)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await mcu.addConference(light)
+        let refused = await #expect(throws: MCUControlError.self) {
+            _ = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: light, endpoint: EndpointID("l0"), offer: self.offer(port: 9_400), advertisedAddress: "127.0.0.1"))
+        }
+        await mcu.shutdown()
+        #expect(refused?.code == .capacity, "\(String(describing: refused))")
+        #expect(refused?.reason.contains("media.maxTickShare") == true, "\(String(describing: refused))")
+
+        var bad = MCUConfiguration()
+        bad.maxTickShare = 0
+        #expect(bad.validationProblem()?.contains("media.maxTickShare") == true)
+    }
 }
