@@ -58,11 +58,7 @@ struct AdaptiveFECTests {
         let tenant = "adaptive-\(UInt32.random(in: 1...UInt32.max))"
         let conference = ConferenceID(tenant: tenant, meeting: "adaptive")
         func protectedEndpoints() -> Double? {
-            let series = #"consort_media_loss_protected_endpoints{tenant="\#(tenant)"}"#
-            for line in AdminMetrics.registry.emitToString().split(separator: "\n") where line.hasPrefix(series + " ") {
-                return Double(line.dropFirst(series.count + 1))
-            }
-            return nil
+            MediaMetricsTests().value(AdminMetrics.registry.emitToString(), #"consort_media_loss_protected_endpoints{tenant="\#(tenant)"}"#)
         }
         try await rig.mcu.addConference(conference)
         let talker = try await join(rig, conference, "talker")

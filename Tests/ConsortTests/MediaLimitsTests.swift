@@ -189,6 +189,25 @@ struct MediaLimitsTests {
         #expect(stats?.drops?.wrongSource == 7 && stats?.drops?.malformed == 1, "\(String(describing: stats?.drops))")
     }
 
+    /// Three endpoints in `conference` that all send for 1.5 s (real time): decode, mix and encode work on every tick,
+    /// measured once a second.
+    private func keepBusy(_ mcu: EmbeddedMCU, _ conference: ConferenceID) async throws {
+        try await mcu.addConference(conference)
+        let peers = (0..<3).map { _ in TestPeer() }
+        var ports: [Int] = []
+        for (i, peer) in peers.enumerated() {
+            let answer = try await mcu.addEndpoint(
+                AddEndpointRequest(conference: conference, endpoint: EndpointID("h\(i)"), offer: offer(port: peer.port), advertisedAddress: "127.0.0.1"))
+            ports.append(try #require(answer.media.first?.localPort))
+        }
+        for n in 0..<75 {
+            for (peer, port) in zip(peers, ports) {
+                peer.send(rtpPacket(seq: UInt16(n), ts: UInt32(n) * 960, ssrc: UInt32(port), payload: Self.silence), to: port)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     // Real ticks: the share is measured tick time, which manual ticks do not measure (their `now` is not the clock's).
     @Test("tick share: a tenant whose conferences took more than maxTenantTickShare of the tick time is refused (capacity); another tenant is not")
     func tickShare() async throws {
@@ -199,21 +218,7 @@ struct MediaLimitsTests {
             $0.maxTenantTickShare = 0.000_01  // 10 µs of each second
         }
         let heavy = ConferenceID(tenant: "heavy", meeting: "m"), light = ConferenceID(tenant: "light", meeting: "m")
-        try await mcu.addConference(heavy)
-        let peers = (0..<3).map { _ in TestPeer() }
-        var ports: [Int] = []
-        for (i, peer) in peers.enumerated() {
-            let answer = try await mcu.addEndpoint(
-                AddEndpointRequest(conference: heavy, endpoint: EndpointID("h\(i)"), offer: offer(port: peer.port), advertisedAddress: "127.0.0.1"))
-            ports.append(try #require(answer.media.first?.localPort))
-        }
-        // Everyone speaks for 1.5 s: decode, mix and encode work on every tick, measured once a second.
-        for n in 0..<75 {
-            for (peer, port) in zip(peers, ports) {
-                peer.send(rtpPacket(seq: UInt16(n), ts: UInt32(n) * 960, ssrc: UInt32(port), payload: Self.silence), to: port)
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await keepBusy(mcu, heavy)
         let stats = await mcu.statistics(heavy)
         let load = await mcu.load()
         let refused = await #expect(throws: MCUControlError.self) {
@@ -242,20 +247,7 @@ struct MediaLimitsTests {
             $0.maxTickShare = 0.000_01  // 10 µs of each second: one busy conference passes it
         }
         let heavy = ConferenceID(tenant: "heavy", meeting: "m"), light = ConferenceID(tenant: "light", meeting: "m")
-        try await mcu.addConference(heavy)
-        let peers = (0..<3).map { _ in TestPeer() }
-        var ports: [Int] = []
-        for (i, peer) in peers.enumerated() {
-            let answer = try await mcu.addEndpoint(
-                AddEndpointRequest(conference: heavy, endpoint: EndpointID("h\(i)"), offer: offer(port: peer.port), advertisedAddress: "127.0.0.1"))
-            ports.append(try #require(answer.media.first?.localPort))
-        }
-        for n in 0..<75 {
-            for (peer, port) in zip(peers, ports) {
-                peer.send(rtpPacket(seq: UInt16(n), ts: UInt32(n) * 960, ssrc: UInt32(port), payload: Self.silence), to: port)
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await keepBusy(mcu, heavy)
         try await mcu.addConference(light)
         let refused = await #expect(throws: MCUControlError.self) {
             _ = try await mcu.addEndpoint(
