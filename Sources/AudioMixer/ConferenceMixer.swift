@@ -152,12 +152,10 @@ public final class ConferenceMixer {
             for p in participants where p.group === g && p.ownStream == nil && !p.isIsolated {
                 worst = max(worst, p.reportedLossPercent)
             }
-            if g.shared.protect(againstLossPercent: worst) { profile.protectionChanges &+= 1 }
+            g.shared.protect(againstLossPercent: worst)
         }
         for p in participants {
-            if let stream = p.ownStream, stream.protect(againstLossPercent: p.reportedLossPercent) {
-                profile.protectionChanges &+= 1
-            }
+            p.ownStream?.protect(againstLossPercent: p.reportedLossPercent)
         }
     }
 

@@ -13,8 +13,6 @@ public struct MixerProfile: Sendable, Equatable {
     public var encodes: UInt64 = 0
     /// Ticks run.
     public var ticks: UInt64 = 0
-    /// Times an adaptive Opus stream turned its loss protection on, off or to another loss (counted always).
-    public var protectionChanges: UInt64 = 0
 
     public init() {}
 }
